@@ -1,0 +1,38 @@
+# Two commands on a fresh machine with Python and git: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-db lint bench clean
+
+$(STAMP): pyproject.toml ledger/pyproject.toml merchant_sdk/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ./ledger -e ./merchant_sdk -e '.[dev]'
+	touch $(STAMP)
+
+## Start the service with a demo town on the embedded PostgreSQL under ./.mitapo
+run: $(STAMP)
+	$(BIN)/mitapo migrate
+	$(BIN)/mitapo demo
+	$(BIN)/mitapo serve
+
+## Every test, the database ones on the embedded PostgreSQL (or MITAPO_TEST_DATABASE_URL)
+test: $(STAMP)
+	$(BIN)/pytest
+
+## Only the tests that talk to PostgreSQL
+test-db: $(STAMP)
+	$(BIN)/pytest -m db
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy ledger/src merchant_sdk/src src
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.ledger_throughput
+
+clean:
+	rm -rf $(VENV) .mitapo .mitapo-test

@@ -1,0 +1,1 @@
+"""The pure double-entry core of みたポ."""

@@ -1,0 +1,1 @@
+"""The みたポ merchant SDK."""
