@@ -1,0 +1,126 @@
+"""The NDJSON export: one canonical JSON object per line, entries then the checkpoint that covers them.
+
+Lines are canonical JSON (sorted keys, no whitespace), and ``parse_line`` accepts a line only if
+re-encoding what it read gives the line back byte for byte. So every change to an export file, down to
+the case of a hex digit or a trailing space, is either a parse failure or a changed value the chain
+catches. Lines are written without their ``"\\n"``; ``parse_line`` accepts one trailing ``"\\n"``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+
+from mitapo_ledger._decoding import get_hex32, get_seq, get_str, get_timestamp, load_json, require_object
+from mitapo_ledger.canonical import ENTRY_FIELDS, canonical_json, entry_fields, entry_from_fields
+from mitapo_ledger.checkpoints import Checkpoint, SignedCheckpoint
+from mitapo_ledger.entries import SealedEntry
+from mitapo_ledger.errors import MalformedData, NonCanonical
+from mitapo_ledger.timestamps import format_timestamp
+
+Record = SealedEntry | SignedCheckpoint
+
+_ENTRY_LINE_FIELDS = ENTRY_FIELDS | {"type", "seq", "prev_hash", "hash"}
+_CHECKPOINT_LINE_FIELDS = frozenset(
+    {"type", "seq", "hash", "signed_at", "kid", "balances_digest", "signature"}
+)
+
+
+def entry_line(sealed: SealedEntry) -> str:
+    """One export line for a sealed entry, without the newline."""
+    fields = {
+        **entry_fields(sealed.entry),
+        "type": "entry",
+        "seq": sealed.seq,
+        "prev_hash": sealed.prev_hash.hex(),
+        "hash": sealed.hash.hex(),
+    }
+    return canonical_json(fields).decode("utf-8")
+
+
+def checkpoint_line(signed: SignedCheckpoint) -> str:
+    """One export line for a signed checkpoint, without the newline."""
+    checkpoint = signed.checkpoint
+    fields = {
+        "type": "checkpoint",
+        "seq": checkpoint.seq,
+        "hash": checkpoint.hash.hex(),
+        "signed_at": format_timestamp(checkpoint.signed_at),
+        "kid": checkpoint.kid,
+        "balances_digest": checkpoint.balances_digest.hex(),
+        "signature": base64.b64encode(signed.signature).decode("ascii"),
+    }
+    return canonical_json(fields).decode("utf-8")
+
+
+def record_line(record: Record) -> str:
+    return entry_line(record) if isinstance(record, SealedEntry) else checkpoint_line(record)
+
+
+def parse_line(text: str | bytes) -> Record:
+    """Read one export line; raises a ``LedgerError`` (never anything else) when it is not exactly valid."""
+    body = _line_body(text)
+    record = _record_from_json(load_json(body))
+    if record_line(record) != body:
+        raise NonCanonical("line is not in canonical form")
+    return record
+
+
+def _line_body(text: str | bytes) -> str:
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedData("line is not UTF-8") from None
+    return text.removesuffix("\n")
+
+
+def _record_from_json(value: object) -> Record:
+    if not isinstance(value, dict):
+        raise MalformedData("line must be a JSON object")
+    kind = value.get("type")
+    if kind == "entry":
+        return _sealed_entry(require_object(value, "entry line", _ENTRY_LINE_FIELDS))
+    if kind == "checkpoint":
+        return _signed_checkpoint(require_object(value, "checkpoint line", _CHECKPOINT_LINE_FIELDS))
+    raise MalformedData(f"unknown line type {kind!r}")
+
+
+def _sealed_entry(obj: Mapping[str, object]) -> SealedEntry:
+    return SealedEntry(
+        entry=entry_from_fields(obj),
+        seq=get_seq(obj),
+        prev_hash=get_hex32(obj, "prev_hash"),
+        hash=get_hex32(obj, "hash"),
+    )
+
+
+def _signed_checkpoint(obj: Mapping[str, object]) -> SignedCheckpoint:
+    checkpoint = Checkpoint(
+        seq=get_seq(obj, minimum=0),
+        hash=get_hex32(obj, "hash"),
+        signed_at=get_timestamp(obj, "signed_at"),
+        kid=get_str(obj, "kid"),
+        balances_digest=get_hex32(obj, "balances_digest"),
+    )
+    try:
+        signature = base64.b64decode(get_str(obj, "signature"), validate=True)
+    except (binascii.Error, ValueError):
+        raise MalformedData("signature is not base64") from None
+    return SignedCheckpoint(checkpoint=checkpoint, signature=signature)
+
+
+def identify_line(text: str | bytes) -> tuple[int | None, str | None]:
+    """Best-effort ``(seq, entry id)`` of a line that failed to parse, so a problem can name it."""
+    try:
+        value = load_json(_line_body(text))
+    except MalformedData:
+        return None, None
+    if not isinstance(value, dict):
+        return None, None
+    seq, entry_id = value.get("seq"), value.get("id")
+    return (
+        seq if isinstance(seq, int) and not isinstance(seq, bool) else None,
+        entry_id if isinstance(entry_id, str) else None,
+    )
