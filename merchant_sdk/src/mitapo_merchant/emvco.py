@@ -99,7 +99,7 @@ class MerchantCode:
             _require_text("name_ja", self.name_ja, NAME_LIMIT)
         if self.city_ja is not None:
             _require_text("city_ja", self.city_ja, CITY_LIMIT)
-        _template(_account_fields(self))  # the ids together must fit tag 26
+        _template([("26", _template(_account_fields(self)))])  # the ids together must fit tag 26
 
     def _check_kind_fields(self) -> None:
         if self.kind == "static":
