@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NoReturn
 
 from mitapo_ledger._checks import is_seq, is_strict_int
-from mitapo_ledger.errors import MalformedData
-from mitapo_ledger.timestamps import parse_timestamp
+from mitapo_ledger.errors import MalformedData, NonCanonical
+from mitapo_ledger.timestamps import format_timestamp, is_aware_and_representable
 
 _HEX32 = re.compile(r"[0-9a-f]{64}")
 
@@ -90,10 +90,17 @@ def get_list(obj: Mapping[str, object], key: str) -> list[object]:
 
 
 def get_timestamp(obj: Mapping[str, object], key: str) -> datetime:
-    moment = parse_timestamp(get_str(obj, key))
-    if moment is None:
-        raise MalformedData(f"{key} must be written like 2026-11-22T03:04:05.123456+00:00")
-    return moment
+    """An instant spelled exactly as ``format_timestamp`` spells it, returned in UTC."""
+    text = get_str(obj, key)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise MalformedData(f"{key} is not an ISO 8601 timestamp") from None
+    if not is_aware_and_representable(moment):
+        raise MalformedData(f"{key} must be an aware timestamp")
+    if format_timestamp(moment) != text:
+        raise NonCanonical(f"{key} must be written in UTC like 2026-11-22T03:04:05.123456+00:00")
+    return moment.astimezone(UTC)
 
 
 def get_hex32(obj: Mapping[str, object], key: str) -> bytes:

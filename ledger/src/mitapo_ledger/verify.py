@@ -4,8 +4,9 @@
 audit feeds it entries read from its database. It never raises on bad data; it collects problems, as an
 auditor would, so one run names every broken line rather than the first.
 
-Checkpoints may be added before the entry they cover (they wait) or right after it; a checkpoint whose
-entry has already been followed by others cannot have its balances recomputed and is reported.
+A checkpoint must be added right after the entry at its seq (before the next entry): only then can the
+balances it states be recomputed without keeping history. One added earlier is ``checkpoint_beyond_head``,
+one added later ``checkpoint_out_of_order``.
 """
 
 from __future__ import annotations
@@ -80,7 +81,6 @@ class ChainVerifier:
         self._problems: list[Problem] = []
         self._entries_checked = 0
         self._head = _START
-        self._waiting: dict[int, list[tuple[SignedCheckpoint, int | None]]] = {}
         self._checkpoints_seen = 0
         self._first_unanchored: _Position | None = None
 
@@ -101,28 +101,21 @@ class ChainVerifier:
         self._head = here
         if self._first_unanchored is None:
             self._first_unanchored = here
-        self._release_waiting()
 
     def add_checkpoint(self, signed: SignedCheckpoint, line: int | None = None) -> None:
-        """Check the signature now, and the position once the chain has reached the checkpoint's seq."""
+        """Check the signature, then that the checkpoint states the head and balances right after its seq."""
         self._checkpoints_seen += 1
         self._check_signature(signed, line)
-        seq = signed.checkpoint.seq
-        if seq > self._head.seq:
-            self._waiting.setdefault(seq, []).append((signed, line))
-        elif seq == self._head.seq:
+        seq, head = signed.checkpoint.seq, self._head.seq
+        if seq == head:
             self._check_position(signed, line)
-        else:
-            self._problems.append(
-                Problem(
-                    "checkpoint_out_of_order",
-                    f"checkpoint for seq {seq} comes after entry seq {self._head.seq}; "
-                    "its balances cannot be recomputed",
-                    line,
-                    seq,
-                    None,
-                )
-            )
+            return
+        code, detail = (
+            ("checkpoint_beyond_head", f"no entry seq {seq} precedes it; the chain's head is seq {head}")
+            if seq > head
+            else ("checkpoint_out_of_order", f"it comes after entry seq {head}; its balances cannot be recomputed")
+        )
+        self._problems.append(Problem(code, detail, line, seq, None))
 
     def report(self) -> VerifyReport:
         """The verdict so far; calling it does not change the verifier, so it may be called repeatedly."""
@@ -187,24 +180,8 @@ class ChainVerifier:
             )
         self._first_unanchored = None
 
-    def _release_waiting(self) -> None:
-        for seq in sorted(s for s in self._waiting if s <= self._head.seq):
-            for signed, line in self._waiting.pop(seq):
-                if seq == self._head.seq:
-                    self._check_position(signed, line)
-                else:
-                    self._problems.append(
-                        Problem(
-                            "checkpoint_without_entry", f"no entry with seq {seq} was seen", line, seq, None
-                        )
-                    )
-
     def _closing_problems(self) -> list[Problem]:
-        problems = [
-            Problem("checkpoint_beyond_head", f"the last entry is seq {self._head.seq}", line, seq, None)
-            for seq, waiting in sorted(self._waiting.items())
-            for _, line in waiting
-        ]
+        problems: list[Problem] = []
         if self._checkpoints_seen == 0:
             problems.append(
                 Problem("no_checkpoint", "no signed checkpoint anchors the entries", None, None, None)

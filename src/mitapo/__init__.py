@@ -1,0 +1,1 @@
+"""みたポ: Mitaka's community point service."""

@@ -1,0 +1,1 @@
+"""Everything that knows SQL: the schema's models, the engine, the group-commit writer, repositories."""

@@ -1,0 +1,51 @@
+"""The database handle: a SQLAlchemy async engine for reads, an asyncpg pool for the background jobs, and
+the group-commit writer for every change to the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from mitapo.db.commands import Command, Outcome
+from mitapo.db.urls import plain_url, sqlalchemy_url
+from mitapo.db.writer import BatchObserver, Writer
+
+
+class Database:
+    def __init__(
+        self, url: str, *, pool_size: int = 20, batch_max: int = 500, observer: BatchObserver | None = None
+    ) -> None:
+        self.url = plain_url(url)
+        self.engine: AsyncEngine = create_async_engine(
+            sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        )
+        self.writer = Writer(self.url, batch_max=batch_max, observer=observer)
+        self._pool: asyncpg.Pool | None = None
+
+    async def start(self) -> None:
+        self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=4)
+        await self.writer.start()
+
+    async def close(self) -> None:
+        await self.writer.stop()
+        if self._pool is not None:
+            await self._pool.close()
+        await self.engine.dispose()
+
+    async def submit(self, command: Command) -> Outcome:
+        return await self.writer.submit(command)
+
+    @asynccontextmanager
+    async def raw(self) -> AsyncIterator[asyncpg.Connection]:
+        """A plain asyncpg connection for the sealer, checkpoints and streaming exports."""
+        assert self._pool is not None, "Database.start() first"
+        async with self._pool.acquire() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn:
+            yield conn

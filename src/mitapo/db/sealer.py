@@ -1,0 +1,144 @@
+"""Sealing: gapless `seq` and the hash chain, given to committed entries after they commit.
+
+The write path holds no global lock across commits: the writer only queues each entry's id. A sealer (one at a
+time across all processes, by an advisory lock) takes the queued entries in the order their balances were
+locked, chains them with `mitapo_ledger.seal` after the current head, and inserts their seals. A signed
+checkpoint of the head and of the balances' digest is written periodically.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+from mitapo_ledger import (
+    GENESIS_HASH,
+    Asset,
+    Checkpoint,
+    Entry,
+    Posting,
+    SealedEntry,
+    balances_digest,
+    checkpoint_bytes,
+    seal,
+)
+
+SEALER_LOCK = 0x6D697461706F  # "mitapo": one sealer at a time across processes
+
+_QUEUED = """
+    SELECT q.entry_id FROM seal_queue q JOIN entries e ON e.id = q.entry_id
+    ORDER BY e.created_at, e.id LIMIT $1
+"""
+_ENTRIES = """
+    SELECT e.id, e.kind, e.memo, e.created_at, p.account, p.asset, p.amount
+    FROM entries e JOIN postings p ON p.entry_id = e.id
+    WHERE e.id = ANY($1::uuid[])
+    ORDER BY e.created_at, e.id, p.idx
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    seq: int
+    hash: bytes
+
+
+async def head(conn: asyncpg.Connection) -> Head:
+    row = await conn.fetchrow("SELECT seq, hash FROM seals ORDER BY seq DESC LIMIT 1")
+    return Head(0, GENESIS_HASH) if row is None else Head(row["seq"], bytes(row["hash"]))
+
+
+def entries_from_rows(rows: list[asyncpg.Record]) -> list[Entry]:
+    """Rows of entries joined with their postings, in order, as ledger entries."""
+    grouped: dict[uuid.UUID, list[asyncpg.Record]] = {}
+    for row in rows:
+        grouped.setdefault(row["id"], []).append(row)
+    return [
+        Entry(
+            id=str(entry_id),
+            kind=parts[0]["kind"],
+            created_at=parts[0]["created_at"],
+            memo=parts[0]["memo"],
+            postings=tuple(Posting(p["account"], Asset(p["asset"]), p["amount"]) for p in parts),
+        )
+        for entry_id, parts in grouped.items()
+    ]
+
+
+async def seal_pending(conn: asyncpg.Connection, *, limit: int = 5000) -> int:
+    """Seal up to `limit` queued entries; return how many. Zero when another sealer holds the lock."""
+    async with conn.transaction():
+        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", SEALER_LOCK):
+            return 0
+        ids = [r["entry_id"] for r in await conn.fetch(_QUEUED, limit)]
+        if not ids:
+            return 0
+        entries = entries_from_rows(await conn.fetch(_ENTRIES, ids))
+        current = await head(conn)
+        sealed = seal(entries, prev_hash=current.hash, next_seq=current.seq + 1)
+        await _insert_seals(conn, sealed)
+        await conn.execute("DELETE FROM seal_queue WHERE entry_id = ANY($1::uuid[])", ids)
+        return len(sealed)
+
+
+async def _insert_seals(conn: asyncpg.Connection, sealed: list[SealedEntry]) -> None:
+    await conn.execute(
+        "INSERT INTO seals (seq, entry_id, prev_hash, hash) "
+        "SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::bytea[], $4::bytea[])",
+        [s.seq for s in sealed],
+        [uuid.UUID(s.entry.id) for s in sealed],
+        [s.prev_hash for s in sealed],
+        [s.hash for s in sealed],
+    )
+
+
+async def sealed_balances(conn: asyncpg.Connection, seq: int) -> dict[tuple[str, Asset], int]:
+    rows = await conn.fetch(
+        "SELECT p.account, p.asset, sum(p.amount)::bigint AS total FROM postings p "
+        "JOIN seals s ON s.entry_id = p.entry_id WHERE s.seq <= $1 "
+        "GROUP BY p.account, p.asset HAVING sum(p.amount) <> 0",
+        seq,
+    )
+    return {(r["account"], Asset(r["asset"])): r["total"] for r in rows}
+
+
+async def write_checkpoint(
+    conn: asyncpg.Connection, kid: str, sign: Callable[[bytes], bytes], *, now: datetime | None = None
+) -> int | None:
+    """Sign the current head unless it is signed already; return the checkpoint's seq."""
+    async with conn.transaction(isolation="repeatable_read"):
+        current = await head(conn)
+        if current.seq == 0:
+            return None
+        if await conn.fetchval("SELECT 1 FROM checkpoints WHERE seq = $1", current.seq):
+            return current.seq
+        checkpoint = Checkpoint(
+            seq=current.seq,
+            hash=current.hash,
+            signed_at=now or datetime.now(UTC),
+            kid=kid,
+            balances_digest=balances_digest(await sealed_balances(conn, current.seq)),
+        )
+        await conn.execute(
+            "INSERT INTO checkpoints (seq, hash, signed_at, kid, balances_digest, signature) "
+            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (seq) DO NOTHING",
+            checkpoint.seq,
+            checkpoint.hash,
+            checkpoint.signed_at,
+            checkpoint.kid,
+            checkpoint.balances_digest,
+            sign(checkpoint_bytes(checkpoint)),
+        )
+        return current.seq
+
+
+async def publish_keys(conn: asyncpg.Connection, public_keys: dict[str, bytes]) -> None:
+    await conn.execute(
+        "INSERT INTO signing_keys (kid, public_key) SELECT * FROM unnest($1::text[], $2::bytea[]) "
+        "ON CONFLICT (kid) DO NOTHING",
+        list(public_keys),
+        list(public_keys.values()),
+    )

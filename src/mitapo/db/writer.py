@@ -1,0 +1,719 @@
+"""The group-commit writer: many commands, one transaction, one commit.
+
+One entry per transaction pays a WAL flush and a round of locks per entry; on a hot account every writer then
+waits for the one before it to commit. Like TigerBeetle's batches, the writer takes every command that queued
+while the previous batch was committing, locks the balances they touch once (in a deterministic order, so two
+writers in two processes cannot deadlock for long), decides each command in order in memory, writes all
+accepted entries with a handful of set-based statements, and commits once. A refused command writes nothing;
+the others in its batch are not affected.
+
+Serialization failures, deadlocks and races on unique keys with another process roll the batch back and run it
+again; they never reach the caller. When the connection is lost while committing, `txid_status` tells whether
+the batch committed, so that a batch is never written twice nor reported lost when it was not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import structlog
+
+from mitapo.db.commands import (
+    ENTRY_ID,
+    AccountSpec,
+    BalanceState,
+    Command,
+    Decided,
+    HoldState,
+    Leg,
+    Outcome,
+    Plan,
+    PlanView,
+    Refusal,
+    Rejected,
+    Written,
+)
+
+log = structlog.get_logger(__name__)
+
+RETRYABLE = (
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+    asyncpg.UniqueViolationError,
+    asyncpg.LockNotAvailableError,
+)
+CONNECTION_LOST = (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, OSError, ConnectionError)
+MAX_ATTEMPTS = 50
+FOLLOWER = "_follower"
+
+
+class _RaceLost(Exception):
+    """Another transaction spent a token or an idempotency key first: run the batch again."""
+
+
+class WriteError(Exception):
+    """A command the writer cannot carry out at all (a bug in the service, not a refusal)."""
+
+
+@dataclass(slots=True)
+class _Pending:
+    command: Command
+    future: asyncio.Future[Outcome]
+
+
+@dataclass(slots=True)
+class _Accepted:
+    command: Command
+    created_at: datetime
+    postings: list[tuple[Leg, int, int]]  # leg, balance_after, account_seq
+    result: Mapping[str, Any]
+    rows: list[tuple[str, Mapping[str, Any]]]
+
+
+@dataclass(slots=True)
+class _Batch:
+    """The in-memory state of one batch while its commands are decided."""
+
+    balances: dict[tuple[str, str], BalanceState]
+    counts: dict[tuple[str, str], int]
+    holds: dict[uuid.UUID, HoldState]
+    counters: dict[str, int]
+    now: datetime
+    spent: dict[str, int] = field(default_factory=dict)  # token -> index of the command that spent it
+    keys: dict[tuple[str, str], int] = field(default_factory=dict)
+    hold_updates: dict[uuid.UUID, str] = field(default_factory=dict)
+    missing: set[tuple[str, str]] = field(default_factory=set)
+    extra_accounts: dict[str, AccountSpec] = field(default_factory=dict)
+
+
+BatchObserver = Callable[[int, float], None]
+
+
+class Writer:
+    """Owns one connection and writes queued commands in batches."""
+
+    def __init__(self, url: str, *, batch_max: int = 500, observer: BatchObserver | None = None) -> None:
+        self._url = url
+        self._batch_max = batch_max
+        self._observer = observer
+        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._conn: asyncpg.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._conn = await asyncpg.connect(self._url)
+        self._task = asyncio.create_task(self._run(), name="mitapo-writer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._conn is not None:
+            await self._conn.close()
+        self._conn = None
+
+    async def submit(self, command: Command) -> Outcome:
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Pending(command, future))
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self._batch_max and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            started = time.perf_counter()
+            try:
+                await self._execute(batch)
+            except Exception as exc:  # the writer must outlive any one batch
+                log.exception("writer.batch_failed", size=len(batch))
+                for pending in batch:
+                    if not pending.future.done():
+                        pending.future.set_exception(exc)
+            if self._observer is not None:
+                self._observer(len(batch), time.perf_counter() - started)
+
+    async def _execute(self, batch: list[_Pending]) -> None:
+        commands = [p.command for p in batch]
+        for _attempt in range(MAX_ATTEMPTS):
+            try:
+                outcomes = await self._attempt(commands)
+            except (*RETRYABLE, _RaceLost):
+                continue
+            except (asyncpg.PostgresError, WriteError):
+                if len(batch) == 1:
+                    raise
+                for pending in batch:  # isolate the command the database refused
+                    try:
+                        await self._execute([pending])
+                    except Exception as exc:
+                        log.exception("writer.command_failed", kind=pending.command.kind)
+                        if not pending.future.done():
+                            pending.future.set_exception(exc)
+                return
+            for pending, outcome in zip(batch, outcomes, strict=True):
+                if not pending.future.done():
+                    pending.future.set_result(outcome)
+            return
+        raise RuntimeError(f"batch of {len(batch)} could not commit after {MAX_ATTEMPTS} attempts")
+
+    async def _connection(self) -> asyncpg.Connection:
+        """The writer's connection, reconnecting with backoff while the database restarts."""
+        delay = 0.05
+        while self._conn is None or self._conn.is_closed():
+            try:
+                self._conn = await asyncpg.connect(self._url)
+            except (*CONNECTION_LOST, asyncpg.CannotConnectNowError):
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+        return self._conn
+
+    async def _attempt(self, commands: Sequence[Command]) -> list[Outcome]:
+        conn = await self._connection()
+        txid: int | None = None
+        outcomes: list[Outcome] | None = None
+        try:
+            async with conn.transaction():
+                txid = await conn.fetchval("SELECT txid_current()")
+                outcomes = await _decide_and_write(conn, commands)
+        except CONNECTION_LOST:
+            self._conn = None
+            if txid is None or outcomes is None or not await self._committed(txid):
+                raise _RaceLost from None
+        assert outcomes is not None
+        return outcomes
+
+    async def _committed(self, txid: int) -> bool:
+        """After a lost connection: did the batch's transaction commit?"""
+        while True:
+            try:
+                conn = await self._connection()
+                status = await conn.fetchval("SELECT txid_status($1)", txid)
+            except CONNECTION_LOST:
+                self._conn = None
+                continue
+            if status != "in progress":
+                return bool(status == "committed")
+            await asyncio.sleep(0.05)
+
+
+async def _decide_and_write(conn: asyncpg.Connection, commands: Sequence[Command]) -> list[Outcome]:
+    outcomes: list[Outcome | None] = [None] * len(commands)
+    await _answer_known_keys(conn, commands, outcomes)
+    await _answer_spent_tokens(conn, commands, outcomes)
+    live = [i for i, o in enumerate(outcomes) if o is None]
+    await _ensure_accounts(conn, [spec for i in live for spec in commands[i].accounts])
+    state = await _lock(conn, [commands[i] for i in live])
+    while True:
+        accepted = _decide_all(commands, live, outcomes, state)
+        if not state.missing:
+            break
+        await _ensure_accounts(conn, state.extra_accounts.values())
+        await _lock_more(conn, state)
+    await _write(conn, accepted, state)
+    return [_final(i, outcomes[i], commands, accepted, state) for i in range(len(commands))]
+
+
+def _final(
+    i: int, outcome: Outcome | None, commands: Sequence[Command], accepted: dict[int, _Accepted], state: _Batch
+) -> Outcome:
+    key = commands[i].idempotency
+    if isinstance(outcome, Rejected) and outcome.code == FOLLOWER and key is not None:
+        leader = accepted[state.keys[(key.scope, key.key)]]
+        lead_key = leader.command.idempotency
+        if lead_key is None or lead_key.request_hash != key.request_hash:
+            return Rejected("idempotency_mismatch", "this Idempotency-Key was used with another request")
+        return _written(leader, replayed=True)
+    if outcome is not None:
+        return outcome
+    return _written(accepted[i], replayed=False)
+
+
+def _written(done: _Accepted, *, replayed: bool) -> Written:
+    entry_id = done.command.entry_id if done.postings else None
+    return Written(entry_id=entry_id, created_at=done.created_at, result=done.result, replayed=replayed)
+
+
+async def _answer_known_keys(
+    conn: asyncpg.Connection, commands: Sequence[Command], outcomes: list[Outcome | None]
+) -> None:
+    keyed = [(i, c.idempotency) for i, c in enumerate(commands) if c.idempotency is not None]
+    if not keyed:
+        return
+    rows = await conn.fetch(
+        "SELECT scope, key, request_hash, result, entry_id FROM idempotency_keys "
+        "WHERE (scope, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+        [k.scope for _, k in keyed],
+        [k.key for _, k in keyed],
+    )
+    known = {(r["scope"], r["key"]): r for r in rows}
+    for i, key in keyed:
+        row = known.get((key.scope, key.key))
+        if row is None:
+            continue
+        if bytes(row["request_hash"]) != key.request_hash:
+            outcomes[i] = Rejected("idempotency_mismatch", "this Idempotency-Key was used with another request")
+        else:
+            outcomes[i] = Written(row["entry_id"], None, json.loads(row["result"]), replayed=True)
+
+
+async def _answer_spent_tokens(
+    conn: asyncpg.Connection, commands: Sequence[Command], outcomes: list[Outcome | None]
+) -> None:
+    tokens = [(i, once) for i, c in enumerate(commands) if outcomes[i] is None for once in c.once]
+    if not tokens:
+        return
+    rows = await conn.fetch(
+        "SELECT token, request_hash, result, entry_id FROM spent_tokens WHERE token = ANY($1::text[])",
+        [once.token for _, once in tokens],
+    )
+    spent = {r["token"]: r for r in rows}
+    for i, once in tokens:
+        row = spent.get(once.token)
+        if row is None or outcomes[i] is not None:
+            continue
+        same = once.request_hash is not None and row["request_hash"] is not None
+        if same and bytes(row["request_hash"]) == once.request_hash and row["result"] is not None:
+            outcomes[i] = Written(row["entry_id"], None, json.loads(row["result"]), replayed=True)
+        else:
+            outcomes[i] = Rejected(once.code, f"already used: {once.code}")
+
+
+async def _ensure_accounts(conn: asyncpg.Connection, specs: Iterable[AccountSpec]) -> None:
+    unique = {spec.code: spec for spec in specs}
+    if not unique:
+        return
+    ordered = sorted(unique.values(), key=lambda s: s.code)
+    pairs = [(s, asset) for s in ordered for asset in s.assets]
+    await conn.execute(
+        """
+        WITH new_accounts AS (
+            INSERT INTO accounts (code, kind, may_go_negative, owner, expires_on)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::date[])
+            ON CONFLICT (code) DO NOTHING
+        )
+        INSERT INTO balances (account, asset, normal_sign, may_go_negative, owner, expires_on)
+        SELECT * FROM unnest($6::text[], $7::text[], $8::smallint[], $9::bool[], $10::text[], $11::date[])
+        ON CONFLICT (account, asset) DO NOTHING
+        """,
+        [s.code for s in ordered],
+        [s.kind for s in ordered],
+        [s.may_go_negative for s in ordered],
+        [s.owner for s in ordered],
+        [s.expires_on for s in ordered],
+        [s.code for s, _ in pairs],
+        [asset for _, asset in pairs],
+        [1 if s.kind in ("asset", "expense") else -1 for s, _ in pairs],
+        [s.may_go_negative for s, _ in pairs],
+        [s.owner for s, _ in pairs],
+        [s.expires_on for s, _ in pairs],
+    )
+
+
+_LOCK_BALANCES = """
+    SELECT account, asset, normal_sign, may_go_negative, owner, expires_on, posted, pending, postings_count
+    FROM balances
+    WHERE (account, asset) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+    ORDER BY account, asset
+    FOR UPDATE
+"""
+
+
+async def _lock(conn: asyncpg.Connection, commands: Sequence[Command]) -> _Batch:
+    wanted = {(leg.account, leg.asset) for c in commands for leg in c.postings}
+    wanted |= {(h.account, h.asset) for c in commands for h in c.holds}
+    wanted |= {(c.account, c.asset) for cmd in commands for c in cmd.ceilings}
+    owners = sorted({owner for c in commands for owner in c.lock_owners})
+    if owners:
+        owned = await conn.fetch("SELECT account, asset FROM balances WHERE owner = ANY($1::text[])", owners)
+        wanted |= {(r["account"], r["asset"]) for r in owned}
+    pairs = sorted(wanted)
+    balances: dict[tuple[str, str], BalanceState] = {}
+    counts: dict[tuple[str, str], int] = {}
+    if pairs:
+        for row in await conn.fetch(_LOCK_BALANCES, [p[0] for p in pairs], [p[1] for p in pairs]):
+            key = (row["account"], row["asset"])
+            balances[key] = _balance_state(row)
+            counts[key] = row["postings_count"]
+    hold_ids = sorted({r.id for c in commands for r in c.resolve_holds})
+    holds: dict[uuid.UUID, HoldState] = {}
+    if hold_ids:
+        rows = await conn.fetch(
+            "SELECT id, account, asset, amount, status, expires_at FROM holds WHERE id = ANY($1::uuid[]) "
+            "ORDER BY id FOR UPDATE",
+            hold_ids,
+        )
+        holds = {r["id"]: HoldState(**dict(r)) for r in rows}
+    counters = await _lock_counters(conn, sorted({lim.key for c in commands for lim in c.limits}))
+    now = await conn.fetchval("SELECT clock_timestamp()")
+    return _Batch(balances=balances, counts=counts, holds=holds, counters=counters, now=now)
+
+
+def _balance_state(row: Mapping[str, Any]) -> BalanceState:
+    return BalanceState(
+        account=row["account"],
+        asset=row["asset"],
+        normal_sign=row["normal_sign"],
+        may_go_negative=row["may_go_negative"],
+        owner=row["owner"],
+        expires_on=row["expires_on"],
+        posted=row["posted"],
+        pending=row["pending"],
+    )
+
+
+async def _lock_counters(conn: asyncpg.Connection, keys: list[str]) -> dict[str, int]:
+    if not keys:
+        return {}
+    await conn.execute(
+        "INSERT INTO counters (key, value) SELECT unnest($1::text[]), 0 ON CONFLICT (key) DO NOTHING", keys
+    )
+    rows = await conn.fetch(
+        "SELECT key, value FROM counters WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE", keys
+    )
+    return {r["key"]: r["value"] for r in rows}
+
+
+async def _lock_more(conn: asyncpg.Connection, state: _Batch) -> None:
+    pairs = sorted(state.missing)
+    for row in await conn.fetch(_LOCK_BALANCES, [p[0] for p in pairs], [p[1] for p in pairs]):
+        key = (row["account"], row["asset"])
+        state.balances[key] = _balance_state(row)
+        state.counts[key] = row["postings_count"]
+    state.missing = {p for p in pairs if p not in state.balances}
+    if state.missing:
+        raise WriteError(f"no such account: {sorted(state.missing)}")
+
+
+def _decide_all(
+    commands: Sequence[Command], live: list[int], outcomes: list[Outcome | None], state: _Batch
+) -> dict[int, _Accepted]:
+    """Decide every live command in order against the batch's in-memory balances.
+
+    Runs again from a fresh copy when a plan touched accounts that were not locked yet.
+    """
+    base = _snapshot(state)
+    state.missing = set()
+    accepted: dict[int, _Accepted] = {}
+    for i in live:
+        outcomes[i] = None
+        decision = _decide(i, commands[i], state)
+        if isinstance(decision, Rejected):
+            outcomes[i] = decision
+        else:
+            accepted[i] = decision
+        if state.missing:
+            _restore(state, base)
+            return {}
+    return accepted
+
+
+def _snapshot(state: _Batch) -> tuple[Any, ...]:
+    return (
+        dict(state.balances),
+        dict(state.counts),
+        dict(state.holds),
+        dict(state.counters),
+        dict(state.spent),
+        dict(state.keys),
+        dict(state.hold_updates),
+    )
+
+
+def _restore(state: _Batch, base: tuple[Any, ...]) -> None:
+    missing = state.missing
+    (state.balances, state.counts, state.holds, state.counters, state.spent, state.keys, state.hold_updates) = (
+        dict(part) for part in base
+    )
+    state.missing = missing
+
+
+def _decide(i: int, command: Command, state: _Batch) -> _Accepted | Rejected:
+    follower = _follow_earlier_in_batch(command, state)
+    if follower is not None:
+        return follower
+    holds = dict(state.holds)
+    pending_delta: dict[tuple[str, str], int] = {}
+    hold_updates: dict[uuid.UUID, str] = {}
+    for resolution in command.resolve_holds:
+        hold = holds.get(resolution.id)
+        if hold is None or hold.status != "pending":
+            return Rejected("hold_not_pending", "the hold is not pending")
+        holds[resolution.id] = replace(hold, status=resolution.status)
+        hold_updates[resolution.id] = resolution.status
+        key = (hold.account, hold.asset)
+        pending_delta[key] = pending_delta.get(key, 0) - hold.amount
+    for placement in command.holds:
+        key = (placement.account, placement.asset)
+        pending_delta[key] = pending_delta.get(key, 0) + placement.amount
+
+    plan = Plan()
+    if command.plan is not None:
+        view = PlanView(balances=_with_pending(state.balances, pending_delta), holds=holds, now=state.now)
+        try:
+            plan = command.plan(view)
+        except Refusal as refusal:
+            return Rejected(refusal.code, refusal.detail)
+    legs = (*command.postings, *plan.postings)
+    for spec in plan.accounts:
+        state.extra_accounts.setdefault(spec.code, spec)
+    touched = {(leg.account, leg.asset) for leg in legs} | set(pending_delta)
+    missing = {key for key in touched if key not in state.balances}
+    if missing:
+        state.missing |= missing
+        return Rejected("internal", "retrying with more accounts locked")
+    if legs and not _balanced(legs):
+        raise WriteError(f"command {command.kind!r} does not balance: {legs}")
+
+    counters: dict[str, int] = {}
+    for limit in command.limits:
+        value = counters.get(limit.key, state.counters.get(limit.key, 0)) + limit.delta
+        if value > limit.limit:
+            return Rejected(limit.code, limit.detail or f"limit {limit.limit} reached")
+        counters[limit.key] = value
+    for once in command.once:
+        if once.token in state.spent:
+            return Rejected(once.code, f"already used: {once.code}")
+
+    balances: dict[tuple[str, str], BalanceState] = {}
+    counts: dict[tuple[str, str], int] = {}
+    written: list[tuple[Leg, int, int]] = []
+    for leg in legs:
+        key = (leg.account, leg.asset)
+        current = balances.get(key, state.balances[key])
+        balances[key] = replace(current, posted=current.posted + leg.amount)
+        counts[key] = counts.get(key, state.counts[key]) + 1
+        written.append((leg, balances[key].posted, counts[key]))
+    for key, delta in pending_delta.items():
+        current = balances.get(key, state.balances[key])
+        balances[key] = replace(current, pending=current.pending + delta)
+    for key, balance in balances.items():
+        if not balance.may_go_negative and balance.available < 0:
+            return Rejected(command.shortfall_for(key[0]), f"not enough {key[1]} on {key[0]}")
+    for ceiling in (*command.ceilings, *plan.ceilings):
+        balance = balances.get((ceiling.account, ceiling.asset), state.balances[(ceiling.account, ceiling.asset)])
+        if balance.normal_sign * balance.posted > ceiling.maximum:
+            return Rejected(ceiling.code, f"{ceiling.account} may hold at most {ceiling.maximum}")
+
+    entry_id = command.entry_id if legs else None
+    decided = Decided(entry_id=entry_id, created_at=state.now, postings=tuple(legs), info=plan.info)
+    result = dict(command.result(decided)) if command.result else {"entry_id": _str(entry_id)}
+    state.balances.update(balances)
+    state.counts.update(counts)
+    state.counters.update(counters)
+    state.holds = holds
+    state.hold_updates.update(hold_updates)
+    for once in command.once:
+        state.spent[once.token] = i
+    if command.idempotency is not None:
+        state.keys[(command.idempotency.scope, command.idempotency.key)] = i
+    rows = [(row.table, row.values) for row in (*command.rows, *plan.rows)]
+    return _Accepted(command=command, created_at=state.now, postings=written, result=result, rows=rows)
+
+
+def _follow_earlier_in_batch(command: Command, state: _Batch) -> Rejected | None:
+    """Two identical requests in one batch: the second waits for the first (handled after the write)."""
+    key = command.idempotency
+    if key is not None and (key.scope, key.key) in state.keys:
+        return Rejected(FOLLOWER, "")
+    return None
+
+
+def _with_pending(
+    balances: Mapping[tuple[str, str], BalanceState], delta: Mapping[tuple[str, str], int]
+) -> dict[tuple[str, str], BalanceState]:
+    view = dict(balances)
+    for key, change in delta.items():
+        if key in view:
+            view[key] = replace(view[key], pending=view[key].pending + change)
+    return view
+
+
+def _balanced(legs: Iterable[Leg]) -> bool:
+    totals: dict[str, int] = {}
+    count = 0
+    for leg in legs:
+        if leg.amount == 0:
+            return False
+        totals[leg.asset] = totals.get(leg.asset, 0) + leg.amount
+        count += 1
+    return count >= 2 and all(total == 0 for total in totals.values())
+
+
+def _str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+async def _write(conn: asyncpg.Connection, accepted: dict[int, _Accepted], state: _Batch) -> None:
+    done = list(accepted.values())
+    with_entry = [a for a in done if a.postings]
+    if with_entry:
+        await _write_entries(conn, with_entry)
+    await _write_balances(conn, done, state)
+    await _write_counters(conn, done, state)
+    await _write_holds(conn, done, state)
+    await _write_rows(conn, done)
+    await _write_tokens(conn, done)
+    await _write_keys(conn, done)
+
+
+async def _write_entries(conn: asyncpg.Connection, done: list[_Accepted]) -> None:
+    ids = [a.command.entry_id for a in done]
+    await conn.execute(
+        """
+        INSERT INTO entries (id, kind, memo, created_at, meta, reverses)
+        SELECT u.id, u.kind, u.memo, u.created_at, u.meta::jsonb, u.reverses
+        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::uuid[])
+             AS u(id, kind, memo, created_at, meta, reverses)
+        """,
+        ids,
+        [a.command.kind for a in done],
+        [a.command.memo for a in done],
+        [a.created_at for a in done],
+        [_json(dict(a.command.meta)) for a in done],
+        [a.command.reverses for a in done],
+    )
+    flat = [(a, idx, leg, after, seq) for a in done for idx, (leg, after, seq) in enumerate(a.postings)]
+    await conn.execute(
+        """
+        INSERT INTO postings (entry_id, idx, account, asset, amount, balance_after, account_seq, created_at)
+        SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
+                             $7::bigint[], $8::timestamptz[])
+        """,
+        [a.command.entry_id for a, *_ in flat],
+        [idx for _, idx, *_ in flat],
+        [leg.account for _, _, leg, *_ in flat],
+        [leg.asset for _, _, leg, *_ in flat],
+        [leg.amount for _, _, leg, *_ in flat],
+        [after for *_, after, _ in flat],
+        [seq for *_, seq in flat],
+        [a.created_at for a, *_ in flat],
+    )
+    await conn.execute("INSERT INTO seal_queue (entry_id) SELECT unnest($1::uuid[])", ids)
+
+
+async def _write_balances(conn: asyncpg.Connection, done: list[_Accepted], state: _Batch) -> None:
+    touched = sorted(
+        {(leg.account, leg.asset) for a in done for leg, _, _ in a.postings}
+        | {(h.account, h.asset) for a in done for h in a.command.holds}
+        | {(state.holds[h].account, state.holds[h].asset) for h in state.hold_updates}
+    )
+    if not touched:
+        return
+    await conn.execute(
+        """
+        UPDATE balances AS b SET posted = u.posted, pending = u.pending, postings_count = u.n
+        FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])
+             AS u(account, asset, posted, pending, n)
+        WHERE b.account = u.account AND b.asset = u.asset
+        """,
+        [k[0] for k in touched],
+        [k[1] for k in touched],
+        [state.balances[k].posted for k in touched],
+        [state.balances[k].pending for k in touched],
+        [state.counts[k] for k in touched],
+    )
+
+
+async def _write_counters(conn: asyncpg.Connection, done: list[_Accepted], state: _Batch) -> None:
+    keys = sorted({lim.key for a in done for lim in a.command.limits})
+    if keys:
+        await conn.execute(
+            "UPDATE counters AS c SET value = u.value FROM unnest($1::text[], $2::bigint[]) AS u(key, value) "
+            "WHERE c.key = u.key",
+            keys,
+            [state.counters[k] for k in keys],
+        )
+
+
+async def _write_holds(conn: asyncpg.Connection, done: list[_Accepted], state: _Batch) -> None:
+    placed = [(a, h) for a in done for h in a.command.holds]
+    if placed:
+        await conn.execute(
+            "INSERT INTO holds (id, account, asset, amount, expires_at, created_at) "
+            "SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[], "
+            "$6::timestamptz[])",
+            [h.id for _, h in placed],
+            [h.account for _, h in placed],
+            [h.asset for _, h in placed],
+            [h.amount for _, h in placed],
+            [h.expires_at for _, h in placed],
+            [a.created_at for a, _ in placed],
+        )
+    resolved = [(a, r) for a in done for r in a.command.resolve_holds]
+    if resolved:
+        await conn.execute(
+            "UPDATE holds AS h SET status = u.status, resolved_at = u.at, entry_id = u.entry_id "
+            "FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[]) AS u(id, status, at, entry_id) "
+            "WHERE h.id = u.id",
+            [r.id for _, r in resolved],
+            [r.status for _, r in resolved],
+            [a.created_at for a, _ in resolved],
+            [a.command.entry_id if a.postings else None for a, _ in resolved],
+        )
+
+
+async def _write_rows(conn: asyncpg.Connection, done: list[_Accepted]) -> None:
+    by_shape: dict[tuple[str, tuple[str, ...]], list[list[Any]]] = {}
+    for a in done:
+        entry_id = a.command.entry_id if a.postings else None
+        for table, values in a.rows:
+            columns = tuple(values)
+            row = [entry_id if v is ENTRY_ID else v for v in values.values()]
+            by_shape.setdefault((table, columns), []).append(row)
+    for (table, columns), rows in by_shape.items():
+        placeholders = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
+        names = ", ".join(columns)
+        await conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+
+
+async def _write_tokens(conn: asyncpg.Connection, done: list[_Accepted]) -> None:
+    spent = [(a, once) for a in done for once in a.command.once]
+    if not spent:
+        return
+    inserted = await conn.fetch(
+        "INSERT INTO spent_tokens (token, entry_id, request_hash, result) "
+        "SELECT u.token, u.entry_id, u.request_hash, u.result::jsonb "
+        "FROM unnest($1::text[], $2::uuid[], $3::bytea[], $4::text[]) AS u(token, entry_id, request_hash, result) "
+        "ON CONFLICT (token) DO NOTHING RETURNING token",
+        [once.token for _, once in spent],
+        [a.command.entry_id if a.postings else None for a, _ in spent],
+        [once.request_hash for _, once in spent],
+        [_json(dict(a.result)) for a, _ in spent],
+    )
+    if len(inserted) != len(spent):
+        raise _RaceLost
+
+
+async def _write_keys(conn: asyncpg.Connection, done: list[_Accepted]) -> None:
+    keyed = [(a, a.command.idempotency) for a in done if a.command.idempotency is not None]
+    if not keyed:
+        return
+    inserted = await conn.fetch(
+        "INSERT INTO idempotency_keys (scope, key, request_hash, result, entry_id) "
+        "SELECT u.scope, u.key, u.request_hash, u.result::jsonb, u.entry_id "
+        "FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::uuid[]) "
+        "AS u(scope, key, request_hash, result, entry_id) "
+        "ON CONFLICT (scope, key) DO NOTHING RETURNING key",
+        [k.scope for _, k in keyed],
+        [k.key for _, k in keyed],
+        [k.request_hash for _, k in keyed],
+        [_json(dict(a.result)) for a, _ in keyed],
+        [a.command.entry_id if a.postings else None for a, _ in keyed],
+    )
+    if len(inserted) != len(keyed):
+        raise _RaceLost

@@ -1,0 +1,78 @@
+"""The service's Ed25519 signing keys: one current key signs; every key ever used stays to verify.
+
+Private keys live as PEM files with owner-only permissions in the key directory (`MITAPO_SIGNING_KEY_PATH`, by
+default `<data dir>/keys`), created on first start; `current` names the one that signs. They are never logged,
+never exported and never stored in the database; only public keys are published.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from mitapo_ledger import key_id
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRing:
+    current_kid: str
+    private_keys: dict[str, Ed25519PrivateKey]
+
+    @property
+    def current(self) -> Ed25519PrivateKey:
+        return self.private_keys[self.current_kid]
+
+    @property
+    def public_keys(self) -> dict[str, Ed25519PublicKey]:
+        return {kid: key.public_key() for kid, key in self.private_keys.items()}
+
+    def sign(self, data: bytes) -> bytes:
+        return self.current.sign(data)
+
+
+def load_keyring(directory: Path) -> KeyRing:
+    """Load every key in `directory`, creating the first one when there is none."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    keys = {path.stem: _read(path) for path in sorted(directory.glob("*.pem"))}
+    current_file = directory / "current"
+    if not keys or not current_file.exists():
+        return rotate(directory)
+    current = current_file.read_text().strip()
+    if current not in keys:
+        raise RuntimeError(f"{current_file} names key {current!r}, which is not in {directory}")
+    return KeyRing(current_kid=current, private_keys=keys)
+
+
+def rotate(directory: Path) -> KeyRing:
+    """Create a new key and make it current; the old ones stay for verifying what they signed."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = Ed25519PrivateKey.generate()
+    kid = key_id(key.public_key())
+    _write_private(directory / f"{kid}.pem", key)
+    _write_atomic(directory / "current", kid.encode())
+    return load_keyring(directory)
+
+
+def _read(path: Path) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise RuntimeError(f"{path} is not an Ed25519 private key")
+    return key
+
+
+def _write_private(path: Path, key: Ed25519PrivateKey) -> None:
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

@@ -1,0 +1,86 @@
+"""The running service without HTTP: database, writer, signing keys and the background jobs (sealing,
+checkpoints). The HTTP app, the command line, the tests and the benchmarks all start one of these."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import structlog
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from mitapo.db import migrate, sealer
+from mitapo.db.engine import Database
+from mitapo.db.writer import BatchObserver
+from mitapo.keys import KeyRing, load_keyring
+from mitapo.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def database_url(settings: Settings) -> str:
+    """The configured PostgreSQL, or the embedded one under the data directory."""
+    if settings.database_url:
+        return settings.database_url
+    from mitapo.db.embedded import embedded_database_url
+
+    return embedded_database_url(settings.data_dir)
+
+
+class Runtime:
+    def __init__(self, settings: Settings, url: str, *, observer: BatchObserver | None = None) -> None:
+        self.settings = settings
+        self.db = Database(url, pool_size=settings.pool_size, batch_max=settings.batch_max, observer=observer)
+        self.keys: KeyRing = load_keyring(settings.key_path)
+        self._tasks: list[asyncio.Task[None]] = []
+        self.last_seal_ok: float = 0.0
+
+    async def start(self, *, migrate_first: bool = True, background: bool = True) -> None:
+        if migrate_first:
+            await asyncio.to_thread(migrate.upgrade, self.db.url)
+        await self.db.start()
+        async with self.db.raw() as conn:
+            await sealer.publish_keys(conn, self.public_keys_raw())
+        if background:
+            self._every(self.settings.seal_interval, self.seal_now, "sealer")
+            self._every(self.settings.checkpoint_interval, self.checkpoint_now, "checkpointer")
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.db.close()
+
+    def public_keys_raw(self) -> dict[str, bytes]:
+        return {
+            kid: key.public_bytes(Encoding.Raw, PublicFormat.Raw) for kid, key in self.keys.public_keys.items()
+        }
+
+    async def seal_now(self) -> int:
+        """Seal everything queued; return how many entries were sealed."""
+        total = 0
+        async with self.db.raw() as conn:
+            while (sealed := await sealer.seal_pending(conn)) > 0:
+                total += sealed
+        self.last_seal_ok = asyncio.get_running_loop().time()
+        return total
+
+    async def checkpoint_now(self) -> int | None:
+        await self.seal_now()
+        async with self.db.raw() as conn:
+            return await sealer.write_checkpoint(conn, self.keys.current_kid, self.keys.sign)
+
+    def _every(self, seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
+        async def loop() -> None:
+            while True:
+                try:
+                    await job()
+                except Exception:
+                    log.exception("background.job_failed", job=name)
+                await asyncio.sleep(seconds)
+
+        self._tasks.append(asyncio.create_task(loop(), name=f"mitapo-{name}"))

@@ -1,0 +1,88 @@
+"""The ledger as the other services use it: post a command, move an amount, fund a program, reverse an entry."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from mitapo.db import journal
+from mitapo.db.commands import AccountSpec, Command, Idempotency, Leg, Once, Rejected, Written
+from mitapo.db.engine import Database
+from mitapo.services import chart
+from mitapo.services.errors import DomainError, NotFound
+
+
+async def post(db: Database, command: Command) -> Written:
+    """Submit a command to the writer; a refusal becomes a DomainError with its code."""
+    outcome = await db.submit(command)
+    if isinstance(outcome, Rejected):
+        raise DomainError(outcome.code, outcome.detail)
+    return outcome
+
+
+async def open_accounts(db: Database, *specs: AccountSpec) -> None:
+    await post(db, Command(kind=None, accounts=specs))
+
+
+async def transfer(
+    db: Database,
+    *,
+    source: str,
+    destination: str,
+    asset: str,
+    amount: int,
+    kind: str = "transfer",
+    memo: str = "",
+    meta: Mapping[str, Any] | None = None,
+    idempotency: Idempotency | None = None,
+) -> Written:
+    """Move `amount` of `asset` from `source` to `destination` (debit the source, credit the destination)."""
+    if amount <= 0:
+        raise DomainError("validation_error", "amount must be a positive integer")
+    legs = (Leg(source, asset, amount), Leg(destination, asset, -amount))
+    return await post(db, Command(kind=kind, postings=legs, memo=memo, meta=meta or {}, idempotency=idempotency))
+
+
+async def fund_program(db: Database, program_id: str, points: int, *, idempotency: Idempotency | None = None) -> Written:
+    """Move points from the city's issuance into a program's budget: every point has a source."""
+    budget = chart.program_budget(program_id)
+    if points <= 0:
+        raise DomainError("validation_error", "points must be a positive integer")
+    return await post(
+        db,
+        Command(
+            kind="funding",
+            accounts=(chart.CITY_ISSUANCE, budget),
+            postings=(Leg(chart.CITY_ISSUANCE.code, chart.PT, points), Leg(budget.code, chart.PT, -points)),
+            memo=f"funding of program {program_id}",
+            meta={"program_id": program_id},
+            idempotency=idempotency,
+        ),
+    )
+
+
+async def reverse(db: Database, entry_id: str, reason: str, *, idempotency: Idempotency | None = None) -> Written:
+    """Undo an entry by its mirror image; the original stays in the journal as it was."""
+    try:
+        original = uuid.UUID(entry_id)
+    except ValueError:
+        raise NotFound("entry") from None
+    async with db.read() as conn:
+        postings = await journal.entry_postings(conn, original)
+    if postings is None:
+        raise NotFound("entry")
+    legs = tuple(Leg(p.account, p.asset, -p.amount) for p in postings)
+    return await post(
+        db,
+        Command(
+            kind="reversal",
+            postings=legs,
+            memo=reason,
+            meta={"reverses": entry_id},
+            reverses=original,
+            once=(Once(f"reversal:{entry_id}", "already_reversed"),),
+            idempotency=idempotency,
+            shortfall_code="insufficient_funds",
+        ),
+    )

@@ -1,0 +1,69 @@
+"""Settings from the environment (`MITAPO_*`), read once into an immutable value.
+
+Everything has a default that makes `mitapo serve` work with no configuration at all: the embedded PostgreSQL
+under `./.mitapo`, the signing key beside it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    return default if raw is None else raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str | None = None
+    data_dir: Path = Path(".mitapo")
+    signing_key_path: Path | None = None
+    log_json: bool | None = None
+    pool_size: int = 20
+    batch_max: int = 500
+    seal_interval: float = 0.2
+    checkpoint_interval: float = 60.0
+    expiry_interval: float = 3600.0
+    checkin_step_seconds: int = 30
+    pay_code_seconds: int = 60
+    money_ceiling: int = 100_000
+    gifting_enabled: bool = True
+    gift_daily_limit: int = 5_000
+    timezone: str = "Asia/Tokyo"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key_path(self) -> Path:
+        return self.signing_key_path or self.data_dir / "keys"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        key_path = os.environ.get("MITAPO_SIGNING_KEY_PATH")
+        log_json = os.environ.get("MITAPO_LOG_JSON")
+        return cls(
+            database_url=os.environ.get("MITAPO_DATABASE_URL") or None,
+            data_dir=Path(os.environ.get("MITAPO_DATA_DIR", ".mitapo")),
+            signing_key_path=Path(key_path) if key_path else None,
+            log_json=None if log_json is None else _bool("MITAPO_LOG_JSON", False),
+            pool_size=_int("MITAPO_POOL_SIZE", 20),
+            batch_max=_int("MITAPO_BATCH_MAX", 500),
+            seal_interval=_float("MITAPO_SEAL_INTERVAL", 0.2),
+            checkpoint_interval=_float("MITAPO_CHECKPOINT_INTERVAL", 60.0),
+            expiry_interval=_float("MITAPO_EXPIRY_INTERVAL", 3600.0),
+            checkin_step_seconds=_int("MITAPO_CHECKIN_STEP_SECONDS", 30),
+            pay_code_seconds=_int("MITAPO_PAY_CODE_SECONDS", 60),
+            money_ceiling=_int("MITAPO_MONEY_CEILING", 100_000),
+            gifting_enabled=_bool("MITAPO_GIFTING_ENABLED", True),
+            gift_daily_limit=_int("MITAPO_GIFT_DAILY_LIMIT", 5_000),
+        )

@@ -1,0 +1,64 @@
+"""Shared fixtures. The database is always a real PostgreSQL: the embedded one under `.mitapo-test`, or the
+server at `MITAPO_TEST_DATABASE_URL`. Migrations run once into a template database; each test that asks for
+`database_url` gets a fresh copy of it, so tests never see each other's rows."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from mitapo.db import migrate
+from mitapo.db.urls import plain_url, with_database
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _server_url() -> str:
+    url = os.environ.get("MITAPO_TEST_DATABASE_URL")
+    if url:
+        return plain_url(url)
+    from mitapo.db.embedded import start_embedded
+
+    return plain_url(start_embedded(ROOT / ".mitapo-test"))
+
+
+async def _admin(server: str, sql: str) -> None:
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    return _server_url()
+
+
+@pytest.fixture(scope="session")
+def template_database(pg_server: str) -> Iterator[str]:
+    name = f"mitapo_tmpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    asyncio.run(_admin(pg_server, f'CREATE DATABASE "{name}"'))
+    migrate.upgrade(with_database(pg_server, name))
+    yield name
+    asyncio.run(_admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def database_url(pg_server: str, template_database: str) -> Iterator[str]:
+    name = f"mitapo_t_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(pg_server, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+    yield with_database(pg_server, name)
+    asyncio.run(_admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "database_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
