@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+
 def is_aware_and_representable(moment: object) -> bool:
     """True for an aware ``datetime`` that can be converted to UTC without leaving the calendar.
 

@@ -113,7 +113,10 @@ class ChainVerifier:
         code, detail = (
             ("checkpoint_beyond_head", f"no entry seq {seq} precedes it; the chain's head is seq {head}")
             if seq > head
-            else ("checkpoint_out_of_order", f"it comes after entry seq {head}; its balances cannot be recomputed")
+            else (
+                "checkpoint_out_of_order",
+                f"it comes after entry seq {head}; its balances cannot be recomputed",
+            )
         )
         self._problems.append(Problem(code, detail, line, seq, None))
 
