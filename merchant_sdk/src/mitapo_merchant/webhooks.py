@@ -65,6 +65,7 @@ REFUND_SUCCEEDED = "refund.succeeded"
 
 _HEADER_PART = re.compile(r"(t|kid|sig)=([^,=]+=*)")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_MAX_TIMESTAMP = 10**12  # twelve digits of seconds; a thirteen-digit value is milliseconds by mistake
 _KEY_ID = re.compile(r"[0-9a-f]{16}")
 _SIGNATURE_BYTES = 64
 
@@ -101,8 +102,8 @@ def load_public_key(raw_base64: str) -> Ed25519PublicKey:
 
 def sign(body: bytes, private_key: Ed25519PrivateKey, *, timestamp: int) -> str:
     """The Mitapo-Signature header value for delivering `body` at `timestamp` (unix seconds)."""
-    if not isinstance(timestamp, int) or isinstance(timestamp, bool) or timestamp < 0:
-        raise ValueError(f"timestamp must be a non-negative integer of unix seconds, not {timestamp!r}")
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool) or not 0 <= timestamp < _MAX_TIMESTAMP:
+        raise ValueError(f"timestamp must be whole unix seconds (not milliseconds), not {timestamp!r}")
     signature = private_key.sign(_signed_bytes(timestamp, body))
     kid = key_id(private_key.public_key())
     return f"t={timestamp},kid={kid},sig={base64.b64encode(signature).decode('ascii')}"
