@@ -35,6 +35,7 @@ class Runtime:
         self.keys: KeyRing = load_keyring(settings.key_path)
         self._tasks: list[asyncio.Task[None]] = []
         self.last_seal_ok: float = 0.0
+        self.background_running = False
 
     async def start(self, *, migrate_first: bool = True, background: bool = True) -> None:
         if migrate_first:
@@ -42,6 +43,8 @@ class Runtime:
         await self.db.start()
         async with self.db.raw() as conn:
             await sealer.publish_keys(conn, self.public_keys_raw())
+        self.last_seal_ok = asyncio.get_running_loop().time()
+        self.background_running = background
         if background:
             self._every(self.settings.seal_interval, self.seal_now, "sealer")
             self._every(self.settings.checkpoint_interval, self.checkpoint_now, "checkpointer")

@@ -21,6 +21,7 @@ from mitapo_ledger import (
     Entry,
     Posting,
     SealedEntry,
+    SignedCheckpoint,
     balances_digest,
     checkpoint_bytes,
     seal,
@@ -142,3 +143,46 @@ async def publish_keys(conn: asyncpg.Connection, public_keys: dict[str, bytes]) 
         list(public_keys),
         list(public_keys.values()),
     )
+
+
+_SEALED = """
+    SELECT s.seq, s.prev_hash, s.hash, e.id, e.kind, e.memo, e.created_at, p.account, p.asset, p.amount
+    FROM seals s JOIN entries e ON e.id = s.entry_id JOIN postings p ON p.entry_id = e.id
+    WHERE s.seq > $1 AND s.seq <= $2
+    ORDER BY s.seq, p.idx
+"""
+
+
+async def sealed_chunk(conn: asyncpg.Connection, after_seq: int, until_seq: int) -> list[SealedEntry]:
+    """Sealed entries with after_seq < seq <= until_seq, in seq order, as ledger values."""
+    rows = await conn.fetch(_SEALED, after_seq, until_seq)
+    links = {r["id"]: (r["seq"], bytes(r["prev_hash"]), bytes(r["hash"])) for r in rows}
+    return [
+        SealedEntry(entry=entry, seq=links[uuid.UUID(entry.id)][0], prev_hash=links[uuid.UUID(entry.id)][1],
+                    hash=links[uuid.UUID(entry.id)][2])
+        for entry in entries_from_rows(rows)
+    ]
+
+
+async def signed_checkpoints(conn: asyncpg.Connection) -> list[SignedCheckpoint]:
+    rows = await conn.fetch(
+        "SELECT seq, hash, signed_at, kid, balances_digest, signature FROM checkpoints ORDER BY seq"
+    )
+    return [
+        SignedCheckpoint(
+            checkpoint=Checkpoint(
+                seq=r["seq"],
+                hash=bytes(r["hash"]),
+                signed_at=r["signed_at"],
+                kid=r["kid"],
+                balances_digest=bytes(r["balances_digest"]),
+            ),
+            signature=bytes(r["signature"]),
+        )
+        for r in rows
+    ]
+
+
+async def published_keys(conn: asyncpg.Connection) -> dict[str, bytes]:
+    rows = await conn.fetch("SELECT kid, public_key FROM signing_keys ORDER BY created_at, kid")
+    return {r["kid"]: bytes(r["public_key"]) for r in rows}

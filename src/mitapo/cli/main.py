@@ -1,0 +1,133 @@
+"""`mitapo`: serve, migrate, tokens, the demo town, audits and key rotation."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from mitapo import logs
+from mitapo.db import migrate
+from mitapo.keys import rotate
+from mitapo.runtime import Runtime, database_url
+from mitapo.services import audit, auth
+from mitapo.settings import Settings
+
+T = TypeVar("T")
+
+
+def _with_runtime(job: Callable[[Runtime], Awaitable[T]], *, background: bool = False) -> T:
+    settings = Settings.from_env()
+    url = database_url(settings)
+
+    async def main() -> T:
+        runtime = Runtime(settings, url)
+        await runtime.start(background=background)
+        try:
+            return await job(runtime)
+        finally:
+            await runtime.stop()
+
+    return asyncio.run(main())
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    migrate.upgrade(database_url(Settings.from_env()))
+    print("migrations applied")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = Settings.from_env()
+    url = database_url(settings)
+    migrate.upgrade(url)
+    os.environ["MITAPO_DATABASE_URL"] = url  # every worker uses the same database
+    print(f"みたポ is serving at http://{args.host}:{args.port}/  (API schema: /schema, database: {url})")
+    uvicorn.run(
+        "mitapo.http.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="warning"
+    )
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    if args.role not in ("admin", "auditor", "organizer"):
+        print("token create makes admin, auditor or organizer secrets", file=sys.stderr)
+        return 2
+
+    async def job(runtime: Runtime) -> tuple[str, str]:
+        return await auth.create_principal(runtime.db, args.role, args.name)
+
+    principal_id, secret = _with_runtime(job)
+    print(f"created {args.role} {principal_id} ({args.name}); the secret is shown once:")
+    print(secret)
+    return 0
+
+
+def cmd_audit_verify(_: argparse.Namespace) -> int:
+    async def job(runtime: Runtime) -> audit.Verification:
+        await runtime.seal_now()
+        return await audit.verify(runtime.db)
+
+    result = _with_runtime(job)
+    print(json.dumps({"ok": result.ok, "entries_checked": result.entries_checked,
+                      "head": {"seq": result.head_seq, "hash": result.head_hash}}, ensure_ascii=False))
+    for problem in result.problems:
+        print(f"PROBLEM {problem['code']} seq={problem['seq']} entry={problem['entry_id']}: {problem['detail']}")
+    return 0 if result.ok else 1
+
+
+def cmd_keys_rotate(_: argparse.Namespace) -> int:
+    ring = rotate(Settings.from_env().key_path)
+    print(f"signing with {ring.current_kid}; {len(ring.private_keys) - 1} earlier key(s) kept for verifying")
+    return 0
+
+
+def cmd_demo(_: argparse.Namespace) -> int:
+    from mitapo.services import demo
+
+    settings = Settings.from_env()
+
+    async def job(runtime: Runtime) -> str:
+        return await demo.load(runtime, settings.data_dir)
+
+    print(_with_runtime(job))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="mitapo", description="みたポ, Mitaka's community point service")
+    sub = top.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate, then serve HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("MITAPO_WORKERS", "1")))
+    serve.set_defaults(run=cmd_serve)
+    sub.add_parser("migrate", help="apply the migrations").set_defaults(run=cmd_migrate)
+    token = sub.add_parser("token", help="secrets").add_subparsers(dest="token_command", required=True)
+    create = token.add_parser("create", help="create an admin, auditor or organizer secret")
+    create.add_argument("--role", required=True)
+    create.add_argument("--name", required=True)
+    create.set_defaults(run=cmd_token_create)
+    sub.add_parser("demo", help="load a demo town").set_defaults(run=cmd_demo)
+    audit_cmd = sub.add_parser("audit", help="audits").add_subparsers(dest="audit_command", required=True)
+    audit_cmd.add_parser("verify", help="verify chain, signatures, sums, balances").set_defaults(run=cmd_audit_verify)
+    keys = sub.add_parser("keys", help="signing keys").add_subparsers(dest="keys_command", required=True)
+    keys.add_parser("rotate", help="make a new signing key current").set_defaults(run=cmd_keys_rotate)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logs.configure(json_lines=False)
+    args = parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

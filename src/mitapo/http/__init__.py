@@ -1,0 +1,1 @@
+"""The HTTP face: the only package that knows HTTP."""

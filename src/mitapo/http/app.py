@@ -1,0 +1,77 @@
+"""The one place that assembles the HTTP app: routes, dependencies, error handlers, OpenAPI, lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
+
+from mitapo import logs
+from mitapo.http.controllers import audit, system
+from mitapo.http.deps import DEPENDENCIES
+from mitapo.http.errors import EXCEPTION_HANDLERS
+from mitapo.http.middleware import request_id_middleware
+from mitapo.runtime import Runtime, database_url
+from mitapo.services.auth import Authenticator
+from mitapo.settings import Settings
+
+ROUTES: list[ControllerRouterHandler] = [
+    system.healthz,
+    system.readyz,
+    audit.AuditController,
+    audit.reverse_entry,
+]
+MAX_BODY_BYTES = 64 * 1024
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    url: str | None = None,
+    runtime: Runtime | None = None,
+    extra_routes: Sequence[ControllerRouterHandler] = (),
+) -> Litestar:
+    """The app. With `runtime`, it uses that one (tests, benchmarks); otherwise it starts its own."""
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        own = runtime is None
+        current = runtime or Runtime(settings, url or database_url(settings))
+        if own:
+            await current.start()
+        app.state.runtime = current
+        app.state.authenticator = Authenticator(current.db)
+        try:
+            yield
+        finally:
+            if own:
+                await current.stop()
+
+    return Litestar(
+        route_handlers=[*ROUTES, *extra_routes],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[request_id_middleware],
+        lifespan=[lifespan],
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="みたポ",
+            version="1.0.0",
+            description="Mitaka's community point service: an append-only, hash-chained double-entry journal.",
+            path="/schema",
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
+            ),
+            security=[{"bearer": []}],
+        ),
+        on_startup=[lambda: logs.configure(settings.log_json)],
+        debug=False,
+    )
+
+

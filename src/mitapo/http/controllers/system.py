@@ -1,0 +1,32 @@
+"""Health: `/healthz` says the process is up; `/readyz` that the database answers and the sealer keeps up."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from litestar import Response, get
+from sqlalchemy import text
+
+from mitapo.http.errors import problem
+from mitapo.runtime import Runtime
+
+SEALER_STUCK_SECONDS = 30.0
+
+
+@get("/healthz", include_in_schema=True, sync_to_thread=False)
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/readyz")
+async def readyz(runtime: Runtime) -> Response[dict[str, Any]]:
+    try:
+        async with asyncio.timeout(2.0), runtime.db.read() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception:
+        return problem(503, "database_unavailable", "the database does not answer")
+    lag = asyncio.get_running_loop().time() - runtime.last_seal_ok
+    if runtime.background_running and lag > SEALER_STUCK_SECONDS:
+        return problem(503, "sealer_stuck", f"nothing sealed for {lag:.0f} s")
+    return Response({"status": "ready"})

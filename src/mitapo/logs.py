@@ -1,0 +1,39 @@
+"""structlog set up once: JSON lines when stdout is not a terminal, readable lines when it is. Secrets and
+codes never reach a log: the request logger writes method, route, status and time, never headers or bodies,
+and `redact` drops any key that looks like a secret from every event."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+SECRET_WORDS = ("secret", "token", "authorization", "password", "api_key", "payload", "pay_code", "private")
+
+
+def redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key in list(event):
+        if any(word in key.lower() for word in SECRET_WORDS):
+            event[key] = "[redacted]"
+    return event
+
+
+def configure(json_lines: bool | None = None, level: int = logging.INFO) -> None:
+    as_json = (not sys.stdout.isatty()) if json_lines is None else json_lines
+    renderer: Any = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            redact,
+            structlog.processors.format_exc_info if as_json else structlog.dev.set_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        cache_logger_on_first_use=True,
+    )
