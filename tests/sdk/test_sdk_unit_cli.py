@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from collections.abc import Callable
 
 import httpx
@@ -168,3 +169,12 @@ def test_missing_url_or_key_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) ->
     with pytest.raises(SystemExit) as caught:
         main(["status", "pr_1"], stderr=io.StringIO())
     assert caught.value.code == 2
+
+
+def test_without_qrcode_the_payload_is_still_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "qrcode", None)  # what `import qrcode` sees when it is not installed
+    shop = Shop({("POST", "/v1/payment-requests"): created})
+    assert shop.run("request", "1200") == 0
+    output = shop.stdout.getvalue()
+    assert PAYLOAD in output.splitlines()
+    assert "mitapo-merchant[qr]" in output
