@@ -26,6 +26,8 @@ from mitapo_merchant._models import PaymentRequest
 
 __all__ = ["ClientFactory", "main"]
 
+_DESCRIPTION = "Take みたポ payments from a terminal: show a QR code and wait, check, refund, list."
+
 ClientFactory = Callable[[str, str], Client]
 """Makes the client from a base URL and an API key; tests pass one whose client has a MockTransport."""
 
@@ -54,7 +56,7 @@ def main(
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mitapo-merchant", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="mitapo-merchant", description=_DESCRIPTION)
     parser.add_argument("--base-url", default=os.environ.get("MITAPO_BASE_URL"), help="or MITAPO_BASE_URL")
     parser.add_argument("--api-key", default=os.environ.get("MITAPO_API_KEY"), help="or MITAPO_API_KEY")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")

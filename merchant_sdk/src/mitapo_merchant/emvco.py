@@ -138,22 +138,14 @@ def decode(payload: str) -> MerchantCode:
     Raises `CRCMismatch` when the checksum fails, `ForeignCode` for another scheme's code, and
     `MalformedPayload` for everything else that is wrong, each with a message saying what.
     """
-    if not isinstance(payload, str):
-        raise MalformedPayload(f"a payload is a str, not {type(payload).__name__}")
-    _check_crc(payload)
-    fields = _parse_fields(payload, where="payload")
-    _check_order(fields)
-    account = _parse_fields(_required(fields, "26", "the merchant account template", foreign=True), "tag 26")
-    if account.get("00") != GUI:
-        raise ForeignCode(f"not a みたポ code: tag 26 names {account.get('00')!r}, not {GUI!r}")
+    fields = _read_fields(payload)
+    account = _read_account(fields)
     _expect(fields, "53", _JPY, "currency")
     _expect(fields, "58", _JAPAN, "country code")
     kind = _KIND_BY_INITIATION.get(_required(fields, "01", "point of initiation"))
     if kind is None:
         raise MalformedPayload(f"tag 01 must be 11 (static) or 12 (dynamic), not {fields['01']!r}")
-    language = _parse_fields(fields["64"], "tag 64") if "64" in fields else {}
-    if language and (language.get("00") != _JAPANESE or "01" not in language):
-        raise MalformedPayload("tag 64 must give the language JA (00) and the Japanese name (01)")
+    language = _read_language(fields)
     try:
         return MerchantCode(
             kind=kind,
@@ -250,6 +242,38 @@ def _is_control(char: str) -> bool:
     return unicodedata.category(char) in ("Cc", "Cs")
 
 
+def _read_fields(payload: str) -> dict[str, str]:
+    """The top-level objects, once the CRC holds and 00 comes first and 63 last."""
+    if not isinstance(payload, str):
+        raise MalformedPayload(f"a payload is a str, not {type(payload).__name__}")
+    _check_crc(payload)
+    fields = _parse_fields(payload, where="payload")
+    if next(iter(fields)) != "00" or fields["00"] != "01":
+        raise MalformedPayload("the payload must begin with the format indicator 000201")
+    if list(fields)[-1] != "63":
+        raise MalformedPayload("the CRC (tag 63) must be the last object")
+    return fields
+
+
+def _read_account(fields: dict[str, str]) -> dict[str, str]:
+    """Tag 26, our merchant account template; any other scheme's code is a `ForeignCode`."""
+    if "26" not in fields:
+        raise ForeignCode("not a みたポ code: there is no merchant account template in tag 26")
+    account = _parse_fields(fields["26"], "tag 26")
+    if account.get("00") != GUI:
+        raise ForeignCode(f"not a みたポ code: tag 26 names {account.get('00')!r}, not {GUI!r}")
+    return account
+
+
+def _read_language(fields: dict[str, str]) -> dict[str, str]:
+    if "64" not in fields:
+        return {}
+    language = _parse_fields(fields["64"], "tag 64")
+    if language.get("00") != _JAPANESE or "01" not in language:
+        raise MalformedPayload("tag 64 must give the language JA (00) and the Japanese name (01)")
+    return language
+
+
 def _check_crc(payload: str) -> None:
     if len(payload) < 8 or payload[-8:-4] != _CRC_HEADER:
         raise MalformedPayload("the payload must end with the CRC object 6304 and four hex digits")
@@ -287,18 +311,9 @@ def _parse_fields(text: str, where: str) -> dict[str, str]:
     return fields
 
 
-def _check_order(fields: dict[str, str]) -> None:
-    tags = list(fields)
-    if tags[0] != "00" or fields["00"] != "01":
-        raise MalformedPayload("the payload must begin with the format indicator 000201")
-    if tags[-1] != "63":
-        raise MalformedPayload("the CRC (tag 63) must be the last object")
-
-
-def _required(fields: dict[str, str], tag: str, what: str, *, foreign: bool = False) -> str:
+def _required(fields: dict[str, str], tag: str, what: str) -> str:
     if tag not in fields:
-        error = ForeignCode if foreign else MalformedPayload
-        raise error(f"tag {tag} ({what}) is missing")
+        raise MalformedPayload(f"tag {tag} ({what}) is missing")
     return fields[tag]
 
 
