@@ -16,7 +16,7 @@ from mitapo_ledger._checks import is_seq, is_strict_int
 from mitapo_ledger.errors import MalformedData, NonCanonical
 from mitapo_ledger.timestamps import format_timestamp, is_aware_and_representable
 
-_HEX32 = re.compile(r"[0-9a-fA-F]{64}")
+_HEX32 = re.compile(r"[0-9a-f]{64}")
 
 
 def _refuse_float(text: str) -> NoReturn:

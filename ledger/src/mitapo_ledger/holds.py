@@ -95,7 +95,7 @@ class Hold:
         self._require_pending("expire")
         if not is_aware_and_representable(now):
             raise InvalidHold(f"hold {self.id!r}: now must be an aware datetime")
-        if now < self.expires_at:
+        if now <= self.expires_at:
             raise HoldExpiryEarly(f"hold {self.id!r} does not expire before {self.expires_at.isoformat()}")
         return replace(self, status=HoldStatus.EXPIRED)
 

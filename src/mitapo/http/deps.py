@@ -9,7 +9,7 @@ from litestar.di import Provide
 
 from mitapo.db.engine import Database
 from mitapo.http.auth import current_principal
-from mitapo.http.idempotency import request_idempotency
+from mitapo.http.idempotency import optional_idempotency, request_idempotency
 from mitapo.runtime import Runtime
 
 
@@ -27,4 +27,5 @@ DEPENDENCIES = {
     "db": Provide(db_of, sync_to_thread=False),
     "principal": Provide(current_principal),
     "idempotency": Provide(request_idempotency),
+    "maybe_idempotency": Provide(optional_idempotency),
 }

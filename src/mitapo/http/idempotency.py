@@ -25,6 +25,15 @@ async def request_idempotency(request: Request[Any, Any, Any], principal: Princi
     return Idempotency(scope=principal.id, key=key, request_hash=await _fingerprint(request))
 
 
+async def optional_idempotency(
+    request: Request[Any, Any, Any], principal: PrincipalView
+) -> Idempotency | None:
+    """For writes outside the ledger (creating a resident, a shop): honoured when sent, not required."""
+    if request.headers.get("idempotency-key") is None:
+        return None
+    return await request_idempotency(request, principal)
+
+
 async def _fingerprint(request: Request[Any, Any, Any]) -> bytes:
     raw = await request.body()
     try:

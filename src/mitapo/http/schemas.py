@@ -3,7 +3,7 @@ boolean) within bounds, unknown fields are refused, strings have lengths."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -23,3 +23,8 @@ class FundingIn(Body):
 
 class ReversalIn(Body):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class ResidentIn(Body):
+    name: Name
+    fare_category: Literal["adult", "child", "concession"] = "adult"
