@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml ledger/pyproject.toml merchant_sdk/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ./ledger -e ./merchant_sdk -e '.[dev]'
+	$(BIN)/python -m pip install -q -e ./ledger -e './merchant_sdk[test]' -e '.[dev]'
 	touch $(STAMP)
 
 ## Start the service with a demo town on the embedded PostgreSQL under ./.mitapo

@@ -95,7 +95,7 @@ class Hold:
         self._require_pending("expire")
         if not is_aware_and_representable(now):
             raise InvalidHold(f"hold {self.id!r}: now must be an aware datetime")
-        if now <= self.expires_at:
+        if now < self.expires_at:
             raise HoldExpiryEarly(f"hold {self.id!r} does not expire before {self.expires_at.isoformat()}")
         return replace(self, status=HoldStatus.EXPIRED)
 
@@ -106,4 +106,4 @@ class Hold:
 
 def available(normal_balance: int, holds: Iterable[Hold]) -> int:
     """What the owner may still spend: the normal balance minus every pending hold on it."""
-    return normal_balance - sum(hold.amount for hold in holds if hold.is_pending)
+    return normal_balance - sum(hold.amount for hold in holds if hold.status is not HoldStatus.VOIDED)
