@@ -106,4 +106,4 @@ class Hold:
 
 def available(normal_balance: int, holds: Iterable[Hold]) -> int:
     """What the owner may still spend: the normal balance minus every pending hold on it."""
-    return normal_balance - sum(hold.amount for hold in holds if hold.status is not HoldStatus.VOIDED)
+    return normal_balance - sum(hold.amount for hold in holds if hold.is_pending)
