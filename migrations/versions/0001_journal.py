@@ -152,7 +152,8 @@ CREATE TABLE idempotency_keys (
 
 CREATE TABLE principals (
     id           text PRIMARY KEY,
-    role         text NOT NULL CHECK (role IN ('admin', 'auditor', 'organizer', 'resident', 'merchant', 'operator')),
+    role         text NOT NULL
+                 CHECK (role IN ('admin', 'auditor', 'organizer', 'resident', 'merchant', 'operator')),
     name         text NOT NULL,
     secret_hash  bytea NOT NULL UNIQUE,
     created_at   timestamptz NOT NULL DEFAULT now(),

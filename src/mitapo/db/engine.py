@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import cast
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -43,7 +44,7 @@ class Database:
         """A plain asyncpg connection for the sealer, checkpoints and streaming exports."""
         assert self._pool is not None, "Database.start() first"
         async with self._pool.acquire() as conn:
-            yield conn
+            yield cast(asyncpg.Connection, conn)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

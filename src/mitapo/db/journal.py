@@ -37,14 +37,18 @@ async def entry_postings(conn: AsyncConnection, entry_id: uuid.UUID) -> list[Pos
     if await conn.scalar(select(Entry.id).where(Entry.id == entry_id)) is None:
         return None
     rows = await conn.execute(
-        select(Posting.account, Posting.asset, Posting.amount).where(Posting.entry_id == entry_id).order_by(Posting.idx)
+        select(Posting.account, Posting.asset, Posting.amount)
+        .where(Posting.entry_id == entry_id)
+        .order_by(Posting.idx)
     )
     return [PostingView(r.account, r.asset, r.amount) for r in rows]
 
 
 async def balance(conn: AsyncConnection, account: str, asset: str) -> int:
     """The maintained balance, debit-positive: one primary-key lookup however long the history."""
-    value = await conn.scalar(select(Balance.posted).where(Balance.account == account, Balance.asset == asset))
+    value = await conn.scalar(
+        select(Balance.posted).where(Balance.account == account, Balance.asset == asset)
+    )
     return int(value or 0)
 
 
@@ -63,7 +67,12 @@ async def all_balances(conn: AsyncConnection) -> list[tuple[str, str, int, int, 
     """(account, asset, posted, pending, normal_sign, may_go_negative) of every balance."""
     rows = await conn.execute(
         select(
-            Balance.account, Balance.asset, Balance.posted, Balance.pending, Balance.normal_sign, Balance.may_go_negative
+            Balance.account,
+            Balance.asset,
+            Balance.posted,
+            Balance.pending,
+            Balance.normal_sign,
+            Balance.may_go_negative,
         ).order_by(Balance.account, Balance.asset)
     )
     return [tuple(r) for r in rows]  # type: ignore[misc]
@@ -72,7 +81,9 @@ async def all_balances(conn: AsyncConnection) -> list[tuple[str, str, int, int, 
 async def replayed_balances(conn: AsyncConnection) -> dict[tuple[str, str], int]:
     """Every balance recomputed from the postings, to compare with the maintained ones."""
     rows = await conn.execute(
-        select(Posting.account, Posting.asset, func.sum(Posting.amount)).group_by(Posting.account, Posting.asset)
+        select(Posting.account, Posting.asset, func.sum(Posting.amount)).group_by(
+            Posting.account, Posting.asset
+        )
     )
     return {(r[0], r[1]): int(r[2]) for r in rows}
 
@@ -89,7 +100,9 @@ async def sealed_entries(conn: AsyncConnection, after_seq: int, limit: int) -> l
     return await _views(conn, [(s.entry_id, s.seq, s.prev_hash, s.hash) for s in seals])
 
 
-async def _views(conn: AsyncConnection, keys: list[tuple[uuid.UUID, int | None, bytes | None, bytes | None]]) -> list[EntryView]:
+async def _views(
+    conn: AsyncConnection, keys: list[tuple[uuid.UUID, int | None, bytes | None, bytes | None]]
+) -> list[EntryView]:
     ids = [k[0] for k in keys]
     entries = {e.id: e for e in (await conn.execute(select(Entry).where(Entry.id.in_(ids)))).all()}
     postings: dict[uuid.UUID, list[PostingView]] = {}

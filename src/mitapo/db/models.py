@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import BigInteger, Computed, ForeignKey, LargeBinary, SmallInteger, Text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -14,7 +14,11 @@ from sqlalchemy.types import TIMESTAMP
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: TIMESTAMP(timezone=True), dict[str, Any]: JSONB, bytes: LargeBinary}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: TIMESTAMP(timezone=True),
+        dict[str, Any]: JSONB,
+        bytes: LargeBinary,
+    }
 
 
 class Account(Base):

@@ -30,6 +30,8 @@ async def by_secret_hash(conn: AsyncConnection, secret_hash: bytes) -> Principal
 
 async def by_id(conn: AsyncConnection, principal_id: str) -> PrincipalView | None:
     row = (
-        await conn.execute(select(Principal.id, Principal.role, Principal.name).where(Principal.id == principal_id))
+        await conn.execute(
+            select(Principal.id, Principal.role, Principal.name).where(Principal.id == principal_id)
+        )
     ).first()
     return None if row is None else PrincipalView(row.id, row.role, row.name)

@@ -44,9 +44,9 @@ async def get(conn: AsyncConnection, resident_id: str) -> ResidentView | None:
 async def wallet(conn: AsyncConnection, owner: str) -> Wallet:
     rows = (
         await conn.execute(
-            select(Balance.asset, Balance.expires_on, Balance.posted, Balance.pending, Balance.normal_sign).where(
-                Balance.owner == owner
-            )
+            select(
+                Balance.asset, Balance.expires_on, Balance.posted, Balance.pending, Balance.normal_sign
+            ).where(Balance.owner == owner)
         )
     ).all()
     money = sum(r.normal_sign * r.posted - r.pending for r in rows if r.asset == "JPY")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
+
 from mitapo_ledger import (
     GENESIS_HASH,
     Asset,
@@ -158,8 +159,12 @@ async def sealed_chunk(conn: asyncpg.Connection, after_seq: int, until_seq: int)
     rows = await conn.fetch(_SEALED, after_seq, until_seq)
     links = {r["id"]: (r["seq"], bytes(r["prev_hash"]), bytes(r["hash"])) for r in rows}
     return [
-        SealedEntry(entry=entry, seq=links[uuid.UUID(entry.id)][0], prev_hash=links[uuid.UUID(entry.id)][1],
-                    hash=links[uuid.UUID(entry.id)][2])
+        SealedEntry(
+            entry=entry,
+            seq=links[uuid.UUID(entry.id)][0],
+            prev_hash=links[uuid.UUID(entry.id)][1],
+            hash=links[uuid.UUID(entry.id)][2],
+        )
         for entry in entries_from_rows(rows)
     ]
 

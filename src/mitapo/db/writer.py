@@ -225,7 +225,11 @@ async def _decide_and_write(conn: asyncpg.Connection, commands: Sequence[Command
 
 
 def _final(
-    i: int, outcome: Outcome | None, commands: Sequence[Command], accepted: dict[int, _Accepted], state: _Batch
+    i: int,
+    outcome: Outcome | None,
+    commands: Sequence[Command],
+    accepted: dict[int, _Accepted],
+    state: _Batch,
 ) -> Outcome:
     key = commands[i].idempotency
     if isinstance(outcome, Rejected) and outcome.code == FOLLOWER and key is not None:
@@ -262,7 +266,9 @@ async def _answer_known_keys(
         if row is None:
             continue
         if bytes(row["request_hash"]) != key.request_hash:
-            outcomes[i] = Rejected("idempotency_mismatch", "this Idempotency-Key was used with another request")
+            outcomes[i] = Rejected(
+                "idempotency_mismatch", "this Idempotency-Key was used with another request"
+            )
         else:
             outcomes[i] = Written(row["entry_id"], None, json.loads(row["result"]), replayed=True)
 
@@ -359,7 +365,7 @@ async def _lock(conn: asyncpg.Connection, commands: Sequence[Command]) -> _Batch
     return _Batch(balances=balances, counts=counts, holds=holds, counters=counters, now=now)
 
 
-def _balance_state(row: Mapping[str, Any]) -> BalanceState:
+def _balance_state(row: asyncpg.Record) -> BalanceState:
     return BalanceState(
         account=row["account"],
         asset=row["asset"],
@@ -432,9 +438,15 @@ def _snapshot(state: _Batch) -> tuple[Any, ...]:
 
 def _restore(state: _Batch, base: tuple[Any, ...]) -> None:
     missing = state.missing
-    (state.balances, state.counts, state.holds, state.counters, state.spent, state.keys, state.hold_updates) = (
-        dict(part) for part in base
-    )
+    (
+        state.balances,
+        state.counts,
+        state.holds,
+        state.counters,
+        state.spent,
+        state.keys,
+        state.hold_updates,
+    ) = (dict(part) for part in base)
     state.missing = missing
 
 
@@ -501,7 +513,9 @@ def _decide(i: int, command: Command, state: _Batch) -> _Accepted | Rejected:
         if not balance.may_go_negative and balance.available < 0:
             return Rejected(command.shortfall_for(key[0]), f"not enough {key[1]} on {key[0]}")
     for ceiling in (*command.ceilings, *plan.ceilings):
-        balance = balances.get((ceiling.account, ceiling.asset), state.balances[(ceiling.account, ceiling.asset)])
+        balance = balances.get(
+            (ceiling.account, ceiling.asset), state.balances[(ceiling.account, ceiling.asset)]
+        )
         if balance.normal_sign * balance.posted > ceiling.maximum:
             return Rejected(ceiling.code, f"{ceiling.account} may hold at most {ceiling.maximum}")
 
@@ -658,7 +672,8 @@ async def _write_holds(conn: asyncpg.Connection, done: list[_Accepted], state: _
     if resolved:
         await conn.execute(
             "UPDATE holds AS h SET status = u.status, resolved_at = u.at, entry_id = u.entry_id "
-            "FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[]) AS u(id, status, at, entry_id) "
+            "FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[]) "
+            "AS u(id, status, at, entry_id) "
             "WHERE h.id = u.id",
             [r.id for _, r in resolved],
             [r.status for _, r in resolved],
@@ -688,7 +703,8 @@ async def _write_tokens(conn: asyncpg.Connection, done: list[_Accepted]) -> None
     inserted = await conn.fetch(
         "INSERT INTO spent_tokens (token, entry_id, request_hash, result) "
         "SELECT u.token, u.entry_id, u.request_hash, u.result::jsonb "
-        "FROM unnest($1::text[], $2::uuid[], $3::bytea[], $4::text[]) AS u(token, entry_id, request_hash, result) "
+        "FROM unnest($1::text[], $2::uuid[], $3::bytea[], $4::text[]) "
+        "AS u(token, entry_id, request_hash, result) "
         "ON CONFLICT (token) DO NOTHING RETURNING token",
         [once.token for _, once in spent],
         [a.command.entry_id if a.postings else None for a, _ in spent],

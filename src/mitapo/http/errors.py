@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
 import structlog
 from litestar import Request, Response
@@ -70,18 +71,18 @@ def problem(status: int, code: str, detail: str) -> Response[dict[str, object]]:
     )
 
 
-def domain_error(_: Request, exc: DomainError) -> Response[dict[str, object]]:
+def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, object]]:
     return problem(STATUS.get(exc.code, 422), exc.code, exc.detail)
 
 
-def validation_error(_: Request, exc: ValidationException) -> Response[dict[str, object]]:
+def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, object]]:
     detail = exc.detail
     if isinstance(exc.extra, list) and exc.extra:
         detail = "; ".join(f"{e.get('key', 'body')}: {e.get('message')}" for e in exc.extra if isinstance(e, dict))
     return problem(400, "validation_error", detail or "the request is not valid")
 
 
-def http_error(_: Request, exc: HTTPException) -> Response[dict[str, object]]:
+def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, object]]:
     status = exc.status_code
     if status >= 500:
         return internal_error(_, exc)
@@ -89,11 +90,11 @@ def http_error(_: Request, exc: HTTPException) -> Response[dict[str, object]]:
     return problem(status, code, exc.detail or HTTPStatus(status).phrase)
 
 
-def not_found(_: Request, exc: NotFoundException) -> Response[dict[str, object]]:
+def not_found(_: Request[Any, Any, Any], exc: NotFoundException) -> Response[dict[str, object]]:
     return problem(404, "not_found", "no such resource")
 
 
-def internal_error(request: Request, exc: Exception) -> Response[dict[str, object]]:
+def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, object]]:
     log.exception("http.internal_error", path=request.url.path, error=type(exc).__name__)
     return problem(500, "internal_error", "the service failed; nothing was written twice, retry with the same key")
 

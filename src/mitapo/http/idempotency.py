@@ -44,7 +44,9 @@ async def _fingerprint(request: Request[Any, Any, Any]) -> bytes:
     return hashlib.sha256(f"{request.method} {request.url.path}\n{canonical}".encode()).digest()
 
 
-def created(written: Written, body: dict[str, Any] | None = None, status: int = 201) -> Response[dict[str, Any]]:
+def created(
+    written: Written, body: dict[str, Any] | None = None, status: int = 201
+) -> Response[dict[str, Any]]:
     """The answer to a write; a replay carries the first answer's body and says so in a header."""
     headers = {REPLAYED: "true"} if written.replayed else {}
     return Response(body if body is not None else dict(written.result), status_code=status, headers=headers)

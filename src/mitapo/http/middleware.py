@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import structlog
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger("mitapo.http")
@@ -14,7 +15,7 @@ log = structlog.get_logger("mitapo.http")
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("ascii", "ignore")
@@ -34,7 +35,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
             finally:
                 log.info(
                     "request",
-                    method=scope["method"],
+                    method=scope.get("method"),
                     path=scope["path"],
                     status=status.get("code"),
                     ms=round((time.perf_counter() - started) * 1000, 2),

@@ -13,7 +13,7 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Text = Annotated[str, msgspec.Meta(max_length=1000)]
 
 
-class Body(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+class Body(msgspec.Struct, forbid_unknown_fields=True):
     """Base of every request body."""
 
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from mitapo_ledger import ChainVerifier, Problem, checkpoint_line, entry_line
 
 from mitapo.db import journal, sealer
 from mitapo.db.engine import Database
+from mitapo_ledger import ChainVerifier, Problem, checkpoint_line, entry_line
 
 CHUNK = 2000
 
@@ -32,7 +32,10 @@ class Verification:
 async def trial_balance(db: Database) -> dict[str, Any]:
     async with db.read() as conn:
         rows = await journal.all_balances(conn)
-    assets: dict[str, dict[str, int]] = {"PT": {"debits": 0, "credits": 0}, "JPY": {"debits": 0, "credits": 0}}
+    assets: dict[str, dict[str, int]] = {
+        "PT": {"debits": 0, "credits": 0},
+        "JPY": {"debits": 0, "credits": 0},
+    }
     accounts = []
     for account, asset, posted, _pending, _sign, _neg in rows:
         side = "debits" if posted > 0 else "credits"
@@ -103,7 +106,9 @@ def _problem_dict(problem: Problem) -> dict[str, Any]:
     }
 
 
-async def entries_page(db: Database, after_seq: int, limit: int) -> tuple[list[journal.EntryView], int | None]:
+async def entries_page(
+    db: Database, after_seq: int, limit: int
+) -> tuple[list[journal.EntryView], int | None]:
     async with db.read() as conn:
         items = await journal.sealed_entries(conn, after_seq, limit)
     next_after = items[-1].seq if len(items) == limit and items else None

@@ -15,7 +15,14 @@ from mitapo.db.principals import PrincipalView
 from mitapo.services.ledger import post
 
 ROLES = ("admin", "auditor", "organizer", "resident", "merchant", "operator")
-PREFIX = {"admin": "adm", "auditor": "aud", "organizer": "org", "resident": "res", "merchant": "mk", "operator": "op"}
+PREFIX = {
+    "admin": "adm",
+    "auditor": "aud",
+    "organizer": "org",
+    "resident": "res",
+    "merchant": "mk",
+    "operator": "op",
+}
 CACHE_SECONDS = 5.0
 
 
@@ -28,7 +35,9 @@ def new_secret(role: str) -> str:
 
 
 def principal_row(principal_id: str, role: str, name: str, secret: str) -> Row:
-    return Row("principals", {"id": principal_id, "role": role, "name": name, "secret_hash": hash_secret(secret)})
+    return Row(
+        "principals", {"id": principal_id, "role": role, "name": name, "secret_hash": hash_secret(secret)}
+    )
 
 
 async def create_principal(

@@ -32,6 +32,8 @@ async def load(runtime: Runtime, data_dir: Path) -> str:
 
 def _instructions(town: dict[str, str]) -> str:
     lines = ["みたポ demo town loaded. Try:"]
-    lines.append(f"  curl -H 'Authorization: Bearer {town['admin']}' http://127.0.0.1:8000/v1/audit/trial-balance")
+    lines.append(
+        f"  curl -H 'Authorization: Bearer {town['admin']}' http://127.0.0.1:8000/v1/audit/trial-balance"
+    )
     lines.append(f"  auditor secret: {town['auditor']}")
     return "\n".join(lines)

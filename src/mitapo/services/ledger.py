@@ -1,4 +1,4 @@
-"""The ledger as the other services use it: post a command, move an amount, fund a program, reverse an entry."""
+"""The ledger as other services use it: post a command, move an amount, fund a program, reverse an entry."""
 
 from __future__ import annotations
 
@@ -41,10 +41,14 @@ async def transfer(
     if amount <= 0:
         raise DomainError("validation_error", "amount must be a positive integer")
     legs = (Leg(source, asset, amount), Leg(destination, asset, -amount))
-    return await post(db, Command(kind=kind, postings=legs, memo=memo, meta=meta or {}, idempotency=idempotency))
+    return await post(
+        db, Command(kind=kind, postings=legs, memo=memo, meta=meta or {}, idempotency=idempotency)
+    )
 
 
-async def fund_program(db: Database, program_id: str, points: int, *, idempotency: Idempotency | None = None) -> Written:
+async def fund_program(
+    db: Database, program_id: str, points: int, *, idempotency: Idempotency | None = None
+) -> Written:
     """Move points from the city's issuance into a program's budget: every point has a source."""
     budget = chart.program_budget(program_id)
     if points <= 0:
@@ -62,7 +66,9 @@ async def fund_program(db: Database, program_id: str, points: int, *, idempotenc
     )
 
 
-async def reverse(db: Database, entry_id: str, reason: str, *, idempotency: Idempotency | None = None) -> Written:
+async def reverse(
+    db: Database, entry_id: str, reason: str, *, idempotency: Idempotency | None = None
+) -> Written:
     """Undo an entry by its mirror image; the original stays in the journal as it was."""
     try:
         original = uuid.UUID(entry_id)

@@ -77,7 +77,10 @@ class AuditController(Controller):
 
         return {
             "keys": [
-                {"kid": kid, "public_key": base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()}
+                {
+                    "kid": kid,
+                    "public_key": base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode(),
+                }
                 for kid, key in keys.items()
             ]
         }
