@@ -98,6 +98,34 @@ def cmd_keys_rotate(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_roles(args: argparse.Namespace) -> int:
+    """Run as a superuser once, then as the owner after each migration; passwords come only from the
+    environment (MITAPO_DB_OWNER_PASSWORD, ...) so that they never sit in a shell's history."""
+    import asyncpg
+
+    from mitapo.db import roles
+
+    names = roles.RoleNames(owner=args.owner, service=args.service, auditor=args.auditor)
+    passwords = {
+        getattr(args, kind): os.environ[variable]
+        for kind in ("owner", "service", "auditor")
+        if os.environ.get(variable := f"MITAPO_DB_{kind.upper()}_PASSWORD")
+    }
+
+    async def main() -> roles.Applied:
+        conn = await asyncpg.connect(database_url(Settings.from_env()))
+        try:
+            return await roles.apply(conn, names, passwords)
+        finally:
+            await conn.close()
+
+    applied = asyncio.run(main())
+    print(f"roles created: {', '.join(applied.created) or 'none (all existed)'}")
+    print(f"{names.service} may only INSERT and SELECT: {', '.join(applied.journal_tables)}")
+    print(f"{names.auditor} may only SELECT; {names.owner} owns the schema and runs migrations")
+    return 0
+
+
 def cmd_demo(_: argparse.Namespace) -> int:
     from mitapo.services import demo
 
@@ -131,6 +159,11 @@ def parser() -> argparse.ArgumentParser:
     )
     keys = sub.add_parser("keys", help="signing keys").add_subparsers(dest="keys_command", required=True)
     keys.add_parser("rotate", help="make a new signing key current").set_defaults(run=cmd_keys_rotate)
+    db = sub.add_parser("db", help="database administration").add_subparsers(dest="db_command", required=True)
+    roles = db.add_parser("roles", help="create the owner, service and auditor roles; grant least privilege")
+    for kind in ("owner", "service", "auditor"):
+        roles.add_argument(f"--{kind}", default=f"mitapo_{kind}", help=f"name of the {kind} role")
+    roles.set_defaults(run=cmd_db_roles)
     return top
 
 
