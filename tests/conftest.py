@@ -12,6 +12,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
 from mitapo.db import migrate
 from mitapo.db.urls import plain_url, with_database
@@ -50,12 +51,23 @@ def template_database(pg_server: str) -> Iterator[str]:
     asyncio.run(_admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+async def copy_database(server: str, template: str) -> str:
+    """A fresh copy of `template`; its URL. For tests that need databases outside a fixture (a state
+    machine makes one per run), and for copying a database a test has seeded."""
+    name = f"mitapo_t_{uuid.uuid4().hex[:12]}"
+    await _admin(server, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return with_database(server, name)
+
+
+async def drop_database(server: str, url: str) -> None:
+    await _admin(server, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
 @pytest.fixture
 def database_url(pg_server: str, template_database: str) -> Iterator[str]:
-    name = f"mitapo_t_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(pg_server, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
-    yield with_database(pg_server, name)
-    asyncio.run(_admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    url = asyncio.run(copy_database(pg_server, template_database))
+    yield url
+    asyncio.run(drop_database(pg_server, url))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -161,7 +161,9 @@ CREATE TABLE principals (
 );
 
 -- Double entry: every entry's postings sum to zero per asset, and there are at least two. Checked at commit
--- (deferred), once per posting row like django-hordak, so that postings added to an old entry are caught too.
+-- (deferred), once per posting row like django-hordak, so that postings added to an old entry are caught too;
+-- and a posting may only join an entry inserted by its own transaction (the writer writes both together,
+-- never in a savepoint), so that not even a balanced pair can be slipped into an entry already written.
 CREATE FUNCTION assert_entry_balanced(entry uuid) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     unbalanced text;
@@ -188,6 +190,10 @@ END $$;
 
 CREATE FUNCTION posting_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM entries WHERE id = NEW.entry_id AND xmin = pg_current_xact_id()::xid) THEN
+        RAISE EXCEPTION 'entry % was written by an earlier transaction; postings cannot be added to it',
+            NEW.entry_id USING ERRCODE = 'check_violation';
+    END IF;
     PERFORM assert_entry_balanced(NEW.entry_id);
     RETURN NULL;
 END $$;

@@ -1,0 +1,305 @@
+"""The journal's rules hold in PostgreSQL itself: raw SQL, even a superuser's in replica mode, cannot break
+them.
+
+Every statement here bypasses the service and its writer, as a bug, a migration or a person at a psql prompt
+would. Each test first seeds a real journal through the service (entries, postings, seals, a checkpoint and a
+spent token), then tries one forbidden change and proves the database refused it and kept every row as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from mitapo.db.commands import AccountSpec, Command, Leg, Once
+from mitapo.services import ledger
+from tests.conftest import copy_database, drop_database
+from tests.integration.ledger_checks import running, table_count
+
+pytestmark = pytest.mark.db
+
+JOURNAL_TABLES = ("entries", "postings", "seals", "checkpoints", "spent_tokens")
+ROLES = ("origin", "replica")
+UPDATES = {
+    "entries": "UPDATE entries SET memo = 'rewritten'",
+    "postings": "UPDATE postings SET amount = amount * 2",
+    "seals": "UPDATE seals SET sealed_at = now()",
+    "checkpoints": "UPDATE checkpoints SET signed_at = now()",
+    "spent_tokens": "UPDATE spent_tokens SET result = NULL",
+}
+CHANGES = {
+    "update": UPDATES.__getitem__,
+    "delete": "DELETE FROM {}".format,
+    "truncate": "TRUNCATE {} CASCADE".format,  # CASCADE: the trigger must refuse, not a foreign key
+}
+
+ISSUANCE = AccountSpec("issuance", "equity", ("PT", "JPY"), may_go_negative=True)
+WALLET_A = AccountSpec("a", "liability", ("PT", "JPY"))
+WALLET_B = AccountSpec("b", "liability", ("PT", "JPY"))
+OLD_ENTRY = uuid.UUID("00000000-0000-4000-8000-000000000002")
+_account_seqs = itertools.count(1_000_000)  # far above the seeded postings' numbers
+
+
+async def _seed(url: str, data_dir: Path) -> None:
+    """Fund `a`, move some of it to `b` spending a token, then seal and sign: every journal table has rows."""
+    async with running(url, data_dir) as runtime:
+        await ledger.open_accounts(runtime.db, ISSUANCE, WALLET_A, WALLET_B)
+        funding = (
+            Leg("issuance", "PT", 1000),
+            Leg("a", "PT", -1000),
+            Leg("issuance", "JPY", 500),
+            Leg("a", "JPY", -500),
+        )
+        await ledger.post(runtime.db, Command(kind="funding", postings=funding))
+        transfer = (Leg("a", "PT", 300), Leg("b", "PT", -300))
+        await ledger.post(
+            runtime.db,
+            Command(
+                kind="gift",
+                postings=transfer,
+                once=(Once("seed-token", "already_claimed"),),
+                entry_id=OLD_ENTRY,
+            ),
+        )
+        assert await runtime.checkpoint_now() == 2
+
+
+@pytest.fixture(scope="module")
+def seeded_template(
+    pg_server: str, template_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    url = asyncio.run(copy_database(pg_server, template_database))
+    asyncio.run(_seed(url, tmp_path_factory.mktemp("keys")))
+    yield make_url(url).database
+    asyncio.run(drop_database(pg_server, url))
+
+
+@pytest.fixture
+def seeded_url(pg_server: str, seeded_template: str) -> Iterator[str]:
+    """A fresh copy of the seeded journal for each test."""
+    url = asyncio.run(copy_database(pg_server, seeded_template))
+    yield url
+    asyncio.run(drop_database(pg_server, url))
+
+
+@asynccontextmanager
+async def connected(url: str, role: str = "origin") -> AsyncIterator[asyncpg.Connection]:
+    """A superuser connection; `replica` turns off every trigger not ENABLE ALWAYS, foreign keys too."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f"SET session_replication_role = {role}")
+        yield conn
+    finally:
+        await conn.close()
+
+
+async def fingerprint(conn: asyncpg.Connection, table: str) -> tuple[int, str]:
+    """Row count and a digest of every row's text: equal fingerprints, unchanged table."""
+    row = await conn.fetchrow(
+        "SELECT count(*) AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS digest "
+        f"FROM {table} t"
+    )
+    return row["n"], row["digest"]
+
+
+async def insert_entry(
+    conn: asyncpg.Connection, entry_id: uuid.UUID, legs: list[tuple[str, str, int]]
+) -> None:
+    await conn.execute("INSERT INTO entries (id, kind, created_at) VALUES ($1, 'transfer', now())", entry_id)
+    await insert_postings(conn, entry_id, legs)
+
+
+async def insert_postings(
+    conn: asyncpg.Connection, entry_id: uuid.UUID, legs: list[tuple[str, str, int]], first_idx: int = 0
+) -> None:
+    await conn.executemany(
+        "INSERT INTO postings (entry_id, idx, account, asset, amount, balance_after, account_seq, "
+        "created_at) VALUES ($1, $2, $3, $4, $5, 0, $6, now())",
+        [
+            (entry_id, first_idx + i, account, asset, amount, next(_account_seqs))
+            for i, (account, asset, amount) in enumerate(legs)
+        ],
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("table", JOURNAL_TABLES)
+def test_journal_refuses_update_delete_truncate(seeded_url: str, table: str, role: str) -> None:
+    async def main() -> None:
+        async with connected(seeded_url, role) as conn:
+            before = await fingerprint(conn, table)
+            assert before[0] > 0, "a change to an empty table would prove nothing"
+            for change in CHANGES.values():
+                with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+                    await conn.execute(change(table))
+                assert await fingerprint(conn, table) == before
+
+    asyncio.run(main())
+
+
+UNBALANCED = {
+    "one asset": [("a", "PT", 100), ("b", "PT", -90)],
+    "per asset, though the total is zero": [("a", "PT", 100), ("b", "JPY", -100)],
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("legs", UNBALANCED.values(), ids=UNBALANCED.keys())
+def test_unbalanced_entry_refused_at_commit(
+    seeded_url: str, legs: list[tuple[str, str, int]], role: str
+) -> None:
+    async def main() -> None:
+        async with connected(seeded_url, role) as conn:
+            entries, postings = await table_count(conn, "entries"), await table_count(conn, "postings")
+            entry_id = uuid.uuid4()
+            transaction = conn.transaction()
+            await transaction.start()
+            await insert_entry(conn, entry_id, legs)  # accepted row by row: the check is deferred
+            with pytest.raises(asyncpg.CheckViolationError, match="does not balance"):
+                await transaction.commit()
+            assert (await table_count(conn, "entries"), await table_count(conn, "postings")) == (
+                entries,
+                postings,
+            )
+
+    asyncio.run(main())
+
+
+def test_a_balanced_entry_is_accepted(seeded_url: str) -> None:
+    """The control for the refusals: the same statements with balanced postings commit."""
+
+    async def main() -> None:
+        async with connected(seeded_url) as conn:
+            entries = await table_count(conn, "entries")
+            async with conn.transaction():
+                await insert_entry(
+                    conn, uuid.uuid4(), [("a", "PT", 100), ("b", "PT", -40), ("issuance", "PT", -60)]
+                )
+            assert await table_count(conn, "entries") == entries + 1
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("postings", [[], [("a", "PT", 5)]], ids=["no posting", "one posting"])
+def test_entry_needs_two_postings(seeded_url: str, postings: list[tuple[str, str, int]]) -> None:
+    async def main() -> None:
+        async with connected(seeded_url) as conn:
+            entries = await table_count(conn, "entries")
+            transaction = conn.transaction()
+            await transaction.start()
+            await insert_entry(conn, uuid.uuid4(), postings)
+            with pytest.raises(asyncpg.CheckViolationError, match="needs at least two"):
+                await transaction.commit()
+            assert await table_count(conn, "entries") == entries
+
+    asyncio.run(main())
+
+
+def test_zero_amount_refused(seeded_url: str) -> None:
+    async def main() -> None:
+        async with connected(seeded_url) as conn:
+            postings = await table_count(conn, "postings")
+            with pytest.raises(asyncpg.CheckViolationError) as refused:
+                async with conn.transaction():
+                    await insert_entry(conn, uuid.uuid4(), [("a", "PT", 0), ("b", "PT", 0)])
+            assert refused.value.constraint_name == "posting_not_zero"
+            assert await table_count(conn, "postings") == postings
+
+    asyncio.run(main())
+
+
+NEGATIVE = {
+    "posted below zero": "UPDATE balances SET posted = 1 WHERE account = 'a' AND asset = 'PT'",
+    "held beyond the balance": "UPDATE balances SET pending = 701 WHERE account = 'a' AND asset = 'PT'",
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("sql", NEGATIVE.values(), ids=NEGATIVE.keys())
+def test_negative_balance_refused_where_forbidden(seeded_url: str, sql: str, role: str) -> None:
+    async def main() -> None:
+        async with connected(seeded_url, role) as conn:
+            before = await fingerprint(conn, "balances")
+            with pytest.raises(asyncpg.CheckViolationError) as refused:
+                await conn.execute(sql)
+            assert refused.value.constraint_name == "balance_not_negative"
+            assert await fingerprint(conn, "balances") == before
+            # The account that may go negative may: the issuance's normal balance is already -1000 PT.
+            await conn.execute(
+                "UPDATE balances SET posted = posted + 1 WHERE account = 'issuance' AND asset = 'PT'"
+            )
+
+    asyncio.run(main())
+
+
+def test_may_go_negative_cannot_be_flipped_on_a_balance(seeded_url: str) -> None:
+    """The flag on `balances` is a copy of the account's; the foreign key keeps it exact."""
+
+    async def main() -> None:
+        async with connected(seeded_url) as conn:
+            with pytest.raises(asyncpg.ForeignKeyViolationError):
+                await conn.execute("UPDATE balances SET may_go_negative = true WHERE account = 'a'")
+
+    asyncio.run(main())
+
+
+async def _head(conn: asyncpg.Connection) -> tuple[int, bytes, bytes]:
+    row = await conn.fetchrow("SELECT seq, prev_hash, hash FROM seals ORDER BY seq DESC LIMIT 1")
+    return row["seq"], bytes(row["prev_hash"]), bytes(row["hash"])
+
+
+SEAL_CASES = {
+    "gap": lambda seq, prev, head: (seq + 2, head),
+    "wrong prev_hash": lambda seq, prev, head: (seq + 1, bytes(32)),
+    "head again": lambda seq, prev, head: (seq, prev),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", SEAL_CASES)
+def test_seal_must_follow_the_head(seeded_url: str, case: str, role: str) -> None:
+    async def main() -> None:
+        async with connected(seeded_url, role) as conn:
+            unsealed = uuid.uuid4()
+            async with conn.transaction():
+                await insert_entry(conn, unsealed, [("a", "PT", 1), ("b", "PT", -1)])
+            seq, prev, head = await _head(conn)
+            bad_seq, bad_prev = SEAL_CASES[case](seq, prev, head)
+            insert = "INSERT INTO seals (seq, entry_id, prev_hash, hash) VALUES ($1, $2, $3, $4)"
+            with pytest.raises(asyncpg.CheckViolationError, match="does not follow the head"):
+                await conn.execute(insert, bad_seq, unsealed, bad_prev, bytes(32))
+            assert await _head(conn) == (seq, prev, head)
+            await conn.execute(insert, seq + 1, unsealed, head, bytes(32))  # the one seal that follows
+            assert (await _head(conn))[0] == seq + 1
+
+    asyncio.run(main())
+
+
+OLD_ENTRY_ADDITIONS = {
+    "one posting": [("a", "PT", 7)],
+    "a balanced pair": [("a", "PT", 7), ("b", "PT", -7)],
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("legs", OLD_ENTRY_ADDITIONS.values(), ids=OLD_ENTRY_ADDITIONS.keys())
+def test_postings_cannot_be_added_to_an_old_entry(
+    seeded_url: str, legs: list[tuple[str, str, int]], role: str
+) -> None:
+    async def main() -> None:
+        async with connected(seeded_url, role) as conn:
+            before = await fingerprint(conn, "postings")
+            with pytest.raises(asyncpg.CheckViolationError, match="postings cannot be added"):
+                async with conn.transaction():
+                    await insert_postings(conn, OLD_ENTRY, legs, first_idx=2)
+            assert await fingerprint(conn, "postings") == before
+
+    asyncio.run(main())
