@@ -14,6 +14,7 @@ from mitapo.db import migrate, sealer
 from mitapo.db.engine import Database
 from mitapo.db.writer import BatchObserver
 from mitapo.keys import KeyRing, load_keyring
+from mitapo.services import clock, expiry
 from mitapo.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -48,6 +49,7 @@ class Runtime:
         if background:
             self._every(self.settings.seal_interval, self.seal_now, "sealer")
             self._every(self.settings.checkpoint_interval, self.checkpoint_now, "checkpointer")
+            self._every(self.settings.expiry_interval, self.expire_now, "expiry")
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -76,6 +78,10 @@ class Runtime:
         await self.seal_now()
         async with self.db.raw() as conn:
             return await sealer.write_checkpoint(conn, self.keys.current_kid, self.keys.sign)
+
+    async def expire_now(self) -> expiry.ExpiryReport:
+        """Move the points whose date has passed (Tokyo) to breakage; cheap when nothing is due."""
+        return await expiry.run(self.db, clock.tokyo_date(clock.now()))
 
     def _every(self, seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
         async def loop() -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
 from typing import TypeVar
 
 from mitapo import logs
@@ -126,6 +128,19 @@ def cmd_db_roles(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_expire(args: argparse.Namespace) -> int:
+    from mitapo.services import clock, expiry
+
+    today = args.date or clock.tokyo_date(clock.now())
+
+    async def job(runtime: Runtime) -> expiry.ExpiryReport:
+        return await expiry.run(runtime.db, today)
+
+    report = _with_runtime(job)
+    print(json.dumps({"expired_before": today.isoformat(), **dataclasses.asdict(report)}))
+    return 0
+
+
 def cmd_demo(_: argparse.Namespace) -> int:
     from mitapo.services import demo
 
@@ -153,6 +168,9 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.set_defaults(run=cmd_token_create)
     sub.add_parser("demo", help="load a demo town").set_defaults(run=cmd_demo)
+    expire = sub.add_parser("expire", help="move points whose date has passed to breakage")
+    expire.add_argument("--date", type=date.fromisoformat, help="expire lots dated before this day")
+    expire.set_defaults(run=cmd_expire)
     audit_cmd = sub.add_parser("audit", help="audits").add_subparsers(dest="audit_command", required=True)
     audit_cmd.add_parser("verify", help="verify chain, signatures, sums, balances").set_defaults(
         run=cmd_audit_verify

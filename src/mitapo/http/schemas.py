@@ -3,6 +3,7 @@ boolean) within bounds, unknown fields are refused, strings have lengths."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -28,3 +29,36 @@ class ReversalIn(Body):
 class ResidentIn(Body):
     name: Name
     fare_category: Literal["adult", "child", "concession"] = "adult"
+
+
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Moment = Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+class ProgramIn(Body):
+    name: Name
+    points_valid_days: Annotated[int, msgspec.Meta(ge=1, le=3660)]
+    monthly_cap: Points | None = None
+    annual_cap: Points | None = None
+
+
+class OrganizerIn(Body):
+    name: Name
+
+
+class EventIn(Body):
+    program_id: Id
+    title: Name
+    points: Points
+    starts_at: Moment
+    ends_at: Moment
+    capacity: Annotated[int, msgspec.Meta(gt=0, le=10_000_000)] | None = None
+
+
+class CheckinIn(Body):
+    payload: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class GiftIn(Body):
+    to_resident_id: Id
+    points: Points

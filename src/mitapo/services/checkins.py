@@ -1,0 +1,128 @@
+"""Claims: a resident scans an event's code and the points arrive, decided by the server from the event.
+
+Everything that could refuse the claim is decided in the writer under lock, in the same transaction as the
+grant: one claim per resident and event (a spent token, and the check-ins table's primary key, so two phones
+racing get one grant even through two processes), the event's capacity, the program's caps per calendar month
+and fiscal year (Asia/Tokyo), and the budget. A refusal writes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from mitapo.db import participation
+from mitapo.db.commands import ENTRY_ID, Command, Idempotency, Leg, Limit, Once, Row, Written
+from mitapo.db.engine import Database
+from mitapo.db.participation import EventView, ProgramView
+from mitapo.keys import KeyRing
+from mitapo.services import chart, clock, codes
+from mitapo.services.errors import DomainError
+from mitapo.services.ledger import post
+
+
+async def claim(
+    db: Database,
+    keys: KeyRing,
+    resident_id: str,
+    payload: str,
+    now: datetime,
+    step_seconds: int,
+    *,
+    idempotency: Idempotency | None = None,
+) -> Written:
+    """Check in with a scanned code; the answer is `{entry_id, event_id, points}`.
+
+    A retry of a claim that was granted gets the first answer again even after the code or the event has
+    closed: the code only has to be valid when the claim is first made.
+    """
+    try:
+        event, program = await _scanned_event(db, keys, payload, now, step_seconds)
+        return await grant(db, resident_id, event, program, now, idempotency=idempotency)
+    except DomainError as refusal:
+        if refusal.code not in ("code_expired", "event_not_open") or idempotency is None:
+            raise
+        return await _earlier_answer(db, idempotency, refusal)
+
+
+async def _scanned_event(
+    db: Database, keys: KeyRing, payload: str, now: datetime, step_seconds: int
+) -> tuple[EventView, ProgramView]:
+    event_id = codes.read_checkin(keys, payload, now, step_seconds)
+    async with db.read() as conn:
+        found = await participation.event_and_program(conn, event_id)
+    if found is None:
+        raise DomainError("code_invalid", "the code names no event")
+    return found
+
+
+async def _earlier_answer(db: Database, idempotency: Idempotency, refusal: DomainError) -> Written:
+    async with db.read() as conn:
+        earlier = await participation.recorded_answer(conn, idempotency.scope, idempotency.key)
+    if earlier is None:
+        raise refusal
+    if earlier.request_hash != idempotency.request_hash:
+        raise DomainError("idempotency_mismatch", "this Idempotency-Key was used with another request")
+    return Written(earlier.entry_id, None, earlier.result, replayed=True)
+
+
+async def grant(
+    db: Database,
+    resident_id: str,
+    event: EventView,
+    program: ProgramView,
+    now: datetime,
+    *,
+    idempotency: Idempotency | None = None,
+) -> Written:
+    """Grant the event's points to the resident, if every rule allows it at `now`."""
+    if not event.starts_at <= now < event.ends_at:
+        raise DomainError("event_not_open", f"check-in is open from {event.starts_at} to {event.ends_at}")
+    return await post(db, _grant_command(resident_id, event, program, now, idempotency))
+
+
+def _grant_command(
+    resident_id: str, event: EventView, program: ProgramView, now: datetime, idempotency: Idempotency | None
+) -> Command:
+    expires_on = clock.tokyo_date(now) + timedelta(days=program.points_valid_days)
+    lot = chart.resident_lot(resident_id, expires_on)
+    budget = chart.program_budget(program.id)
+    checkin = {
+        "event_id": event.id,
+        "resident_id": resident_id,
+        "program_id": program.id,
+        "points": event.points,
+        "entry_id": ENTRY_ID,
+    }
+    return Command(
+        kind="grant",
+        postings=(Leg(budget.code, chart.PT, event.points), Leg(lot.code, chart.PT, -event.points)),
+        accounts=(lot,),
+        memo=f"check-in: {event.title}",
+        meta={"event_id": event.id, "program_id": program.id, "resident_id": resident_id},
+        limits=limits(resident_id, event, program, now),
+        once=(Once(f"checkin:{event.id}:{resident_id}", "already_claimed"),),
+        rows=(Row("checkins", checkin),),
+        shortfall_codes={"program:": "budget_exhausted"},
+        idempotency=idempotency,
+        result=lambda decided: {
+            "entry_id": str(decided.entry_id),
+            "event_id": event.id,
+            "points": event.points,
+        },
+    )
+
+
+def limits(resident_id: str, event: EventView, program: ProgramView, now: datetime) -> tuple[Limit, ...]:
+    """The counters a claim adds to: the event's attendance, and the resident's month and fiscal year."""
+    found: list[Limit] = []
+    if event.capacity is not None:
+        found.append(
+            Limit(f"event:{event.id}:checkins", 1, event.capacity, "event_full", "the event is full")
+        )
+    if program.monthly_cap is not None:
+        key = f"cap:{program.id}:{resident_id}:{clock.month_key(now)}"
+        found.append(Limit(key, event.points, program.monthly_cap, "cap_exceeded", "monthly cap reached"))
+    if program.annual_cap is not None:
+        key = f"cap:{program.id}:{resident_id}:FY{clock.fiscal_year(now)}"
+        found.append(Limit(key, event.points, program.annual_cap, "cap_exceeded", "fiscal-year cap reached"))
+    return tuple(found)
