@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from mitapo import logs
 from mitapo.db import migrate
-from mitapo.keys import rotate
+from mitapo.keys import load_keyring, rotate
 from mitapo.runtime import Runtime, database_url
 from mitapo.services import audit, auth
 from mitapo.settings import Settings
@@ -49,6 +49,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     url = database_url(settings)
     migrate.upgrade(url)
+    load_keyring(settings.key_path)  # the first key is made here, once, not by each worker at once
     os.environ["MITAPO_DATABASE_URL"] = url  # every worker uses the same database
     print(f"みたポ is serving at http://{args.host}:{args.port}/  (API schema: /schema, database: {url})")
     uvicorn.run(
