@@ -12,7 +12,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from mitapo import logs
-from mitapo.http.controllers import audit, participation, residents, system
+from mitapo.http.controllers import audit, money, participation, residents, system
 from mitapo.http.deps import DEPENDENCIES
 from mitapo.http.errors import EXCEPTION_HANDLERS
 from mitapo.http.middleware import request_id_middleware
@@ -28,6 +28,7 @@ ROUTES: list[ControllerRouterHandler] = [
     residents.create_resident,
     residents.me,
     *participation.ROUTES,
+    *money.ROUTES,
 ]
 MAX_BODY_BYTES = 64 * 1024
 

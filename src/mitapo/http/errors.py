@@ -39,6 +39,7 @@ STATUS = {
     "hold_not_pending": 409,
     "already_settled": 409,
     "account_closed": 409,
+    "holds_pending": 409,
     "rate_limited": 429,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
