@@ -24,6 +24,11 @@ def _bool(name: str, default: bool) -> bool:
     return default if raw is None else raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# The city's side of Zengin payout files: client code, name, bank, bank name, branch, branch name, account
+# type, account number (names in half-width kana).
+PAYOUT_PAYER = "0000000000,ﾐﾀｶｼ,0000,ﾐﾀｶｷﾞﾝｺｳ,000,ﾎﾝﾃﾝ,ordinary,0000000"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str | None = None
@@ -37,6 +42,9 @@ class Settings:
     expiry_interval: float = 3600.0
     checkin_step_seconds: int = 30
     pay_code_seconds: int = 60
+    payment_request_seconds: int = 600
+    webhook_interval: float = 2.0
+    payout_payer: str = PAYOUT_PAYER
     money_ceiling: int = 100_000
     gifting_enabled: bool = True
     gift_daily_limit: int = 5_000
@@ -63,6 +71,9 @@ class Settings:
             expiry_interval=_float("MITAPO_EXPIRY_INTERVAL", 3600.0),
             checkin_step_seconds=_int("MITAPO_CHECKIN_STEP_SECONDS", 30),
             pay_code_seconds=_int("MITAPO_PAY_CODE_SECONDS", 60),
+            payment_request_seconds=_int("MITAPO_PAYMENT_REQUEST_SECONDS", 600),
+            webhook_interval=_float("MITAPO_WEBHOOK_INTERVAL", 2.0),
+            payout_payer=os.environ.get("MITAPO_PAYOUT_PAYER", PAYOUT_PAYER),
             money_ceiling=_int("MITAPO_MONEY_CEILING", 100_000),
             gifting_enabled=_bool("MITAPO_GIFTING_ENABLED", True),
             gift_daily_limit=_int("MITAPO_GIFT_DAILY_LIMIT", 5_000),

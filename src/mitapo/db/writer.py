@@ -35,6 +35,7 @@ from mitapo.db.commands import (
     Decided,
     HoldState,
     Leg,
+    Once,
     Outcome,
     Plan,
     PlanView,
@@ -88,7 +89,7 @@ class _Batch:
     holds: dict[uuid.UUID, HoldState]
     counters: dict[str, int]
     now: datetime
-    spent: dict[str, int] = field(default_factory=dict)  # token -> index of the command that spent it
+    spent: dict[str, tuple[int, bytes | None]] = field(default_factory=dict)  # token -> (spender, its hash)
     keys: dict[tuple[str, str], int] = field(default_factory=dict)
     hold_updates: dict[uuid.UUID, str] = field(default_factory=dict)
     missing: set[tuple[str, str]] = field(default_factory=set)
@@ -231,16 +232,24 @@ def _final(
     accepted: dict[int, _Accepted],
     state: _Batch,
 ) -> Outcome:
-    key = commands[i].idempotency
-    if isinstance(outcome, Rejected) and outcome.code == FOLLOWER and key is not None:
+    if isinstance(outcome, Rejected) and outcome.code == FOLLOWER:
+        return _answer_follower(commands[i], accepted, state)
+    if outcome is not None:
+        return outcome
+    return _written(accepted[i], replayed=False)
+
+
+def _answer_follower(command: Command, accepted: dict[int, _Accepted], state: _Batch) -> Outcome:
+    """The answer to a request repeated within its batch: the first one's, as a later batch would give it."""
+    key = command.idempotency
+    if key is not None and (key.scope, key.key) in state.keys:
         leader = accepted[state.keys[(key.scope, key.key)]]
         lead_key = leader.command.idempotency
         if lead_key is None or lead_key.request_hash != key.request_hash:
             return Rejected("idempotency_mismatch", "this Idempotency-Key was used with another request")
         return _written(leader, replayed=True)
-    if outcome is not None:
-        return outcome
-    return _written(accepted[i], replayed=False)
+    spender = next(state.spent[once.token][0] for once in command.once if _spent_alike(once, state))
+    return _written(accepted[spender], replayed=True)
 
 
 def _written(done: _Accepted, *, replayed: bool) -> Written:
@@ -528,7 +537,7 @@ def _decide(i: int, command: Command, state: _Batch) -> _Accepted | Rejected:
     state.holds = holds
     state.hold_updates.update(hold_updates)
     for once in command.once:
-        state.spent[once.token] = i
+        state.spent[once.token] = (i, once.request_hash)
     if command.idempotency is not None:
         state.keys[(command.idempotency.scope, command.idempotency.key)] = i
     rows = [(row.table, row.values) for row in (*command.rows, *plan.rows)]
@@ -540,7 +549,15 @@ def _follow_earlier_in_batch(command: Command, state: _Batch) -> Rejected | None
     key = command.idempotency
     if key is not None and (key.scope, key.key) in state.keys:
         return Rejected(FOLLOWER, "")
+    if any(_spent_alike(once, state) for once in command.once):
+        return Rejected(FOLLOWER, "")
     return None
+
+
+def _spent_alike(once: Once, state: _Batch) -> bool:
+    """Was the token spent earlier in this batch by the same request? Then its first answer is given again."""
+    spent = state.spent.get(once.token)
+    return spent is not None and once.request_hash is not None and spent[1] == once.request_hash
 
 
 def _with_pending(

@@ -12,7 +12,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from mitapo import logs
-from mitapo.http.controllers import audit, money, participation, residents, system
+from mitapo.http.controllers import audit, merchants, money, participation, residents, system
 from mitapo.http.deps import DEPENDENCIES
 from mitapo.http.errors import EXCEPTION_HANDLERS
 from mitapo.http.middleware import request_id_middleware
@@ -29,6 +29,7 @@ ROUTES: list[ControllerRouterHandler] = [
     residents.me,
     *participation.ROUTES,
     *money.ROUTES,
+    *merchants.ROUTES,
 ]
 MAX_BODY_BYTES = 64 * 1024
 

@@ -3,7 +3,7 @@ boolean) within bounds, unknown fields are refused, strings have lengths."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -107,3 +107,76 @@ class MatchingIn(Body):
 
 class ClosureIn(Body):
     channel: Channel
+
+
+# --- paying at shops ---------------------------------------------------------------------------------------
+
+Mcc = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}$")]
+Payload = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=25, pattern=r"^[\x20-\x7e]+$")]
+Kana = Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
+Funding = Literal["points_first", "points_only", "money_only"]
+
+
+class BankAccountIn(Body):
+    bank_code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}$")]
+    branch_code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{3}$")]
+    account_number: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{7}$")]
+    account_holder_kana: Kana
+    account_type: Literal["ordinary", "current", "savings"] = "ordinary"
+    bank_name_kana: Annotated[str, msgspec.Meta(max_length=15)] = ""
+    branch_name_kana: Annotated[str, msgspec.Meta(max_length=15)] = ""
+
+
+class MerchantIn(Body):
+    name: Name
+    city: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] = "三鷹市"
+    mcc: Mcc = "5999"
+    fee_bps: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 0
+    name_ascii: Annotated[str, msgspec.Meta(min_length=1, max_length=25)] | None = None
+    city_ascii: Annotated[str, msgspec.Meta(min_length=1, max_length=15)] | None = None
+    bank: BankAccountIn | None = None
+
+
+class WebhookIn(Body):
+    url: Annotated[str, msgspec.Meta(min_length=8, max_length=2000, pattern=r"^https?://")]
+
+
+class PaymentRequestIn(Body):
+    amount: Yen
+    reference: Reference | None = None
+
+
+class PaymentPreviewIn(Body):
+    qr_payload: Payload
+
+
+class PaymentIn(Body):
+    qr_payload: Payload
+    amount: Yen | None = None
+    funding: Funding = "points_first"
+
+
+class ChargeIn(Body):
+    pay_code: Payload
+    amount: Yen
+    reference: Reference | None = None
+
+
+class RefundIn(Body):
+    amount: Yen
+
+
+class CashbackCampaignIn(Body):
+    name: Name
+    program_id: Id
+    rate_bps: Annotated[int, msgspec.Meta(ge=1, le=10_000)]
+    monthly_cap: Points
+    starts_on: date
+    ends_on: date | None = None
+    merchant_ids: Annotated[list[Id], msgspec.Meta(max_length=1000)] = msgspec.field(default_factory=list)
+    mccs: Annotated[list[Mcc], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
+
+
+class SettlementIn(Body):
+    until: Moment | None = None
