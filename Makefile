@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-db lint bench clean
+.PHONY: run test test-db lint bench drill clean
 
 $(STAMP): pyproject.toml ledger/pyproject.toml merchant_sdk/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.ledger_throughput
+
+## The backup and restore drill: WAL archive, base backup, point-in-time restore, `mitapo audit verify`
+drill: $(STAMP)
+	$(BIN)/pytest -v tests/deploy/test_drill.py
 
 clean:
 	rm -rf $(VENV) .mitapo .mitapo-test
