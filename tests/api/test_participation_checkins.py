@@ -10,13 +10,12 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
-from mitapo.runtime import Runtime
 from mitapo.db import participation
 from mitapo.db.commands import Idempotency
+from mitapo.runtime import Runtime
 from mitapo.services import checkins, clock, codes
 from mitapo.services.errors import DomainError
 from mitapo.settings import Settings
-
 from tests.api.conftest import Api
 from tests.api.test_participation_town import HOUR, Town, now, problem
 
@@ -189,7 +188,9 @@ def test_the_budget_never_goes_negative(town: Town) -> None:
     view = town.program_view(program)
     assert (view["budget_remaining"], view["granted_total"]) == (50, 100)
     unfunded = town.program(funding=0)
-    problem(town.claim(second, town.code(organizer, town.event(organizer, unfunded))), 422, "budget_exhausted")
+    problem(
+        town.claim(second, town.code(organizer, town.event(organizer, unfunded))), 422, "budget_exhausted"
+    )
 
 
 def test_concurrent_claims_of_one_resident_give_one_grant(town: Town) -> None:
@@ -223,7 +224,10 @@ def test_two_service_processes_racing_give_one_grant(town: Town, database_url: s
             results = []
             for event_id in event_ids:
                 outcomes = await asyncio.gather(
-                    *(_claim_through(runtime, resident_id, event_id) for runtime in (first, second, first, second)),
+                    *(
+                        _claim_through(runtime, resident_id, event_id)
+                        for runtime in (first, second, first, second)
+                    ),
                 )
                 results.append(outcomes)
             return results

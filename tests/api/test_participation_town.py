@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mitapo.db import participation
+from mitapo.db.commands import Written
+from mitapo.services import checkins
 from tests.api.conftest import Api
 
 HOUR = timedelta(hours=1)
@@ -99,6 +102,18 @@ class Town:
         assert response.status_code == 201, response.text
         body: dict[str, Any] = response.json()
         return body
+
+    def grant_at(self, resident_id: str, event_id: str, moment: datetime) -> Written:
+        """A check-in as if made at `moment` (the service takes the clock as a value)."""
+        db = self.api.runtime.db
+
+        async def grant() -> Written:
+            async with db.read() as conn:
+                found = await participation.event_and_program(conn, event_id)
+            assert found is not None
+            return await checkins.grant(db, resident_id, found[0], found[1], moment)
+
+        return self.api.run(grant)
 
     def me(self, resident: str) -> dict[str, Any]:
         response = self.api.get("/v1/me", resident)
