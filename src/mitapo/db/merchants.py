@@ -1,0 +1,347 @@
+"""Reads for paying at shops: merchants, payment requests, payments and their refunds, cashback, settlements,
+and the webhook outbox (whose delivery state is the one thing here that is updated, outside the journal)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+MERCHANT_COLUMNS = (
+    "id, name, name_ascii, city, city_ascii, mcc, fee_bps, bank_code, bank_name_kana, branch_code, "
+    "branch_name_kana, account_type, account_number, account_holder_kana"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MerchantView:
+    id: str
+    name: str
+    name_ascii: str
+    city: str
+    city_ascii: str
+    mcc: str
+    fee_bps: int
+    bank_code: str | None
+    bank_name_kana: str | None
+    branch_code: str | None
+    branch_name_kana: str | None
+    account_type: str | None
+    account_number: str | None
+    account_holder_kana: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    id: str
+    merchant_id: str
+    amount: int
+    reference: str | None
+    expires_at: datetime
+    payment_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentView:
+    n: int
+    id: str
+    merchant_id: str
+    resident_id: str
+    amount: int
+    points_used: int
+    money_used: int
+    lots: list[tuple[str, int]]
+    entry_id: str
+    created_at: datetime
+    refunded: int
+    refunds: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: uuid.UUID
+    merchant_id: str
+    type: str
+    payload: dict[str, Any]
+    created_at: datetime
+    attempts: int
+    url: str
+
+
+async def merchant(conn: AsyncConnection, merchant_id: str) -> MerchantView | None:
+    row = (
+        await conn.execute(
+            text(f"SELECT {MERCHANT_COLUMNS} FROM merchants WHERE id = :id"), {"id": merchant_id}
+        )
+    ).first()
+    return None if row is None else MerchantView(*row)
+
+
+async def merchants_by_id(conn: AsyncConnection, ids: list[str]) -> dict[str, MerchantView]:
+    rows = await conn.execute(
+        text(f"SELECT {MERCHANT_COLUMNS} FROM merchants WHERE id = ANY(:ids)"), {"ids": ids}
+    )
+    return {row.id: MerchantView(*row) for row in rows}
+
+
+async def payment_request(conn: AsyncConnection, request_id: str) -> RequestView | None:
+    row = (
+        await conn.execute(
+            text(
+                "SELECT r.id, r.merchant_id, r.amount, r.reference, r.expires_at, p.id AS payment_id "
+                "FROM payment_requests r LEFT JOIN payments p ON p.request_id = r.id WHERE r.id = :id"
+            ),
+            {"id": request_id},
+        )
+    ).first()
+    return None if row is None else RequestView(*row)
+
+
+_PAYMENT = """
+    SELECT p.n, p.id, p.merchant_id, p.resident_id, p.amount, p.points_used, p.money_used, p.lots,
+           p.entry_id::text, p.created_at,
+           coalesce((SELECT sum(amount) FROM refunds r WHERE r.payment_id = p.id), 0) AS refunded,
+           (SELECT count(*) FROM refunds r WHERE r.payment_id = p.id) AS refunds
+    FROM payments p
+"""
+
+
+def _payment(row: Any) -> PaymentView:
+    values = list(row)
+    lots = values[7] if not isinstance(values[7], str) else json.loads(values[7])
+    values[7] = [(str(expires_on), int(points)) for expires_on, points in lots]
+    values[10], values[11] = int(values[10]), int(values[11])
+    return PaymentView(*values)
+
+
+async def payment(conn: AsyncConnection, payment_id: str) -> PaymentView | None:
+    row = (await conn.execute(text(_PAYMENT + " WHERE p.id = :id"), {"id": payment_id})).first()
+    return None if row is None else _payment(row)
+
+
+async def merchant_payments(
+    conn: AsyncConnection, merchant_id: str, before: int | None, limit: int
+) -> list[PaymentView]:
+    """The shop's payments, newest first, `limit` of them older than the cursor `before`."""
+    rows = await conn.execute(
+        text(_PAYMENT + " WHERE p.merchant_id = :m AND p.n < :before ORDER BY p.n DESC LIMIT :limit"),
+        {"m": merchant_id, "before": before if before is not None else 2**62, "limit": limit},
+    )
+    return [_payment(row) for row in rows]
+
+
+# --- webhooks --------------------------------------------------------------------------------------------
+
+
+async def set_webhook(conn: asyncpg.Connection, merchant_id: str, url: str) -> None:
+    await conn.execute(
+        "INSERT INTO webhook_endpoints (merchant_id, url) VALUES ($1, $2) "
+        "ON CONFLICT (merchant_id) DO UPDATE SET url = excluded.url, updated_at = now()",
+        merchant_id,
+        url,
+    )
+
+
+async def claim_due(
+    conn: asyncpg.Connection, now: datetime, lease_until: datetime, limit: int
+) -> list[OutboxItem]:
+    """Events due for delivery to a registered URL, leased until `lease_until` so that no other worker takes
+    them meanwhile; a worker that dies leaves them to be taken again when the lease ends (at least once)."""
+    rows = await conn.fetch(
+        """
+        WITH due AS (
+            SELECT o.id FROM webhook_outbox o JOIN webhook_endpoints w USING (merchant_id)
+            WHERE o.delivered_at IS NULL AND o.gave_up_at IS NULL AND o.next_attempt_at <= $1
+            ORDER BY o.next_attempt_at LIMIT $3 FOR UPDATE OF o SKIP LOCKED
+        )
+        UPDATE webhook_outbox o SET next_attempt_at = $2 FROM due, webhook_endpoints w
+        WHERE o.id = due.id AND w.merchant_id = o.merchant_id
+        RETURNING o.id, o.merchant_id, o.type, o.payload::text, o.created_at, o.attempts, w.url
+        """,
+        now,
+        lease_until,
+        limit,
+    )
+    return [
+        OutboxItem(
+            r["id"],
+            r["merchant_id"],
+            r["type"],
+            json.loads(r["payload"]),
+            r["created_at"],
+            r["attempts"],
+            r["url"],
+        )
+        for r in rows
+    ]
+
+
+async def mark_delivered(conn: asyncpg.Connection, event_id: uuid.UUID, at: datetime) -> None:
+    await conn.execute(
+        "UPDATE webhook_outbox SET delivered_at = $2, attempts = attempts + 1, last_error = NULL "
+        "WHERE id = $1",
+        event_id,
+        at,
+    )
+
+
+async def mark_failed(
+    conn: asyncpg.Connection, event_id: uuid.UUID, error: str, retry_at: datetime | None, at: datetime
+) -> None:
+    """One more failed attempt: try again at `retry_at`, or give up when it is None."""
+    await conn.execute(
+        "UPDATE webhook_outbox SET attempts = attempts + 1, last_error = $2, "
+        "next_attempt_at = coalesce($3, next_attempt_at), gave_up_at = CASE WHEN $3 IS NULL THEN $4 END "
+        "WHERE id = $1",
+        event_id,
+        error[:500],
+        retry_at,
+        at,
+    )
+
+
+async def outbox_state(conn: asyncpg.Connection, event_id: uuid.UUID) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        "SELECT attempts, delivered_at, gave_up_at, next_attempt_at, last_error FROM webhook_outbox "
+        "WHERE id = $1",
+        event_id,
+    )
+    return None if row is None else dict(row)
+
+
+# --- cashback --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignView:
+    id: str
+    program_id: str
+    rate_bps: int
+    monthly_cap: int
+    points_valid_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlySpending:
+    campaign: CampaignView
+    resident_id: str
+    month: str
+    spent: int
+
+
+async def uncredited_spending(conn: AsyncConnection, cutoff: datetime, prefix: str) -> list[MonthlySpending]:
+    """Per campaign, resident and Tokyo month that ended by `cutoff`: what was spent at the campaign's shops,
+    net of refunds, with no cashback decided yet (no spent token `<prefix><campaign>:<resident>:<month>`)."""
+    rows = await conn.execute(
+        text(
+            """
+            WITH spending AS (
+                SELECT c.id AS campaign_id, p.resident_id,
+                       to_char(p.created_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') AS month,
+                       sum(p.amount - coalesce((SELECT sum(r.amount) FROM refunds r
+                                                WHERE r.payment_id = p.id), 0)) AS spent
+                FROM cashback_campaigns c
+                JOIN merchants m ON m.id = ANY(c.merchant_ids) OR m.mcc = ANY(c.mccs)
+                JOIN payments p ON p.merchant_id = m.id
+                WHERE (p.created_at AT TIME ZONE 'Asia/Tokyo')::date >= c.starts_on
+                  AND (c.ends_on IS NULL OR (p.created_at AT TIME ZONE 'Asia/Tokyo')::date <= c.ends_on)
+                  AND date_trunc('month', p.created_at AT TIME ZONE 'Asia/Tokyo') + interval '1 month'
+                      <= (:cutoff AT TIME ZONE 'Asia/Tokyo')
+                GROUP BY 1, 2, 3
+            )
+            SELECT c.id, c.program_id, c.rate_bps, c.monthly_cap, g.points_valid_days,
+                   s.resident_id, s.month, s.spent
+            FROM spending s
+            JOIN cashback_campaigns c ON c.id = s.campaign_id
+            JOIN programs g ON g.id = c.program_id
+            WHERE s.spent > 0 AND NOT EXISTS (
+                SELECT 1 FROM spent_tokens t
+                WHERE t.token = :prefix || s.campaign_id || ':' || s.resident_id || ':' || s.month)
+            ORDER BY c.id, s.month, s.resident_id
+            """
+        ),
+        {"cutoff": cutoff, "prefix": prefix},
+    )
+    return [MonthlySpending(CampaignView(*row[:5]), row[5], row[6], int(row[7])) for row in rows]
+
+
+# --- settlement ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Receivable:
+    account: str
+    points: int
+    money: int
+
+
+async def last_settlement_end(conn: AsyncConnection) -> datetime | None:
+    end: datetime | None = await conn.scalar(text("SELECT max(period_end) FROM settlements"))
+    return end
+
+
+async def receivables_due(conn: AsyncConnection, until: datetime) -> list[Receivable]:
+    """Each receivable's normal balance at `until`, less what later settlements already moved out of it:
+    what the period ending at `until` owes, whatever was posted since."""
+    rows = await conn.execute(
+        text(
+            """
+            WITH accounts AS (
+                SELECT DISTINCT account FROM balances
+                WHERE account ~ '^(merchant|recipient|operator):[^:]+:(receivable|received)$'
+            ), at_until AS (
+                SELECT a.account, b.asset,
+                       -coalesce((SELECT p.balance_after FROM postings p
+                                  WHERE p.account = a.account AND p.asset = b.asset AND p.created_at <= :until
+                                  ORDER BY p.created_at DESC, p.account_seq DESC LIMIT 1), 0) AS due
+                FROM accounts a JOIN balances b ON b.account = a.account
+            )
+            SELECT u.account,
+                   sum(CASE WHEN u.asset = 'PT' THEN u.due END)
+                     - coalesce((SELECT sum(l.points) FROM settlement_lines l
+                                 WHERE l.account = u.account AND l.created_at > :until), 0) AS points,
+                   sum(CASE WHEN u.asset = 'JPY' THEN u.due END)
+                     - coalesce((SELECT sum(l.money) FROM settlement_lines l
+                                 WHERE l.account = u.account AND l.created_at > :until), 0) AS money
+            FROM at_until u GROUP BY u.account ORDER BY u.account
+            """
+        ),
+        {"until": until},
+    )
+    return [Receivable(row[0], int(row[1] or 0), int(row[2] or 0)) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementLine:
+    account: str
+    party_kind: str
+    party_id: str
+    points: int
+    money: int
+    fee: int
+    payout: int
+    entry_id: str
+
+
+async def settlement(
+    conn: AsyncConnection, settlement_id: str
+) -> tuple[datetime, list[SettlementLine]] | None:
+    created = await conn.scalar(
+        text("SELECT created_at FROM settlements WHERE id = :id"), {"id": settlement_id}
+    )
+    if created is None:
+        return None
+    rows = await conn.execute(
+        text(
+            "SELECT account, party_kind, party_id, points, money, fee, payout, entry_id::text "
+            "FROM settlement_lines WHERE settlement_id = :id ORDER BY account"
+        ),
+        {"id": settlement_id},
+    )
+    return created, [SettlementLine(*row) for row in rows]
