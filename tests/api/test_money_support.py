@@ -139,6 +139,13 @@ class Town:
         items = self.api.get("/v1/audit/entries", self.admin, params={"limit": 1000}).json()["items"]
         return [e for e in items if kind is None or e["kind"] == kind]
 
+    def count(self, table: str) -> int:
+        async def rows() -> int:
+            async with self.api.runtime.db.raw() as conn:
+                return int(await conn.fetchval(f"SELECT count(*) FROM {table}"))
+
+        return self.api.run(rows)
+
     def verified(self) -> bool:
         self.api.seal()
         verify = self.api.get("/v1/audit/verify", self.admin).json()
