@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
@@ -13,6 +12,7 @@ from litestar.types import ControllerRouterHandler
 
 from mitapo import logs
 from mitapo.http.controllers import audit, merchants, money, participation, residents, system
+from mitapo.http.controllers import transit as transit_routes
 from mitapo.http.deps import DEPENDENCIES
 from mitapo.http.errors import EXCEPTION_HANDLERS
 from mitapo.http.middleware import request_id_middleware
@@ -30,6 +30,7 @@ ROUTES: list[ControllerRouterHandler] = [
     *participation.ROUTES,
     *money.ROUTES,
     *merchants.ROUTES,
+    *transit_routes.ROUTES,
 ]
 MAX_BODY_BYTES = 64 * 1024
 
@@ -68,15 +69,11 @@ def create_app(
         openapi_config=OpenAPIConfig(
             title="みたポ",
             version="1.0.0",
-            description="Mitaka's community point service: an append-only, hash-chained double-entry journal.",
+            description="Mitaka community point service: an append-only, hash-chained double-entry journal.",
             path="/schema",
-            components=Components(
-                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
-            ),
+            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
             security=[{"bearer": []}],
         ),
         on_startup=[lambda: logs.configure(settings.log_json)],
         debug=False,
     )
-
-

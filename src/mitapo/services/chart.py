@@ -34,8 +34,9 @@ def resident_owner(resident_id: str) -> str:
 def resident_lot(resident_id: str, expires_on: date) -> AccountSpec:
     """A resident's points that expire on one date: spending the soonest first is a walk over these."""
     owner = resident_owner(resident_id)
-    return AccountSpec(f"{owner}:points:{expires_on.isoformat()}", "liability", (PT,), owner=owner,
-                       expires_on=expires_on)
+    return AccountSpec(
+        f"{owner}:points:{expires_on.isoformat()}", "liability", (PT,), owner=owner, expires_on=expires_on
+    )
 
 
 def resident_money(resident_id: str) -> AccountSpec:
@@ -44,15 +45,21 @@ def resident_money(resident_id: str) -> AccountSpec:
 
 
 def merchant_receivable(merchant_id: str) -> AccountSpec:
-    return AccountSpec(f"merchant:{merchant_id}:receivable", "liability", BOTH, owner=f"merchant:{merchant_id}")
+    return AccountSpec(
+        f"merchant:{merchant_id}:receivable", "liability", BOTH, owner=f"merchant:{merchant_id}"
+    )
 
 
 def recipient_account(recipient_id: str) -> AccountSpec:
-    return AccountSpec(f"recipient:{recipient_id}:received", "liability", BOTH, owner=f"recipient:{recipient_id}")
+    return AccountSpec(
+        f"recipient:{recipient_id}:received", "liability", BOTH, owner=f"recipient:{recipient_id}"
+    )
 
 
 def operator_receivable(operator_id: str) -> AccountSpec:
-    return AccountSpec(f"operator:{operator_id}:receivable", "liability", BOTH, owner=f"operator:{operator_id}")
+    return AccountSpec(
+        f"operator:{operator_id}:receivable", "liability", BOTH, owner=f"operator:{operator_id}"
+    )
 
 
 def channel_clearing(channel: str) -> AccountSpec:
