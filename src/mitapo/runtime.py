@@ -14,7 +14,7 @@ from mitapo.db import migrate, sealer
 from mitapo.db.engine import Database
 from mitapo.db.writer import BatchObserver
 from mitapo.keys import KeyRing, load_keyring
-from mitapo.services import clock, expiry
+from mitapo.services import bookings, clock, expiry
 from mitapo.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -50,6 +50,7 @@ class Runtime:
             self._every(self.settings.seal_interval, self.seal_now, "sealer")
             self._every(self.settings.checkpoint_interval, self.checkpoint_now, "checkpointer")
             self._every(self.settings.expiry_interval, self.expire_now, "expiry")
+            self._every(self.settings.transit_release_interval, self.release_no_shows_now, "no-shows")
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -82,6 +83,10 @@ class Runtime:
     async def expire_now(self) -> expiry.ExpiryReport:
         """Move the points whose date has passed (Tokyo) to breakage; cheap when nothing is due."""
         return await expiry.run(self.db, clock.tokyo_date(clock.now()))
+
+    async def release_no_shows_now(self) -> int:
+        """Give back the holds of on-demand bookings nobody showed up for; how many were released."""
+        return await bookings.release_overdue(self.db, clock.now())
 
     def _every(self, seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
         async def loop() -> None:

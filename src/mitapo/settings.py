@@ -46,6 +46,10 @@ class Settings:
     webhook_interval: float = 2.0
     payout_payer: str = PAYOUT_PAYER
     money_ceiling: int = 100_000
+    transit_reader_skew_seconds: int = 120
+    transit_late_upload_hours: int = 24
+    transit_no_show_minutes: int = 30
+    transit_release_interval: float = 60.0
     gifting_enabled: bool = True
     gift_daily_limit: int = 5_000
     timezone: str = "Asia/Tokyo"
@@ -75,6 +79,10 @@ class Settings:
             webhook_interval=_float("MITAPO_WEBHOOK_INTERVAL", 2.0),
             payout_payer=os.environ.get("MITAPO_PAYOUT_PAYER", PAYOUT_PAYER),
             money_ceiling=_int("MITAPO_MONEY_CEILING", 100_000),
+            transit_reader_skew_seconds=_int("MITAPO_TRANSIT_READER_SKEW_SECONDS", 120),
+            transit_late_upload_hours=_int("MITAPO_TRANSIT_LATE_UPLOAD_HOURS", 24),
+            transit_no_show_minutes=_int("MITAPO_TRANSIT_NO_SHOW_MINUTES", 30),
+            transit_release_interval=_float("MITAPO_TRANSIT_RELEASE_INTERVAL", 60.0),
             gifting_enabled=_bool("MITAPO_GIFTING_ENABLED", True),
             gift_daily_limit=_int("MITAPO_GIFT_DAILY_LIMIT", 5_000),
         )

@@ -180,3 +180,54 @@ class CashbackCampaignIn(Body):
 
 class SettlementIn(Body):
     until: Moment | None = None
+
+
+# --- transit -----------------------------------------------------------------------------------------------
+
+RouteCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", examples=["bus-1"])]
+Fare = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
+DayCap = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
+
+
+class OperatorIn(Body):
+    name: Name
+
+
+class RouteIn(Body):
+    operator_id: Id
+    code: RouteCode
+    name: Name
+    kind: Literal["bus", "on_demand"]
+    adult_fare: Fare | None = None
+
+
+class DayCapsIn(Body):
+    adult: DayCap
+    child: DayCap
+    concession: DayCap
+
+
+class FareRuleIn(Body):
+    default_adult_fare: Fare
+    reduced_percent: Annotated[int, msgspec.Meta(ge=0, le=100)]
+    round_to: Annotated[int, msgspec.Meta(ge=1, le=1000)]
+    transfer_discount: Fare
+    transfer_window_minutes: Annotated[int, msgspec.Meta(ge=0, le=1440)]
+    day_caps: DayCapsIn
+    effective_from: Moment | None = None
+
+
+class TapIn(Body):
+    pay_code: Payload
+    route: RouteCode
+    tapped_at: Moment | None = None
+
+
+class BookingIn(Body):
+    route_id: Id
+    pickup_at: Moment | None = None
+    funding: Funding = "points_first"
+
+
+class RideEndIn(Body):
+    ended_at: Moment | None = None
