@@ -92,7 +92,7 @@ def test_top_ups_racing_a_closure_are_paid_back_or_refused(town: Town) -> None:
     resident_id, _ = town.resident()
     amounts = [100 + n for n in range(9)]
     with concurrent.futures.ThreadPoolExecutor(10) as pool:
-        closing = pool.submit(town.close, resident_id)
+        closing = pool.submit(town.close, resident_id, "card")
         answers = list(pool.map(lambda amount: town.top_up(resident_id, amount, channel="card"), amounts))
     credited = [amount for amount, a in zip(amounts, answers, strict=True) if a.status_code == 201]
     refused = [a.json()["code"] for a in answers if a.status_code != 201]
