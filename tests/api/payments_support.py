@@ -57,8 +57,11 @@ def give_money(api: Api, resident_id: str, amount: int) -> None:
 
 def wallet(api: Api, secret: str) -> dict[str, Any]:
     me = api.get("/v1/me", secret).json()
-    return {"points": me["balances"]["points"], "money": me["balances"]["money"],
-            "lots": {e["expires_on"]: e["points"] for e in me["points_expiring"]}}
+    return {
+        "points": me["balances"]["points"],
+        "money": me["balances"]["money"],
+        "lots": {e["expires_on"]: e["points"] for e in me["points_expiring"]},
+    }
 
 
 def balances(api: Api, admin: str) -> dict[tuple[str, str], int]:

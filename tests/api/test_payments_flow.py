@@ -79,7 +79,9 @@ def test_racing_phones_pay_one_request_once(api: Api, admin: str) -> None:
         give_money(api, rid, 100)
         phones.append(secret)
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda s: api.post("/v1/payments", s, {"qr_payload": asked["qr_payload"]}), phones))
+        answers = list(
+            pool.map(lambda s: api.post("/v1/payments", s, {"qr_payload": asked["qr_payload"]}), phones)
+        )
     assert sorted(a.status_code for a in answers) == [201] + [409] * 7
     assert {a.json()["code"] for a in answers if a.status_code == 409} == {"code_used"}
     assert balances(api, admin)[(f"merchant:{farm['id']}:receivable", "JPY")] == -100
@@ -94,13 +96,21 @@ def test_refusals_write_nothing(api: Api, admin: str) -> None:
     before = api.journal_size()
     pay = {"qr_payload": farm["qr_payload"]}
     problem(api.post("/v1/payments", secret, {**pay, "amount": 81}), 422, "insufficient_funds")
-    problem(api.post("/v1/payments", secret, {**pay, "amount": 51, "funding": "points_only"}), 422,
-            "insufficient_funds")
-    problem(api.post("/v1/payments", secret, {**pay, "amount": 31, "funding": "money_only"}), 422,
-            "insufficient_funds")
+    problem(
+        api.post("/v1/payments", secret, {**pay, "amount": 51, "funding": "points_only"}),
+        422,
+        "insufficient_funds",
+    )
+    problem(
+        api.post("/v1/payments", secret, {**pay, "amount": 31, "funding": "money_only"}),
+        422,
+        "insufficient_funds",
+    )
     problem(api.post("/v1/payments", secret, pay), 400, "validation_error")
     problem(api.post("/v1/payments", secret, {**pay, "amount": 1.5}), 400, "validation_error")
-    problem(api.post("/v1/payments", secret, {**pay, "amount": 10}, key=None), 400, "idempotency_key_required")
+    problem(
+        api.post("/v1/payments", secret, {**pay, "amount": 10}, key=None), 400, "idempotency_key_required"
+    )
     tampered = farm["qr_payload"][:-4] + ("0000" if not farm["qr_payload"].endswith("0000") else "1111")
     problem(api.post("/v1/payments", secret, {"qr_payload": tampered, "amount": 10}), 422, "code_invalid")
     problem(api.post("/v1/payments", secret, {"qr_payload": "hello", "amount": 10}), 422, "code_invalid")
@@ -128,9 +138,13 @@ def test_an_expired_request_is_refused(api: Api, admin: str) -> None:
     give_money(api, rid, 100)
     written = api.run(payments.create_request, api.runtime.db, farm["id"], 50, None, -1)
     before = api.journal_size()
-    problem(api.post("/v1/payments", secret, {"qr_payload": written.result["qr_payload"]}), 422, "code_expired")
+    problem(
+        api.post("/v1/payments", secret, {"qr_payload": written.result["qr_payload"]}), 422, "code_expired"
+    )
     assert api.journal_size() == before
-    assert api.get(f"/v1/payment-requests/{written.result['id']}", farm["api_key"]).json()["status"] == "expired"
+    assert (
+        api.get(f"/v1/payment-requests/{written.result['id']}", farm["api_key"]).json()["status"] == "expired"
+    )
 
 
 def test_a_pay_code_is_charged_once(api: Api, admin: str) -> None:
@@ -162,7 +176,9 @@ def test_forged_expired_and_foreign_pay_codes_are_refused(api: Api, admin: str) 
     problem(api.post("/v1/charges", farm["api_key"], {**charge, "pay_code": old}), 422, "code_expired")
     problem(api.post("/v1/charges", farm["api_key"], {**charge, "pay_code": checkin}), 422, "code_invalid")
     problem(api.post("/v1/charges", farm["api_key"], {**charge, "pay_code": forged}), 422, "code_invalid")
-    problem(api.post("/v1/charges", farm["api_key"], {**charge, "pay_code": "MTP1C.xyz"}), 422, "code_invalid")
+    problem(
+        api.post("/v1/charges", farm["api_key"], {**charge, "pay_code": "MTP1C.xyz"}), 422, "code_invalid"
+    )
     assert api.journal_size() == before
 
 
@@ -177,7 +193,9 @@ def test_merchant_lists_its_payments_page_by_page(api: Api, admin: str) -> None:
     assert [p["amount"] for p in first["items"]] == [3, 2]
     rest = api.get("/v1/merchant/payments", farm["api_key"], params={"cursor": first["next_cursor"]}).json()
     assert [p["amount"] for p in rest["items"]] == [1] and rest["next_cursor"] is None
-    problem(api.get("/v1/merchant/payments", farm["api_key"], params={"cursor": "x"}), 400, "validation_error")
+    problem(
+        api.get("/v1/merchant/payments", farm["api_key"], params={"cursor": "x"}), 400, "validation_error"
+    )
 
 
 def test_another_shops_request_is_not_found(api: Api, admin: str) -> None:

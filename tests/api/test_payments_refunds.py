@@ -11,7 +11,16 @@ from hypothesis import strategies as st
 from mitapo.db.merchants import PaymentView
 from mitapo.services import refunds
 from tests.api.conftest import Api
-from tests.api.payments_support import balances, give_money, give_points, in_days, problem, resident, shop, wallet
+from tests.api.payments_support import (
+    balances,
+    give_money,
+    give_points,
+    in_days,
+    problem,
+    resident,
+    shop,
+    wallet,
+)
 
 
 def paid(api: Api, admin: str) -> tuple[dict, dict, str]:
@@ -55,7 +64,9 @@ def test_a_refund_never_exceeds_the_payment_and_writes_nothing_when_refused(api:
     problem(refund(api, farm, payment, 0), 400, "validation_error")
     problem(refund(api, farm, payment, 10, key=None), 400, "idempotency_key_required")
     other = shop(api, admin, "別の店")
-    problem(api.post(f"/v1/payments/{payment['id']}/refunds", other["api_key"], {"amount": 1}), 404, "not_found")
+    problem(
+        api.post(f"/v1/payments/{payment['id']}/refunds", other["api_key"], {"amount": 1}), 404, "not_found"
+    )
     assert api.journal_size() == before
     assert refund(api, farm, payment, 100).status_code == 201
 
@@ -85,7 +96,7 @@ def test_points_whose_date_passed_go_to_breakage(api: Api, admin: str) -> None:
     async def age_the_payment() -> None:  # as if the payment had been made long ago, from lots long expired
         async with api.runtime.db.raw() as conn:
             await conn.execute(
-                "UPDATE payments SET lots = '[[\"2020-01-31\", 100], [\"2020-06-30\", 200]]' WHERE id = $1",
+                'UPDATE payments SET lots = \'[["2020-01-31", 100], ["2020-06-30", 200]]\' WHERE id = $1',
                 payment["id"],
             )
 
@@ -108,7 +119,9 @@ def view(money: int, lots: list[int], refunded: int) -> PaymentView:
     lots=st.lists(st.integers(1, 300), max_size=4),
     cuts=st.lists(st.integers(1, 400), max_size=6),
 )
-def test_split_returns_in_reverse_order_and_never_more_than_taken(money: int, lots: list[int], cuts: list[int]) -> None:
+def test_split_returns_in_reverse_order_and_never_more_than_taken(
+    money: int, lots: list[int], cuts: list[int]
+) -> None:
     amount = money + sum(lots)
     refunded, money_back, lots_back = 0, 0, [0] * len(lots)
     for cut in cuts:

@@ -197,7 +197,8 @@ async def mark_failed(
     """One more failed attempt: try again at `retry_at`, or give up when it is None."""
     await conn.execute(
         "UPDATE webhook_outbox SET attempts = attempts + 1, last_error = $2, "
-        "next_attempt_at = coalesce($3, next_attempt_at), gave_up_at = CASE WHEN $3 IS NULL THEN $4 END "
+        "next_attempt_at = coalesce($3::timestamptz, next_attempt_at), "
+        "gave_up_at = CASE WHEN $3::timestamptz IS NULL THEN $4::timestamptz END "
         "WHERE id = $1",
         event_id,
         error[:500],
@@ -329,13 +330,23 @@ class SettlementLine:
     entry_id: str
 
 
-async def settlement(
-    conn: AsyncConnection, settlement_id: str
-) -> tuple[datetime, list[SettlementLine]] | None:
-    created = await conn.scalar(
-        text("SELECT created_at FROM settlements WHERE id = :id"), {"id": settlement_id}
-    )
-    if created is None:
+@dataclass(frozen=True, slots=True)
+class SettlementView:
+    id: str
+    period_start: datetime | None
+    period_end: datetime
+    created_at: datetime
+    lines: list[SettlementLine]
+
+
+async def settlement(conn: AsyncConnection, settlement_id: str) -> SettlementView | None:
+    head = (
+        await conn.execute(
+            text("SELECT id, period_start, period_end, created_at FROM settlements WHERE id = :id"),
+            {"id": settlement_id},
+        )
+    ).first()
+    if head is None:
         return None
     rows = await conn.execute(
         text(
@@ -344,4 +355,5 @@ async def settlement(
         ),
         {"id": settlement_id},
     )
-    return created, [SettlementLine(*row) for row in rows]
+    lines = [SettlementLine(*row) for row in rows]
+    return SettlementView(head.id, head.period_start, head.period_end, head.created_at, lines)

@@ -160,10 +160,11 @@ async def describe(db: Database, settlement_id: str) -> dict[str, Any]:
         found = await reads.settlement(conn, settlement_id)
     if found is None:
         raise NotFound("settlement")
-    created_at, lines = found
     return {
         "id": settlement_id,
-        "created_at": created_at.isoformat(),
+        "period_start": found.period_start.isoformat() if found.period_start else None,
+        "until": found.period_end.isoformat(),
+        "created_at": found.created_at.isoformat(),
         "lines": [
             {
                 "merchant_id": line.party_id,
@@ -175,7 +176,7 @@ async def describe(db: Database, settlement_id: str) -> dict[str, Any]:
                 "payout": line.payout,
                 "entry_id": line.entry_id,
             }
-            for line in lines
+            for line in found.lines
         ],
         "payout_files": {fmt: f"/v1/settlements/{settlement_id}/payout.{fmt}" for fmt in FORMATS},
     }
@@ -189,13 +190,12 @@ async def payout_file(
         found = await reads.settlement(conn, settlement_id)
         if found is None:
             raise NotFound("settlement")
-        created_at, lines = found
-        shops = await reads.merchants_by_id(conn, [line.party_id for line in lines])
-    payees = [_payee(line, shops.get(line.party_id)) for line in lines]
+        shops = await reads.merchants_by_id(conn, [line.party_id for line in found.lines])
+    payees = [_payee(line, shops.get(line.party_id)) for line in found.lines]
     if fmt == "csv":
         content = payouts.to_csv(settlement_id, payees)
     else:
-        content = payouts.to_zengin(payer(payer_setting), payees, clock.tokyo_date(created_at))
+        content = payouts.to_zengin(payer(payer_setting), payees, clock.tokyo_date(found.created_at))
     folder = data_dir / "payouts"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{settlement_id}.{fmt}").write_bytes(content)

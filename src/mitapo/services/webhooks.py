@@ -85,7 +85,7 @@ async def deliver_due(
             if error is None:
                 await merchants.mark_delivered(conn, item.id, clock.now())
             else:
-                log.info("webhook.failed", event=str(item.id), attempt=item.attempts + 1, error=error)
+                log.info("webhook.failed", event_id=str(item.id), attempt=item.attempts + 1, error=error)
                 await merchants.mark_failed(conn, item.id, error, retry_at(item.attempts, now), clock.now())
     return sum(1 for error in outcomes if error is None)
 
