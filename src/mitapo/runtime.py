@@ -14,7 +14,7 @@ from mitapo.db import migrate, sealer
 from mitapo.db.engine import Database
 from mitapo.db.writer import BatchObserver
 from mitapo.keys import KeyRing, load_keyring
-from mitapo.services import bookings, clock, expiry
+from mitapo.services import bookings, clock, expiry, webhooks
 from mitapo.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -50,6 +50,7 @@ class Runtime:
             self._every(self.settings.seal_interval, self.seal_now, "sealer")
             self._every(self.settings.checkpoint_interval, self.checkpoint_now, "checkpointer")
             self._every(self.settings.expiry_interval, self.expire_now, "expiry")
+            self._every(self.settings.webhook_interval, self.deliver_webhooks_now, "webhooks")
             self._every(self.settings.transit_release_interval, self.release_no_shows_now, "no-shows")
 
     async def stop(self) -> None:
@@ -87,6 +88,10 @@ class Runtime:
     async def release_no_shows_now(self) -> int:
         """Give back the holds of on-demand bookings nobody showed up for; how many were released."""
         return await bookings.release_overdue(self.db, clock.now())
+
+    async def deliver_webhooks_now(self) -> int:
+        """Post the shops' due webhook events; how many were delivered."""
+        return await webhooks.deliver_due(self.db, self.keys)
 
     def _every(self, seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
         async def loop() -> None:

@@ -142,6 +142,17 @@ def cmd_expire(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cashback(_: argparse.Namespace) -> int:
+    from mitapo.services import cashback
+
+    async def job(runtime: Runtime) -> list[dict[str, object]]:
+        return await cashback.run(runtime.db)
+
+    credited = _with_runtime(job)
+    print(json.dumps({"credited": credited}, ensure_ascii=False))
+    return 0
+
+
 def cmd_demo(_: argparse.Namespace) -> int:
     from mitapo.services import demo
 
@@ -169,6 +180,7 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.set_defaults(run=cmd_token_create)
     sub.add_parser("demo", help="load a demo town").set_defaults(run=cmd_demo)
+    sub.add_parser("cashback", help="credit cashback for the months that ended").set_defaults(run=cmd_cashback)
     expire = sub.add_parser("expire", help="move points whose date has passed to breakage")
     expire.add_argument("--date", type=date.fromisoformat, help="expire lots dated before this day")
     expire.set_defaults(run=cmd_expire)
