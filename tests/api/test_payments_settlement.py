@@ -10,7 +10,16 @@ import io
 from mitapo.db.commands import Command, Leg
 from mitapo.services import chart, clock, ledger
 from tests.api.conftest import Api
-from tests.api.payments_support import balances, give_money, give_points, in_days, problem, resident, shop
+from tests.api.payments_support import (
+    balances,
+    give_money,
+    give_points,
+    in_days,
+    problem,
+    resident,
+    rows,
+    shop,
+)
 
 BANK = {
     "bank_code": "0123",
@@ -101,7 +110,7 @@ def test_a_period_is_settled_once(api: Api, admin: str) -> None:
         api.post("/v1/settlements", admin, {"until": "2999-01-01T00:00:00+09:00"}), 400, "validation_error"
     )
     problem(api.post("/v1/settlements", admin, {"until": "2020-01-01T00:00:00"}), 400, "validation_error")
-    assert api.journal_size() == before
+    assert api.journal_size() == before and rows(api, "settlements") == 1
     empty = api.post("/v1/settlements", admin, {})
     assert empty.status_code == 201 and empty.json()["lines"] == []
 
@@ -132,8 +141,8 @@ def test_payout_files_in_csv_and_zengin(api: Api, admin: str) -> None:
     settled = api.post("/v1/settlements", admin, {}).json()
     as_csv = api.get(f"/v1/settlements/{settled['id']}/payout.csv", admin)
     assert as_csv.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
-    assert {r["party_id"]: int(r["payout"]) for r in rows} == {farm["id"]: 970, cafe["id"]: 500}
+    table = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert {r["party_id"]: int(r["payout"]) for r in table} == {farm["id"]: 970, cafe["id"]: 500}
     zengin = api.get(f"/v1/settlements/{settled['id']}/payout.zengin", admin).content
     records = zengin.split(b"\r\n")[:-1]
     assert [len(r) for r in records] == [120] * 4
@@ -154,4 +163,5 @@ def test_bank_names_the_banks_cannot_carry_are_refused(api: Api, admin: str) -> 
     problem(
         api.post("/v1/merchants", admin, {"name": "x", "fee_bps": 10_001}, key=None), 400, "validation_error"
     )
-    assert api.journal_size() == before
+    problem(api.post("/v1/merchants", admin, {"name": "x", "mcc": "12"}, key=None), 400, "validation_error")
+    assert api.journal_size() == before and rows(api, "merchants") == 0
