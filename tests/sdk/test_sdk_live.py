@@ -1,0 +1,145 @@
+"""The merchant SDK against the running service over real HTTP: uvicorn on 127.0.0.1, a fresh database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+import pytest
+
+from mitapo.db.commands import Command, Leg
+from mitapo.db.engine import Database
+from mitapo.keys import load_keyring
+from mitapo.services import auth, chart, clock, ledger, paycodes
+from mitapo_merchant import APIError, AsyncClient, Client, CodeExpired, RefundExceedsPayment, emvco
+
+T = TypeVar("T")
+READY_ATTEMPTS = 300  # × 0.1 s: a bounded wait for the server to answer /readyz
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """The service in its own process, as `mitapo serve` runs it; its keys under `tmp_path / "keys"`."""
+    port = free_port()
+    env = {**os.environ, "MITAPO_DATABASE_URL": database_url, "MITAPO_DATA_DIR": str(tmp_path)}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "mitapo.http.asgi:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base, process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def wait_until_ready(base: str, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(READY_ATTEMPTS):
+        assert process.poll() is None, "the server exited while starting"
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("the server did not become ready")
+
+
+async def _with_database(url: str, job: Callable[[Database], Awaitable[T]]) -> T:
+    db = Database(url)
+    await db.start()
+    try:
+        return await job(db)
+    finally:
+        await db.close()
+
+
+def admin_secret(database_url: str) -> str:
+    """An admin, made as `mitapo token create` makes one: straight in the database."""
+    created = asyncio.run(_with_database(database_url, lambda db: auth.create_principal(db, "admin", "live")))
+    return created[1]
+
+
+def top_up(database_url: str, resident_id: str, amount: int) -> None:
+    clearing, wallet = chart.channel_clearing("live"), chart.resident_money(resident_id)
+    legs = (Leg(clearing.code, chart.JPY, amount), Leg(wallet.code, chart.JPY, -amount))
+    command = Command(kind="topup", accounts=(clearing, wallet), postings=legs)
+    asyncio.run(_with_database(database_url, lambda db: ledger.post(db, command)))
+
+
+def test_a_shop_takes_payments_with_the_sdk(server: str, database_url: str, tmp_path: Path) -> None:
+    admin = admin_secret(database_url)
+    as_admin = {"Authorization": f"Bearer {admin}"}
+    merchant = httpx.post(f"{server}/v1/merchants", json={"name": "三鷹ベーカリー"}, headers=as_admin).json()
+    resident = httpx.post(f"{server}/v1/residents", json={"name": "三鷹 一郎"}, headers=as_admin).json()
+    top_up(database_url, resident["id"], 1_000)
+    as_resident = {"Authorization": f"Bearer {resident['token']}"}
+
+    with Client(server, merchant["api_key"]) as shop:
+        request = shop.create_payment_request(400, reference="R-1")
+        assert emvco.decode(request.qr_payload or "").payment_request_id == request.id
+        assert shop.get_payment_request(request.id).status == "open"
+        paid = httpx.post(
+            f"{server}/v1/payments",
+            json={"qr_payload": request.qr_payload},
+            headers={**as_resident, "Idempotency-Key": "pay-1"},
+        )
+        assert paid.status_code == 201, paid.text
+        state = shop.get_payment_request(request.id)
+        assert state.status == "paid" and state.payment_id == paid.json()["id"]
+
+        code = httpx.get(f"{server}/v1/me/pay-code", headers=as_resident).json()["payload"]
+        charged = shop.charge(code, 300, reference="R-2")
+        assert (charged.amount, charged.money_used, charged.merchant_id) == (300, 300, merchant["id"])
+        with pytest.raises(APIError) as replayed:
+            shop.charge(code, 300)
+        assert replayed.value.code == "code_used"
+
+        refund = shop.refund(charged.id, 100)
+        assert (refund.money_refunded, refund.points_refunded) == (100, 0)
+        with pytest.raises(RefundExceedsPayment):
+            shop.refund(charged.id, 201)
+        assert [p.amount for p in shop.iter_payments(limit=1)] == [300, 400]
+        with pytest.raises(CodeExpired):
+            shop.charge(expired_code(tmp_path / "keys", resident["id"]), 10)
+
+    async def asynchronously() -> int:
+        async with AsyncClient(server, merchant["api_key"]) as shop:
+            return len([p async for p in shop.iter_payments()])
+
+    assert asyncio.run(asynchronously()) == 2
+
+
+def expired_code(keys_dir: Path, resident_id: str) -> str:
+    """A pay code issued 61 seconds ago with the server's own key, as the server would have made it."""
+    keys = load_keyring(keys_dir)
+    return str(paycodes.issue(keys, resident_id, clock.now() - timedelta(seconds=61), 60)["payload"])
