@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import asyncpg
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from mitapo.db import sealer
 from mitapo.keys import load_keyring
@@ -139,3 +140,17 @@ def test_guarantees_hold_across_processes(
         assert seen.json()["ok"] is True and seen.json()["head"]["seq"] == expected
     keys = httpx.get(f"{two_servers[1]}/v1/audit/public-keys", timeout=60).json()["keys"]
     assert len(keys) == 1
+
+    # The first server's two workers: any one of them answers /metrics with both workers' numbers summed.
+    sent_to_first = len(same_key + claims + load) // 2 + 1  # every other request, and one mismatch
+    scraped = text_string_to_metric_families(httpx.get(f"{two_servers[0]}/metrics", timeout=60).text)
+    samples = [sample for family in scraped for sample in family.samples]
+    answered = sum(
+        s.value
+        for s in samples
+        if s.name == "mitapo_http_request_duration_seconds_count"
+        and s.labels["route"] == "/v1/entries/{entry_id}/reversal"
+    )
+    assert answered == sent_to_first
+    kinds = {s.labels["kind"]: s.value for s in samples if s.name == "mitapo_journal_entries_total"}
+    assert kinds == {"funding": len(entries), "reversal": len(entries)}

@@ -50,6 +50,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     url = database_url(settings)
     migrate.upgrade(url)
     load_keyring(settings.key_path)  # the first key is made here, once, not by each worker at once
+    if args.workers > 1:
+        from mitapo.http.metrics import prepare_multiprocess
+
+        prepare_multiprocess(settings.data_dir / "metrics")  # /metrics sums up every worker
     os.environ["MITAPO_DATABASE_URL"] = url  # every worker uses the same database
     print(f"みたポ is serving at http://{args.host}:{args.port}/  (API schema: /schema, database: {url})")
     uvicorn.run(

@@ -11,6 +11,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from mitapo import logs
+from mitapo.http import metrics
 from mitapo.http.controllers import audit, merchants, money, participation, residents, system
 from mitapo.http.controllers import transit as transit_routes
 from mitapo.http.deps import DEPENDENCIES
@@ -23,6 +24,7 @@ from mitapo.settings import Settings
 ROUTES: list[ControllerRouterHandler] = [
     system.healthz,
     system.readyz,
+    metrics.metrics,
     audit.AuditController,
     audit.reverse_entry,
     residents.create_resident,
@@ -48,7 +50,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         own = runtime is None
-        current = runtime or Runtime(settings, url or database_url(settings))
+        current = runtime or Runtime(settings, url or database_url(settings), observer=metrics.observe_batch)
         if own:
             await current.start()
         app.state.runtime = current

@@ -10,6 +10,7 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 
+from mitapo.http import metrics
 from mitapo.services.errors import DomainError
 
 log = structlog.get_logger(__name__)
@@ -65,6 +66,7 @@ class Forbidden(DomainError):
 
 
 def problem(status: int, code: str, detail: str) -> Response[dict[str, object]]:
+    metrics.REFUSALS.labels(code, str(status)).inc()
     return Response(
         {
             "type": f"https://mitapo.city.mitaka.tokyo.jp/problems/{code}",

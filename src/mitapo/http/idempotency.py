@@ -11,6 +11,7 @@ from litestar import Request, Response
 
 from mitapo.db.commands import Idempotency, Written
 from mitapo.db.principals import PrincipalView
+from mitapo.http import metrics
 from mitapo.services.errors import DomainError
 
 REPLAYED = "Idempotent-Replayed"
@@ -49,4 +50,6 @@ def created(
 ) -> Response[dict[str, Any]]:
     """The answer to a write; a replay carries the first answer's body and says so in a header."""
     headers = {REPLAYED: "true"} if written.replayed else {}
+    if written.replayed:
+        metrics.REPLAYS.inc()
     return Response(body if body is not None else dict(written.result), status_code=status, headers=headers)

@@ -10,6 +10,8 @@ import structlog
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from mitapo.http import metrics
+
 log = structlog.get_logger("mitapo.http")
 
 
@@ -33,12 +35,15 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
             try:
                 await app(scope, receive, send_with_id)
             finally:
+                seconds = time.perf_counter() - started
+                route = scope.get("path_template") or "unmatched"  # a template, never the raw path
+                metrics.observe_request(scope.get("method", ""), route, status.get("code", 500), seconds)
                 log.info(
                     "request",
                     method=scope.get("method"),
                     path=scope["path"],
                     status=status.get("code"),
-                    ms=round((time.perf_counter() - started) * 1000, 2),
+                    ms=round(seconds * 1000, 2),
                 )
 
     return middleware
