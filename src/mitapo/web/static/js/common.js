@@ -1,0 +1,182 @@
+// What every page shares: its words, the signed-in secret, calls to the API, and small helpers to write
+// results into the page (always as text, never as HTML).
+
+const words = JSON.parse(document.getElementById("messages").textContent);
+export const lang = document.documentElement.lang;
+const face = document.body.dataset.face;
+const storeKey = `mitapo.secret.${face}`;
+
+export function t(key, values = {}) {
+  let text = words[key] ?? key;
+  for (const [name, value] of Object.entries(values)) text = text.replaceAll(`{${name}}`, String(value));
+  return text;
+}
+
+const numbers = new Intl.NumberFormat(lang === "ja" ? "ja-JP" : "en-US");
+export const number = (n) => numbers.format(n);
+export const points = (n) => t("unit_points", { n: number(n) });
+export const yen = (n) => t("unit_yen", { n: number(n) });
+
+const locale = lang === "ja" ? "ja-JP" : "en-GB";
+const tokyo = { timeZone: "Asia/Tokyo" };
+export const day = (iso) =>
+  new Date(iso.length === 10 ? `${iso}T00:00:00+09:00` : iso).toLocaleDateString(locale, { ...tokyo, dateStyle: "medium" });
+export const moment = (iso) =>
+  new Date(iso).toLocaleString(locale, { ...tokyo, dateStyle: "short", timeStyle: "short" });
+export const clock = (iso) => new Date(iso).toLocaleTimeString(locale, { ...tokyo, timeStyle: "short" });
+
+// One Idempotency-Key per intent: a retry of the same intent sends the same key, so it never pays twice.
+export function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// The key for an attempt: the same while the person retries the same thing after an error, a new one once
+// it went through or they changed what they asked for.
+export class Intent {
+  #body = null;
+  #key = null;
+
+  keyFor(body) {
+    const text = JSON.stringify(body);
+    if (text !== this.#body) [this.#body, this.#key] = [text, newKey()];
+    return this.#key;
+  }
+
+  done() {
+    this.#body = null;
+  }
+}
+
+export class Problem extends Error {
+  constructor(status, body) {
+    super(body?.detail || `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.code || (status === 0 ? "network" : "generic");
+  }
+}
+
+export function secret() {
+  return localStorage.getItem(storeKey);
+}
+
+export async function api(method, path, body, { key, accept = "application/json" } = {}) {
+  const headers = { Accept: accept };
+  const current = secret();
+  if (current) headers.Authorization = `Bearer ${current}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method === "POST") headers["Idempotency-Key"] = key || newKey();
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new Problem(0, null);
+  }
+  const type = response.headers.get("content-type") || "";
+  const data = type.includes("json") ? await response.json() : await response.blob();
+  if (!response.ok) throw new Problem(response.status, data);
+  return data;
+}
+
+export function problemText(error) {
+  const key = `error_${error.code}`;
+  if (key in words) return t(key);
+  return error instanceof Problem && error.status ? t("error_generic") : t("error_network");
+}
+
+// A QR image drawn by the server for a code only the signed-in person may see: fetched with the secret.
+export async function showCode(img, path) {
+  const picture = await api("GET", path, undefined, { accept: "image/svg+xml" });
+  const previous = img.dataset.url;
+  img.dataset.url = URL.createObjectURL(picture);
+  img.src = img.dataset.url;
+  if (previous) URL.revokeObjectURL(previous);
+}
+
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === null || value === undefined) continue;
+    node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+export const byId = (id) => document.getElementById(id);
+
+export function say(text) {
+  const toast = byId("toast");
+  toast.textContent = text;
+}
+
+// Keeps the screen on while a code is shown, where the browser allows it.
+export async function keepAwake() {
+  try {
+    await navigator.wakeLock?.request("screen");
+  } catch {
+    /* not allowed here: the screen may dim, nothing else changes */
+  }
+}
+
+function takeSecretFromLink() {
+  // A sign-in link (a QR code on the city's letter) carries the secret after '#', which never reaches a server.
+  const found = new URLSearchParams(location.hash.slice(1)).get("secret");
+  if (found) {
+    localStorage.setItem(storeKey, found.trim());
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+}
+
+// Runs `main` once the person is signed in; `probe` is a cheap call that a valid secret of this face passes.
+export function start(probe, main) {
+  takeSecretFromLink();
+  const signin = byId("signin");
+  const content = byId("content");
+  const signOut = byId("sign-out");
+  signOut.addEventListener("click", () => {
+    localStorage.removeItem(storeKey);
+    location.reload();
+  });
+
+  async function open() {
+    try {
+      const first = await probe();
+      signin.hidden = true;
+      content.hidden = false;
+      signOut.hidden = false;
+      await main(first);
+    } catch (error) {
+      if (error instanceof Problem && (error.status === 401 || error.status === 403)) {
+        localStorage.removeItem(storeKey);
+        askToSignIn(t("signin_failed"));
+      } else {
+        say(problemText(error));
+        throw error;
+      }
+    }
+  }
+
+  function askToSignIn(message = "") {
+    content.hidden = true;
+    signin.hidden = false;
+    byId("signin-error").textContent = message;
+    byId("secret").focus();
+  }
+
+  byId("signin-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    localStorage.setItem(storeKey, byId("secret").value.trim());
+    byId("secret").value = "";
+    open();
+  });
+
+  if (secret()) open();
+  else askToSignIn();
+}
+
+export function registerServiceWorker() {
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/app/sw.js", { scope: "/app" }).catch(() => {});
+}
