@@ -20,6 +20,8 @@ from mitapo.http.middleware import request_id_middleware
 from mitapo.runtime import Runtime, database_url
 from mitapo.services.auth import Authenticator
 from mitapo.settings import Settings
+from mitapo.web import pages as web_pages
+from mitapo.web import views as web_views
 
 ROUTES: list[ControllerRouterHandler] = [
     system.healthz,
@@ -33,6 +35,8 @@ ROUTES: list[ControllerRouterHandler] = [
     *money.ROUTES,
     *merchants.ROUTES,
     *transit_routes.ROUTES,
+    *web_views.ROUTES,
+    *web_pages.ROUTES,
 ]
 MAX_BODY_BYTES = 64 * 1024
 
@@ -77,5 +81,6 @@ def create_app(
             security=[{"bearer": []}],
         ),
         on_startup=[lambda: logs.configure(settings.log_json)],
+        template_config=web_pages.TEMPLATES,
         debug=False,
     )
