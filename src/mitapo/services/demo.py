@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from mitapo.runtime import Runtime
-from mitapo.services import auth, ledger
+from mitapo.services import auth, demo_town, ledger
 
 
 async def load(runtime: Runtime, data_dir: Path) -> str:
@@ -22,6 +22,7 @@ async def load(runtime: Runtime, data_dir: Path) -> str:
     _, town["admin"] = await auth.create_principal(runtime.db, "admin", "demo admin")
     _, town["auditor"] = await auth.create_principal(runtime.db, "auditor", "demo auditor")
     await ledger.fund_program(runtime.db, "demo", 100_000)
+    town |= await demo_town.build(runtime)
     await runtime.checkpoint_now()
     data_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -36,4 +37,19 @@ def _instructions(town: dict[str, str]) -> str:
         f"  curl -H 'Authorization: Bearer {town['admin']}' http://127.0.0.1:8000/v1/audit/trial-balance"
     )
     lines.append(f"  auditor secret: {town['auditor']}")
+    lines += _pages(town)
     return "\n".join(lines)
+
+
+def _pages(town: dict[str, str]) -> list[str]:
+    """Links that sign each face in: the secret rides after '#', which the browser never sends anywhere."""
+    if "resident" not in town:
+        return []
+    site = "http://127.0.0.1:8000"
+    return [
+        "Pages (open a link once; the browser remembers the secret, docs/web.md):",
+        f"  resident app:    {site}/app#secret={town['resident']}",
+        f"  shop till:       {site}/till#secret={town['merchant']}",
+        f"  organizer:       {site}/organizer#secret={town['organizer']}",
+        f"  auditor's desk:  {site}/audit#secret={town['auditor']}",
+    ]
