@@ -172,7 +172,7 @@ async def points_by_resident(conn: AsyncConnection) -> list[ResidentPoints]:
         text(
             "WITH drawn AS ("
             "  SELECT DISTINCT entry_id, split_part(account, ':', 2) AS program_id FROM postings"
-            "  WHERE asset = 'PT' AND account LIKE 'program:%:budget'"
+            "  WHERE asset = 'PT' AND account LIKE 'program:%\\:budget'"
             ") "
             "SELECT d.program_id, coalesce(pr.name, d.program_id),"
             "       split_part(a.owner, ':', 2) AS resident_id,"
@@ -198,9 +198,9 @@ async def budgets(conn: AsyncConnection) -> list[BudgetView]:
             "       coalesce(-b.posted, 0),"
             "       (SELECT count(DISTINCT resident_id) FROM checkins c WHERE c.program_id = pr.id),"
             "       (SELECT count(*) FROM events e WHERE e.program_id = pr.id) "
-            "FROM accounts a LEFT JOIN programs pr ON a.code = 'program:' || pr.id || ':budget' "
+            "FROM accounts a LEFT JOIN programs pr ON a.code = 'program:' || pr.id || '\\:budget' "
             "LEFT JOIN balances b ON b.account = a.code AND b.asset = 'PT' "
-            "WHERE a.code LIKE 'program:%:budget' ORDER BY 2"
+            "WHERE a.code LIKE 'program:%\\:budget' ORDER BY 2"
         )
     )
     return [BudgetView(*r[:5], *(int(v or 0) for v in r[5:])) for r in rows]
