@@ -25,7 +25,7 @@ from mitapo.services.errors import DomainError
 from mitapo.services.ledger import post
 
 ATTEMPTS = 20
-RACED = ("cap_exceeded", "budget_exhausted", "already_awarded")  # another award or attempt got there first
+RACED = ("cap_exceeded", "budget_exhausted")  # another award got there first: size it again
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,9 @@ the same transaction (a trigger of migration 0004).
 be 0 (`still_open`): the writer locks it with the balances, so a top-up racing a closure either lands before
 it (and is paid back) or is refused, never credited to a closed wallet.
 
-The authenticator remembers a secret's answer for a few seconds (`services.auth.CACHE_SECONDS`), so a closed
-resident's secret may still be accepted that long by a process that saw it just before; with nothing left to
-spend and nothing able to arrive, it can do no harm.
+The authenticator remembers a secret's answer for a few seconds (`services.auth.CACHE_SECONDS`): the process
+that closes starts a fresh one (http/controllers/money.py); another process may accept the closed secret that
+long, with nothing left to spend and nothing able to arrive.
 """
 
 from __future__ import annotations

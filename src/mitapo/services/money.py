@@ -31,7 +31,6 @@ from mitapo.db.commands import (
 )
 from mitapo.db.engine import Database
 from mitapo.services import campaigns, chart, closing, spending
-from mitapo.services.errors import DomainError
 from mitapo.services.ledger import post
 
 
@@ -57,22 +56,11 @@ async def top_up(
 ) -> tuple[Written, dict[str, Any]]:
     """Credit the wallet, then give the campaigns' bonus: the top-up stands even when no bonus can be."""
     await closing.require_resident(db, topup.resident_id)
-    written = await _credit(db, _command(topup, ceiling, idempotency))
+    written = await post(db, _command(topup, ceiling, idempotency))
     entry_id = str(written.result["entry_id"])
     at = datetime.fromisoformat(str(written.result["at"]))
     bonus = await campaigns.give_bonuses(db, entry_id, topup.resident_id, topup.amount, at)
     return written, {"entry_id": entry_id, "money": written.result["money"], "bonus_points": bonus}
-
-
-async def _credit(db: Database, command: Command) -> Written:
-    """Post the top-up. Two requests with one reference in one batch: the second is refused as a duplicate
-    before the first is committed; asked again, it finds the first committed and is answered its result."""
-    try:
-        return await post(db, command)
-    except DomainError as refusal:
-        if refusal.code != "duplicate_external_ref":
-            raise
-    return await post(db, command)
 
 
 def _command(topup: TopUp, ceiling: int, idempotency: Idempotency | None) -> Command:
