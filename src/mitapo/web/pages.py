@@ -95,7 +95,7 @@ def _page_handler(page: Page) -> HTTPRouteHandler:
         return Template(page.template, context=context, headers=PAGE_HEADERS, cookies=cookies)
 
     name = "page:" + (page.path.strip("/").replace("/", ":").split("{")[0].strip(":") or "index")
-    return get(page.path, name=name, include_in_schema=False, sync_to_thread=False)(render)
+    return get(page.path, name=name, include_in_schema=False)(render)
 
 
 @get("/app/manifest.webmanifest", include_in_schema=False, sync_to_thread=False)

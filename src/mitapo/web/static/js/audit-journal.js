@@ -3,6 +3,7 @@ import { startAuditor } from "./auditor.js";
 
 let query = "";
 let before = null;
+let asked = 0; // the latest question: an answer to an earlier one (filters changed meanwhile) is dropped
 
 function postings(entry) {
   return el(
@@ -27,11 +28,11 @@ function card(entry) {
 }
 
 async function load(reset) {
-  if (reset) {
-    byId("entries").replaceChildren();
-    before = null;
-  }
+  if (reset) before = null;
+  const mine = ++asked;
   const page = await api("GET", `/v1/audit/journal?${query}${before ? `&before_seq=${before}` : ""}`);
+  if (mine !== asked) return;
+  if (reset) byId("entries").replaceChildren();
   byId("entries").append(...page.items.map(card));
   before = page.next_before_seq;
   byId("more").hidden = !before;

@@ -1,0 +1,140 @@
+"""End-to-end: the real service (`mitapo demo`, then the ASGI app under uvicorn, as `make run` does) on a
+fresh copy of the test database, driven through Debian's Chromium by Playwright. Playwright never downloads a
+browser here: it launches /usr/bin/chromium. Without it these tests skip, saying so; `.ci/run` installs it."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.conftest import copy_database, drop_database
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+BIN = Path(sys.executable).parent
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="the dev extra's playwright is not installed")
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+@dataclass
+class Town:
+    """The demo town, served: its address and the secrets `mitapo demo` printed."""
+
+    url: str
+    secrets: dict[str, str]
+
+    def api(self, method: str, path: str, secret: str, body: Any = None, key: str | None = None) -> Any:
+        headers = {"Authorization": f"Bearer {secret}"}
+        if key:
+            headers["Idempotency-Key"] = key
+        response = httpx.request(method, self.url + path, json=body, headers=headers, timeout=30)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def resident(self, name: str = "試験 住民") -> dict[str, str]:
+        return dict(self.api("POST", "/v1/residents", self.secrets["admin"], {"name": name}))
+
+    def page_url(self, path: str, face: str | None = None, secret: str | None = None) -> str:
+        """A sign-in link: the secret after '#' is taken by the page and kept in the browser."""
+        secret = secret or (self.secrets[face] if face else None)
+        return self.url + path + (f"#secret={secret}" if secret else "")
+
+
+def _listening_socket() -> socket.socket:
+    """Bound and listening before the server starts: a request made early waits in the backlog until the app
+    is up, so nothing needs to poll for readiness."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
+
+
+@pytest.fixture(scope="session")
+def town(pg_server: str, template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Town]:
+    url = asyncio.run(copy_database(pg_server, template_database))
+    data_dir = tmp_path_factory.mktemp("town")
+    env = os.environ | {"MITAPO_DATABASE_URL": url, "MITAPO_DATA_DIR": str(data_dir), "MITAPO_LOG_JSON": "1"}
+    subprocess.run([str(BIN / "mitapo"), "demo"], env=env, check=True, capture_output=True)
+    secrets = json.loads((data_dir / "demo.json").read_text())
+    sock = _listening_socket()
+    log = (data_dir / "server.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "mitapo.http.asgi:app", "--fd", str(sock.fileno())],
+        env=env,
+        pass_fds=[sock.fileno()],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    address = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    try:
+        assert httpx.get(address + "/readyz", timeout=60).status_code == 200
+        yield Town(address, secrets)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        sock.close()
+        log.close()
+        asyncio.run(drop_database(pg_server, url))
+
+
+@pytest.fixture(scope="session")
+def playwright(town: Town) -> Iterator[Any]:
+    with sync_api.sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any) -> Iterator[Any]:
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    yield launched
+    launched.close()
+
+
+def camera_browser(playwright: Any, picture: bytes, folder: Path) -> Any:
+    """A second Chromium whose camera films `picture`: Chromium's fake capture device plays a Motion JPEG
+    file, here one frame of the picture centred on a white 640×480 field, looped."""
+    frame = Image.new("RGB", (640, 480), "white")
+    shown = Image.open(io.BytesIO(picture)).convert("RGB")
+    shown.thumbnail((440, 440))
+    frame.paste(shown, ((640 - shown.width) // 2, (480 - shown.height) // 2))
+    film = folder / "camera.mjpeg"
+    frame.save(film, format="JPEG", quality=95)
+    fake_camera = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={film}",
+    ]
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS + fake_camera)
+
+
+def watch_errors(page: Any) -> list[str]:
+    """Every uncaught script error of the page, to assert there were none."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
