@@ -10,12 +10,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
 from mitapo.db.urls import plain_url, with_database
 from tests.deploy.processes import DEPLOY, service_env
+from tests.deploy.sql import as_user, execute
 
 
 @dataclass(frozen=True)
@@ -27,19 +26,6 @@ class Deployed:
     roles: dict[str, str]
 
 
-def as_user(url: str, user: str) -> str:
-    return make_url(url).set(username=user, password=None).render_as_string(hide_password=False)
-
-
-async def _sql(url: str, *statements: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture
 def deployed(pg_server: str, tmp_path: Path) -> Iterator[Deployed]:
     """deploy/migrate.sh on an empty database: roles as the superuser, migrations and grants as the owner."""
@@ -47,7 +33,7 @@ def deployed(pg_server: str, tmp_path: Path) -> Iterator[Deployed]:
     database = f"mitapo_deploy_{suffix}"
     roles = {"owner": f"own_{suffix}", "service": f"svc_{suffix}", "auditor": f"aud_{suffix}"}
     server = plain_url(pg_server)
-    asyncio.run(_sql(server, f'CREATE DATABASE "{database}"'))
+    asyncio.run(execute(server, f'CREATE DATABASE "{database}"'))
     admin_url = with_database(server, database)
     env = service_env(
         admin_url,
@@ -71,5 +57,5 @@ def deployed(pg_server: str, tmp_path: Path) -> Iterator[Deployed]:
             roles=roles,
         )
     finally:
-        asyncio.run(_sql(server, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        asyncio.run(_sql(server, *(f"DROP ROLE IF EXISTS {role}" for role in roles.values())))
+        asyncio.run(execute(server, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        asyncio.run(execute(server, *(f"DROP ROLE IF EXISTS {role}" for role in roles.values())))

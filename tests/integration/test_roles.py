@@ -21,6 +21,7 @@ from mitapo.http.app import create_app
 from mitapo.runtime import Runtime
 from mitapo.services import audit, auth, ledger
 from mitapo.settings import Settings
+from tests.deploy.sql import as_user, execute
 
 JOURNAL = sorted(roles.CORE_JOURNAL_TABLES)
 
@@ -32,19 +33,6 @@ class Roles:
     owner: str
     service: str
     auditor: str
-
-
-def as_user(url: str, user: str) -> str:
-    return make_url(plain_url(url)).set(username=user, password=None).render_as_string(hide_password=False)
-
-
-async def _sql(url: str, *statements: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 async def _apply(url: str, names: roles.RoleNames) -> roles.Applied:
@@ -72,8 +60,10 @@ def least_privilege(database_url: str) -> Iterator[Roles]:
     # The roles own this test's database and nothing else: drop it first, then the roles.
     database = make_url(superuser).database
     server = with_database(superuser, "postgres")
-    asyncio.run(_sql(server, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-    asyncio.run(_sql(server, *(f"DROP ROLE {role}" for role in (names.owner, names.service, names.auditor))))
+    asyncio.run(execute(server, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    asyncio.run(
+        execute(server, *(f"DROP ROLE {role}" for role in (names.owner, names.service, names.auditor)))
+    )
 
 
 async def _write_journal(url: str, data_dir: Path) -> None:
@@ -153,7 +143,9 @@ def test_service_cannot_change_the_journal_even_with_triggers_disabled(
     asyncio.run(_write_journal(least_privilege.service, tmp_path))
     before = asyncio.run(_journal_fingerprint(least_privilege.superuser))
     assert all(count > 0 for _, count, _ in before), before
-    asyncio.run(_sql(least_privilege.superuser, *(f"ALTER TABLE {t} DISABLE TRIGGER USER" for t in JOURNAL)))
+    asyncio.run(
+        execute(least_privilege.superuser, *(f"ALTER TABLE {t} DISABLE TRIGGER USER" for t in JOURNAL))
+    )
     for table in JOURNAL:
         assert asyncio.run(_superuser_could_change(least_privilege.superuser, table)) > 0
         errors = asyncio.run(_refusals(least_privilege.service, table))

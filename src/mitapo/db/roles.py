@@ -28,9 +28,9 @@ _JOURNAL_TABLES = """
     WHERE n.nspname = 'public' AND t.tgfoid = 'public.refuse_journal_change()'::regprocedure
 """
 _TABLES = """
-    SELECT c.relname, pg_get_userbyid(c.relowner) AS owner, c.relkind FROM pg_class c
+    SELECT c.relname, pg_get_userbyid(c.relowner) AS owner FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm')
 """
 _FUNCTIONS = """
     SELECT p.oid::regprocedure::text AS signature, pg_get_userbyid(p.proowner) AS owner FROM pg_proc p
@@ -81,7 +81,7 @@ def _all(names: RoleNames) -> tuple[str, str, str]:
 async def _create_role(conn: asyncpg.Connection, role: str) -> bool:
     if await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
         return False
-    # NOSUPERUSER, NOCREATEDB, NOCREATEROLE, NOBYPASSRLS, NOINHERIT are the defaults; stated to be read.
+    # NOSUPERUSER, NOCREATEDB, NOCREATEROLE and NOBYPASSRLS are the defaults; stated so that they are read.
     await conn.execute(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS")
     return True
 
@@ -117,7 +117,7 @@ async def _hand_to_owner(conn: asyncpg.Connection, owner: str) -> None:
     ):
         await conn.execute(f"ALTER SCHEMA public OWNER TO {owner}")
     for row in await conn.fetch(_TABLES):
-        if row["owner"] != owner and row["relkind"] != "S":
+        if row["owner"] != owner:  # a table's sequences follow it
             await _execute_formatted(conn, "ALTER TABLE public.%I OWNER TO %I", row["relname"], owner)
     for row in await conn.fetch(_FUNCTIONS):
         if row["owner"] != owner:
@@ -125,7 +125,7 @@ async def _hand_to_owner(conn: asyncpg.Connection, owner: str) -> None:
 
 
 async def _split_tables(conn: asyncpg.Connection) -> tuple[set[str], set[str]]:
-    tables = {r["relname"] for r in await conn.fetch(_TABLES) if r["relkind"] != "S"}
+    tables = {r["relname"] for r in await conn.fetch(_TABLES)}
     journal = {r["relname"] for r in await conn.fetch(_JOURNAL_TABLES)} if "entries" in tables else set()
     missing = CORE_JOURNAL_TABLES & tables - journal
     if missing:
