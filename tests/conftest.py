@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import asyncpg
@@ -26,7 +27,17 @@ def _server_url() -> str:
         return plain_url(url)
     from mitapo.db.embedded import start_embedded
 
-    return plain_url(start_embedded(ROOT / ".mitapo-test"))
+    server = plain_url(start_embedded(ROOT / ".mitapo-test"))
+    asyncio.run(_throwaway_durability(server))
+    return server
+
+
+async def _throwaway_durability(server: str) -> None:
+    """The embedded test cluster is thrown away: it skips fsync so that making and dropping a database per
+    test is quick. The service's own cluster and the benchmarks keep PostgreSQL's durable defaults."""
+    for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+        await _admin(server, f"ALTER SYSTEM SET {setting} = off")
+    await _admin(server, "SELECT pg_reload_conf()")
 
 
 async def _admin(server: str, sql: str) -> None:
@@ -63,11 +74,18 @@ async def drop_database(server: str, url: str) -> None:
     await _admin(server, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def dropper(pg_server: str) -> Iterator[Callable[[str], object]]:
+    """Drops test databases in the background (a drop waits for a checkpoint); all done by session end."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dropdb") as pool:
+        yield lambda url: pool.submit(asyncio.run, drop_database(pg_server, url))
+
+
 @pytest.fixture
-def database_url(pg_server: str, template_database: str) -> Iterator[str]:
+def database_url(pg_server: str, template_database: str, dropper: Callable[[str], object]) -> Iterator[str]:
     url = asyncio.run(copy_database(pg_server, template_database))
     yield url
-    asyncio.run(drop_database(pg_server, url))
+    dropper(url)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -70,7 +70,7 @@ class Api:
 @pytest.fixture
 def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
     settings = Settings(data_dir=tmp_path, seal_interval=3600, checkpoint_interval=3600)
-    app = create_app(settings, url=database_url)
+    app = create_app(settings, url=database_url, migrate=False)
     with TestClient(app) as client:
         yield Api(client)
 

@@ -47,6 +47,7 @@ def create_app(
     url: str | None = None,
     runtime: Runtime | None = None,
     extra_routes: Sequence[ControllerRouterHandler] = (),
+    migrate: bool = True,
 ) -> Litestar:
     """The app. With `runtime`, it uses that one (tests, benchmarks); otherwise it starts its own."""
     settings = settings or Settings.from_env()
@@ -56,7 +57,7 @@ def create_app(
         own = runtime is None
         current = runtime or Runtime(settings, url or database_url(settings), observer=metrics.observe_batch)
         if own:
-            await current.start()
+            await current.start(migrate_first=migrate)
         app.state.runtime = current
         app.state.authenticator = Authenticator(current.db)
         try:
