@@ -8,6 +8,7 @@ import asyncio
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -120,9 +121,9 @@ def camera_browser(playwright: Any, picture: bytes, folder: Path) -> Any:
     """A second Chromium whose camera films `picture`: Chromium's fake capture device plays a Motion JPEG
     file, here one frame of the picture centred on a white 640×480 field, looped."""
     frame = Image.new("RGB", (640, 480), "white")
-    shown = Image.open(io.BytesIO(picture)).convert("RGB")
-    shown.thumbnail((440, 440))
-    frame.paste(shown, ((640 - shown.width) // 2, (480 - shown.height) // 2))
+    image = Image.open(io.BytesIO(picture)).convert("RGB")
+    image.thumbnail((440, 440))
+    frame.paste(image, ((640 - image.width) // 2, (480 - image.height) // 2))
     film = folder / "camera.mjpeg"
     frame.save(film, format="JPEG", quality=95)
     fake_camera = [
@@ -138,3 +139,9 @@ def watch_errors(page: Any) -> list[str]:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     return errors
+
+
+def shown(page: Any, selector: str) -> None:
+    """Wait until the picture of a code (fetched with the secret, shown from a blob: URL) is drawn."""
+    sync_api.expect(page.locator(selector)).to_have_attribute("src", re.compile(r"^blob:"))
+    page.locator(selector).evaluate("(img) => img.decode()")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.conftest import PHONE, Town, camera_browser, sync_api, watch_errors
+from tests.e2e.conftest import PHONE, Town, camera_browser, shown, sync_api, watch_errors
 
 expect = sync_api.expect
 
@@ -22,7 +22,7 @@ def test_resident_scans_the_organizers_code_with_the_camera(
     screen.goto(town.page_url(f"/organizer/events/{event['id']}", "organizer"))
     expect(screen.locator("#event-title")).to_have_text(event["title"])
     expect(screen.get_by_test_id("checkin-count")).to_have_text(f"{before} 人")
-    screen.wait_for_function("document.getElementById('checkin-code').naturalWidth > 0")
+    shown(screen, "#checkin-code")
     code_on_screen = screen.locator("#checkin-code").screenshot()
 
     phone_browser = camera_browser(playwright, code_on_screen, tmp_path)

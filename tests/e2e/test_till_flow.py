@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.conftest import DESKTOP, PHONE, Town, sync_api, watch_errors
+from tests.e2e.conftest import DESKTOP, PHONE, Town, shown, sync_api, watch_errors
 
 expect = sync_api.expect
 
@@ -31,7 +31,7 @@ def test_till_turns_paid_when_the_resident_pays(town: Town, browser: Any, tmp_pa
     till.get_by_label("金額（円）", exact=True).fill("680")
     till.get_by_role("button", name="コードを表示").click()
     expect(till.get_by_test_id("sale-status")).to_have_text("お支払いを待っています")
-    till.wait_for_function("document.getElementById('sale-code').naturalWidth > 0")
+    shown(till, "#sale-code")
     photo = tmp_path / "till.png"
     photo.write_bytes(till.locator("#sale-code").screenshot())
 

@@ -134,9 +134,11 @@ async def trail(db: Database, entry_id: str, point: int) -> dict[str, Any]:
     async with db.read() as conn:
         postings = await reads.point_postings(conn, start)
         moved = sum(p.amount for p in postings if p.amount > 0)
-        if not postings:
+        if not postings and not await reads.entries_by_id(conn, [start]):
             raise NotFound("entry")
-        if not 0 <= point < moved:
+        if not moved:
+            raise Invalid("this entry moved no points")
+        if point >= moved:
             raise Invalid(f"this entry moved {moved} points; point is 0 to {moved - 1}")
         (source, left), (destination, arrived) = _pair(postings, point)
         back = await _walk_back(conn, source, left)
