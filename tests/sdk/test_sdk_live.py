@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +10,7 @@ from typing import TypeVar
 
 import httpx
 import pytest
+from bench.server import start_server
 
 from mitapo.db.commands import Command, Leg
 from mitapo.db.engine import Database
@@ -23,55 +19,17 @@ from mitapo.services import auth, chart, clock, ledger, paycodes
 from mitapo_merchant import APIError, AsyncClient, Client, CodeExpired, RefundExceedsPayment, emvco
 
 T = TypeVar("T")
-READY_ATTEMPTS = 300  # × 0.1 s: a bounded wait for the server to answer /readyz
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[str]:
     """The service in its own process, as `mitapo serve` runs it; its keys under `tmp_path / "keys"`."""
-    port = free_port()
-    env = {**os.environ, "MITAPO_DATABASE_URL": database_url, "MITAPO_DATA_DIR": str(tmp_path)}
-    env["PYTHONPATH"] = os.pathsep.join(sys.path)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "mitapo.http.asgi:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
+    process, base = start_server(database_url, tmp_path)
     try:
-        wait_until_ready(base, process)
         yield base
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-def wait_until_ready(base: str, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(READY_ATTEMPTS):
-        assert process.poll() is None, "the server exited while starting"
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("the server did not become ready")
 
 
 async def _with_database(url: str, job: Callable[[Database], Awaitable[T]]) -> T:

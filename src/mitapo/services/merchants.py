@@ -7,6 +7,7 @@ shows the registered name, so a sticker over a shop's code cannot redirect the m
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,8 @@ from mitapo.services.ledger import post
 from mitapo_merchant import emvco
 
 DEFAULT_CITY = "三鷹市"
+CACHE_SECONDS = 5.0
+_CACHE: dict[str, tuple[float, MerchantView]] = {}
 DEFAULT_MCC = "5999"
 
 
@@ -127,9 +130,24 @@ def _code(merchant: MerchantView, kind: emvco.Kind, **extra: Any) -> emvco.Merch
     )
 
 
-async def get(db: Database, merchant_id: str) -> MerchantView:
+async def find(db: Database, merchant_id: str) -> MerchantView | None:
+    """The shop, remembered for a few seconds: a busy till pays one lookup per shop, not one per payment.
+    Shops are never deleted and their registered details do not change, so a remembered one is never wrong."""
+    now = time.monotonic()
+    cached = _CACHE.get(merchant_id)
+    if cached is not None and now - cached[0] < CACHE_SECONDS:
+        return cached[1]
     async with db.read() as conn:
         found = await merchants.merchant(conn, merchant_id)
+    if found is not None:
+        if len(_CACHE) > 10_000:
+            _CACHE.clear()
+        _CACHE[merchant_id] = (now, found)
+    return found
+
+
+async def get(db: Database, merchant_id: str) -> MerchantView:
+    found = await find(db, merchant_id)
     if found is None:
         raise NotFound("merchant")
     return found

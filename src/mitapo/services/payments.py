@@ -211,8 +211,7 @@ def _check_reference(reference: str | None) -> None:
 
 
 async def _merchant_of(db: Database, merchant_id: str) -> MerchantView:
-    async with db.read() as conn:
-        merchant = await reads.merchant(conn, merchant_id)
+    merchant = await merchants.find(db, merchant_id)
     if merchant is None:
         raise DomainError("code_invalid", "this code names no みたポ shop")
     return merchant
@@ -266,7 +265,6 @@ def _command(purchase: Purchase, once: tuple[Once, ...], idempotency: Idempotenc
         entry_id=entry_id,
         memo=f"payment {payment_id} to {purchase.merchant.name}",
         meta={"payment_id": payment_id, "merchant_id": merchant_id, "source": purchase.source},
-        accounts=(receivable,),
         lock_owners=(chart.resident_owner(purchase.resident_id), receivable.owner or ""),
         plan=plan,
         once=once,

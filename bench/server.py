@@ -1,0 +1,50 @@
+"""The service in a process of its own, for what must reach it over HTTP (benchmarks, the SDK live test)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+READY_ATTEMPTS = 600  # × 0.1 s
+
+
+def start_server(url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """The service in a process of its own, as `mitapo serve` runs it, on a free port; once /readyz answers.
+    It imports the very code this process does (same `sys.path`)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "MITAPO_DATABASE_URL": url,
+        "MITAPO_DATA_DIR": str(data_dir),
+        "PYTHONPATH": os.pathsep.join(sys.path),
+    }
+    command = [
+        "uvicorn",
+        "mitapo.http.asgi:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+    ]
+    process = subprocess.Popen([sys.executable, "-m", *command, "--log-level", "warning"], env=env)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(READY_ATTEMPTS):  # a bounded wait, polling readiness
+        if process.poll() is not None:
+            raise RuntimeError("the service exited while starting")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError("the service did not become ready")
