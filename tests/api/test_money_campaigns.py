@@ -19,7 +19,7 @@ def town(api: Api, admin: str) -> Town:
 
 
 def test_bonus_is_a_rounded_down_share_in_its_own_entry_and_lot(town: Town) -> None:
-    program_id = town.program(10_000, valid_days=90)
+    program_id = town.program(funding=10_000, valid_days=90)
     town.campaign(program_id, rate=10)
     resident_id, secret = town.resident()
     answer = town.top_up(resident_id, 1_239)
@@ -39,7 +39,7 @@ def test_bonus_is_a_rounded_down_share_in_its_own_entry_and_lot(town: Town) -> N
 
 
 def test_bonus_stops_at_the_cap_per_resident_and_campaign(town: Town) -> None:
-    program_id = town.program(10_000)
+    program_id = town.program(funding=10_000)
     town.campaign(program_id, rate=10, cap=150)
     resident_id, _ = town.resident()
     other_id, _ = town.resident("other")
@@ -50,7 +50,7 @@ def test_bonus_stops_at_the_cap_per_resident_and_campaign(town: Town) -> None:
 
 
 def test_concurrent_top_ups_never_exceed_the_cap(town: Town) -> None:
-    program_id = town.program(100_000)
+    program_id = town.program(funding=100_000)
     town.campaign(program_id, rate=10, cap=250)
     resident_id, _ = town.resident()
     with concurrent.futures.ThreadPoolExecutor(10) as pool:
@@ -62,19 +62,19 @@ def test_concurrent_top_ups_never_exceed_the_cap(town: Town) -> None:
 
 
 def test_an_exhausted_budget_gives_what_is_left_and_the_top_up_stands(town: Town) -> None:
-    program_id = town.program(150)
+    program_id = town.program(funding=150)
     town.campaign(program_id, rate=10, cap=10_000)
     resident_id, _ = town.resident()
     answers = [town.top_up(resident_id, 1_000) for _ in range(3)]
     assert [a.status_code for a in answers] == [201, 201, 201]
     assert [a.json()["bonus_points"] for a in answers] == [100, 50, 0]
     assert town.wallet(resident_id) == {"points": 150, "money": 3_000}
-    program = town.api.get(f"/v1/programs/{program_id}", town.admin).json()
+    program = town.program_view(program_id)
     assert program["budget_remaining"] == 0
 
 
 def test_only_a_running_campaign_gives_a_bonus(town: Town) -> None:
-    program_id = town.program(10_000)
+    program_id = town.program(funding=10_000)
     town.campaign(program_id, starts=1, ends=30)
     town.campaign(program_id, starts=-30, ends=-1)
     resident_id, _ = town.resident()
@@ -83,15 +83,15 @@ def test_only_a_running_campaign_gives_a_bonus(town: Town) -> None:
 
 
 def test_campaigns_running_together_each_give_their_bonus(town: Town) -> None:
-    town.campaign(town.program(10_000), rate=10)
-    town.campaign(town.program(10_000), rate=5)
+    town.campaign(town.program(funding=10_000), rate=10)
+    town.campaign(town.program(funding=10_000), rate=5)
     resident_id, _ = town.resident()
     assert town.top_up(resident_id, 1_000).json()["bonus_points"] == 150
     assert len(town.entries("bonus")) == 2
 
 
 def test_a_replayed_top_up_answers_the_same_bonus_and_gives_none_again(town: Town) -> None:
-    program_id = town.program(10_000)
+    program_id = town.program(funding=10_000)
     town.campaign(program_id, rate=10)
     resident_id, _ = town.resident()
     first = town.top_up(resident_id, 1_000, ref="REF-9")
@@ -103,7 +103,7 @@ def test_a_replayed_top_up_answers_the_same_bonus_and_gives_none_again(town: Tow
 
 
 def test_a_small_top_up_earns_no_fraction_of_a_point(town: Town) -> None:
-    town.campaign(town.program(10_000), rate=10)
+    town.campaign(town.program(funding=10_000), rate=10)
     resident_id, _ = town.resident()
     assert town.top_up(resident_id, 9).json()["bonus_points"] == 0
     assert town.entries("bonus") == []
@@ -124,7 +124,7 @@ def test_a_small_top_up_earns_no_fraction_of_a_point(town: Town) -> None:
 def test_bad_campaigns_are_refused_and_write_nothing(
     town: Town, change: dict[str, object], status: int, code: str
 ) -> None:
-    program_id = town.program(1_000)
+    program_id = town.program(funding=1_000)
     body = {"program_id": program_id, "name": "x", "rate_percent": 10, "per_resident_cap": 100}
     body |= {"starts_at": moment(-1), "ends_at": moment(1), **change}
     size, campaigns = town.api.journal_size(), town.count("campaigns")
@@ -133,7 +133,7 @@ def test_bad_campaigns_are_refused_and_write_nothing(
 
 
 def test_only_admin_creates_campaigns(town: Town) -> None:
-    program_id = town.program(1_000)
+    program_id = town.program(funding=1_000)
     _, secret = town.resident()
     body = {"program_id": program_id, "name": "x", "rate_percent": 10, "per_resident_cap": 100}
     body |= {"starts_at": moment(-1), "ends_at": moment(1)}

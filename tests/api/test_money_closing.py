@@ -26,7 +26,7 @@ def resident_accounts(town: Town, resident_id: str) -> dict[tuple[str, str], int
 
 
 def test_closing_pays_money_back_moves_points_to_breakage_and_leaves_zero(town: Town) -> None:
-    program_id = town.program(1_000)
+    program_id = town.program(funding=1_000)
     resident_id, secret = town.resident()
     today = clock.tokyo_date(clock.now())
     town.grant(program_id, resident_id, 70, today + timedelta(days=30))
@@ -73,7 +73,7 @@ def test_a_closed_resident_receives_nothing_and_is_closed_once(town: Town) -> No
 
 
 def test_a_closed_resident_earns_no_bonus(town: Town) -> None:
-    town.campaign(town.program(10_000), rate=10)
+    town.campaign(town.program(funding=10_000), rate=10)
     resident_id, _ = town.resident()
     town.close(resident_id)
     problem(town.top_up(resident_id, 1_000), 409, "account_closed")

@@ -29,7 +29,7 @@ def donor(town: Town, program_id: str, points: int, name: str = "三鷹 一郎")
 
 
 def test_a_donation_takes_the_soonest_expiring_points_first(town: Town) -> None:
-    program_id = town.program(1_000)
+    program_id = town.program(funding=1_000)
     resident_id, secret = town.resident()
     town.grant(program_id, resident_id, 100, days(100))
     town.grant(program_id, resident_id, 100, days(10))
@@ -53,7 +53,7 @@ def test_a_donation_takes_the_soonest_expiring_points_first(town: Town) -> None:
 
 
 def test_the_public_page_never_names_an_anonymous_donor(town: Town) -> None:
-    program_id = town.program(1_000)
+    program_id = town.program(funding=1_000)
     named_id, named = donor(town, program_id, 100, "公開 太郎")
     hidden_id, hidden = donor(town, program_id, 100, "匿名 花子")
     recipient_id = town.recipient()
@@ -71,7 +71,7 @@ def test_the_public_page_never_names_an_anonymous_donor(town: Town) -> None:
 
 
 def test_refused_donations_write_nothing(town: Town) -> None:
-    program_id = town.program(1_000)
+    program_id = town.program(funding=1_000)
     _, secret = donor(town, program_id, 100)
     recipient_id = town.recipient()
     size = town.api.journal_size()
@@ -88,7 +88,7 @@ def test_refused_donations_write_nothing(town: Town) -> None:
 
 
 def test_a_donation_replays_with_its_key(town: Town) -> None:
-    program_id = town.program(1_000)
+    program_id = town.program(funding=1_000)
     _, secret = donor(town, program_id, 100)
     recipient_id = town.recipient()
     first = town.donate(secret, recipient_id, 40, key="d1")
@@ -111,8 +111,8 @@ def test_recipients_are_created_by_admin_and_read_by_anyone(town: Town) -> None:
 
 
 def test_a_match_is_its_own_entry_drawing_on_the_program(town: Town) -> None:
-    program_id = town.program(1_000)
-    matcher = town.program(10_000)
+    program_id = town.program(funding=1_000)
+    matcher = town.program(funding=10_000)
     _, secret = donor(town, program_id, 100)
     recipient_id = town.recipient()
     town.matching(matcher, [recipient_id], rate_percent=100)
@@ -124,12 +124,12 @@ def test_a_match_is_its_own_entry_drawing_on_the_program(town: Town) -> None:
         (f"recipient:{recipient_id}:received", -60),
     ]
     assert town.api.get(f"/v1/recipients/{recipient_id}", None).json()["points_received"] == 120
-    assert town.api.get(f"/v1/programs/{matcher}", town.admin).json()["budget_remaining"] == 9_940
+    assert town.program_view(matcher)["budget_remaining"] == 9_940
 
 
 def test_a_match_stops_at_its_per_donation_cap_rate_and_chosen_recipients(town: Town) -> None:
-    program_id = town.program(1_000)
-    matcher = town.program(10_000)
+    program_id = town.program(funding=1_000)
+    matcher = town.program(funding=10_000)
     _, secret = donor(town, program_id, 500)
     chosen, other = town.recipient("chosen"), town.recipient("other")
     town.matching(matcher, [chosen], rate_percent=50, per_donation_cap=30)
@@ -139,8 +139,8 @@ def test_a_match_stops_at_its_per_donation_cap_rate_and_chosen_recipients(town: 
 
 
 def test_an_exhausted_budget_matches_what_is_left_and_the_donation_stands(town: Town) -> None:
-    program_id = town.program(1_000)
-    matcher = town.program(50)
+    program_id = town.program(funding=1_000)
+    matcher = town.program(funding=50)
     _, secret = donor(town, program_id, 500)
     recipient_id = town.recipient()
     town.matching(matcher, [recipient_id])
@@ -151,8 +151,8 @@ def test_an_exhausted_budget_matches_what_is_left_and_the_donation_stands(town: 
 
 
 def test_concurrent_donations_never_match_past_the_budget_or_the_total(town: Town) -> None:
-    program_id = town.program(10_000)
-    small_budget, small_total = town.program(250), town.program(10_000)
+    program_id = town.program(funding=10_000)
+    small_budget, small_total = town.program(funding=250), town.program(funding=10_000)
     recipient_id = town.recipient()
     town.matching(small_budget, [recipient_id])
     town.matching(small_total, [recipient_id], total_cap=330)
@@ -161,8 +161,8 @@ def test_concurrent_donations_never_match_past_the_budget_or_the_total(town: Tow
         answers = list(pool.map(lambda s: town.donate(s, recipient_id, 100), secrets))
     assert {a.status_code for a in answers} == {201}
     assert sum(a.json()["matched_points"] for a in answers) == 250 + 330
-    assert town.api.get(f"/v1/programs/{small_budget}", town.admin).json()["budget_remaining"] == 0
-    assert town.api.get(f"/v1/programs/{small_total}", town.admin).json()["budget_remaining"] == 10_000 - 330
+    assert town.program_view(small_budget)["budget_remaining"] == 0
+    assert town.program_view(small_total)["budget_remaining"] == 10_000 - 330
     assert town.api.get(f"/v1/recipients/{recipient_id}", None).json()["points_received"] == 1_000 + 580
     assert town.verified()
 
@@ -182,7 +182,7 @@ def test_bad_matchings_are_refused_and_write_nothing(
     town: Town, change: dict[str, object], status: int, code: str
 ) -> None:
     body = {
-        "program_id": town.program(100),
+        "program_id": town.program(funding=100),
         "recipient_ids": [town.recipient()],
         "per_donation_cap": 10,
         **change,

@@ -7,14 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from mitapo.services import chart, ledger
-from tests.api.conftest import Api
+from tests.api.test_participation_town import Town as ParticipationTown
+from tests.api.test_participation_town import problem
 
-
-def problem(response: Any, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["code"] == code and body["status"] == status and body["title"] and body["type"]
+__all__ = ["Town", "moment", "problem"]
 
 
 def moment(days: float) -> str:
@@ -22,28 +18,8 @@ def moment(days: float) -> str:
     return (datetime.now(UTC) + timedelta(days=days)).isoformat()
 
 
-class Town:
+class Town(ParticipationTown):
     """A city with an admin, driven through the API; seeding with no endpoint goes through the services."""
-
-    def __init__(self, api: Api, admin: str) -> None:
-        self.api = api
-        self.admin = admin
-
-    def resident(self, name: str = "三鷹 花子") -> tuple[str, str]:
-        created = self.api.post("/v1/residents", self.admin, {"name": name}, key=None)
-        assert created.status_code == 201, created.text
-        return created.json()["id"], created.json()["token"]
-
-    def program(self, funding: int, valid_days: int = 180) -> str:
-        created = self.api.post(
-            "/v1/programs", self.admin, {"name": "プレミアム", "points_valid_days": valid_days}
-        )
-        assert created.status_code == 201, created.text
-        program_id: str = created.json()["id"]
-        if funding:
-            funded = self.api.post(f"/v1/programs/{program_id}/funding", self.admin, {"points": funding})
-            assert funded.status_code == 201, funded.text
-        return program_id
 
     def top_up(
         self,
@@ -140,11 +116,7 @@ class Town:
         return [e for e in items if kind is None or e["kind"] == kind]
 
     def count(self, table: str) -> int:
-        async def rows() -> int:
-            async with self.api.runtime.db.raw() as conn:
-                return int(await conn.fetchval(f"SELECT count(*) FROM {table}"))
-
-        return self.api.run(rows)
+        return int(self.sql(f"SELECT count(*) AS n FROM {table}")[0]["n"])
 
     def verified(self) -> bool:
         self.api.seal()
