@@ -60,7 +60,7 @@ async def donate(
     points: int,
     *,
     anonymous: bool,
-    idempotency: Idempotency,
+    idempotency: Idempotency | None,
 ) -> tuple[Written, dict[str, Any]]:
     """Post the donation, then the matches; answer `{entry_id, matched_points}`."""
     async with db.read() as conn:
