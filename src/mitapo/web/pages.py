@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response, get
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import Cookie
 from litestar.handlers import HTTPRouteHandler
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import File, Template
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
