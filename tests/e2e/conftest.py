@@ -39,8 +39,7 @@ DESKTOP = {"width": 1280, "height": 800}
 BIN = Path(sys.executable).parent
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the dev extra's playwright is not installed")
-if not Path(CHROMIUM).exists():
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+NO_CHROMIUM = "Debian's chromium is not installed (apt-get install chromium; .ci/run does when it can)"
 
 
 @dataclass
@@ -78,6 +77,8 @@ def _listening_socket() -> socket.socket:
 
 @pytest.fixture(scope="session")
 def town(pg_server: str, template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Town]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(NO_CHROMIUM)
     url = asyncio.run(copy_database(pg_server, template_database))
     data_dir = tmp_path_factory.mktemp("town")
     env = os.environ | {"MITAPO_DATABASE_URL": url, "MITAPO_DATA_DIR": str(data_dir), "MITAPO_LOG_JSON": "1"}
