@@ -15,6 +15,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import File, Template
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
+from litestar.types import ControllerRouterHandler
 
 from mitapo.web import i18n
 
@@ -135,7 +136,7 @@ def service_worker() -> File:
     )
 
 
-ROUTES = [
+ROUTES: list[ControllerRouterHandler] = [
     *(_page_handler(page) for page in PAGES),
     manifest,
     service_worker,
