@@ -141,8 +141,8 @@ async def trail(db: Database, entry_id: str, point: int) -> dict[str, Any]:
         if point >= moved:
             raise Invalid(f"this entry moved {moved} points; point is 0 to {moved - 1}")
         (source, left), (destination, arrived) = _pair(postings, point)
-        back = await _walk_back(conn, source, left)
-        ahead = await _walk_ahead(conn, destination, arrived)
+        back = await _walk(conn, source, left, back=True)
+        ahead = await _walk(conn, destination, arrived, back=False)
         hops = [*reversed(back), Hop(start, source.account, destination.account), *ahead]
         entries = await reads.entries_by_id(conn, [hop.entry_id for hop in hops])
         names = await _names(conn, list(entries.values()))
@@ -176,35 +176,23 @@ def _place_in_entry(postings: list[FlowPosting], idx: int, offset: int, *, leavi
     return before + offset
 
 
-async def _walk_back(conn: AsyncConnection, posting: FlowPosting, offset: int) -> list[Hop]:
-    """From a point leaving an account, back through the entries that brought it there, to the issuance."""
+async def _walk(conn: AsyncConnection, posting: FlowPosting, offset: int, *, back: bool) -> list[Hop]:
+    """Back: from a point leaving an account through the entries that brought it there, to the issuance.
+    Ahead: from a point arriving in an account on through the entries that took it further, while any did."""
     hops: list[Hop] = []
-    while posting.account != ROOT and len(hops) < TRAIL_STEPS:
-        position = (
-            await reads.flowed_before(conn, posting.account, posting.account_seq, inflow=False) + offset
+    while len(hops) < TRAIL_STEPS and not (back and posting.account == ROOT):
+        seen = await reads.flowed_before(conn, posting.account, posting.account_seq, inflow=not back)
+        found = await reads.covering(conn, posting.account, seen + offset, inflow=back)
+        if found is None:
+            break
+        postings = await reads.point_postings(conn, found.entry_id)
+        index = _place_in_entry(postings, found.idx, found.offset, leaving=not back)
+        here = _by_idx(postings, found.idx).account
+        posting, offset = _nth(postings, index, leaving=back)
+        hop = (
+            Hop(found.entry_id, posting.account, here) if back else Hop(found.entry_id, here, posting.account)
         )
-        came = await reads.covering(conn, posting.account, position, inflow=True)
-        if came is None:
-            break
-        postings = await reads.point_postings(conn, came.entry_id)
-        index = _place_in_entry(postings, came.idx, came.offset, leaving=False)
-        posting, offset = _nth(postings, index, leaving=True)
-        hops.append(Hop(came.entry_id, posting.account, _by_idx(postings, came.idx).account))
-    return hops
-
-
-async def _walk_ahead(conn: AsyncConnection, posting: FlowPosting, offset: int) -> list[Hop]:
-    """From a point arriving in an account, on through the entries that took it further, while any did."""
-    hops: list[Hop] = []
-    while len(hops) < TRAIL_STEPS:
-        position = await reads.flowed_before(conn, posting.account, posting.account_seq, inflow=True) + offset
-        went = await reads.covering(conn, posting.account, position, inflow=False)
-        if went is None:
-            break
-        postings = await reads.point_postings(conn, went.entry_id)
-        index = _place_in_entry(postings, went.idx, went.offset, leaving=True)
-        posting, offset = _nth(postings, index, leaving=False)
-        hops.append(Hop(went.entry_id, _by_idx(postings, went.idx).account, posting.account))
+        hops.append(hop)
     return hops
 
 
