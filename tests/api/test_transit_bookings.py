@@ -162,3 +162,18 @@ def test_holds_never_let_a_balance_be_spent_twice(api: Api, admin: str, town: Tr
     assert taken > 1000 - 300  # nothing was refused while the wallet could still pay the dearest of them
     api.seal()
     assert api.get("/v1/audit/verify", admin).json()["ok"] is True
+
+
+def test_a_retried_booking_answers_its_first_result_though_the_wallet_is_now_held(
+    api: Api, town: Transit, area: tuple[str, str, str]
+) -> None:
+    _, _, route_id = area
+    _, secret = town.rider(money=300)
+    first = api.post("/v1/transit/bookings", secret, {"route_id": route_id}, key="book-1")
+    assert first.status_code == 201, first.text
+    before = api.journal_size()
+    again = api.post("/v1/transit/bookings", secret, {"route_id": route_id}, key="book-1")
+    assert again.status_code == 201 and again.json() == first.json(), again.text
+    assert again.headers["Idempotent-Replayed"] == "true"
+    problem(api.post("/v1/transit/bookings", secret, {"route_id": route_id}), 422, "insufficient_funds")
+    assert api.journal_size() == before

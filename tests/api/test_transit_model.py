@@ -245,7 +245,7 @@ def test_riding_follows_the_model(pg_server: str, template_database: str) -> Non
     run_state_machine_as_test(
         lambda: TransitMachine(pg_server, template_database),
         settings=settings(
-            max_examples=20,
+            max_examples=10,
             stateful_step_count=25,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
