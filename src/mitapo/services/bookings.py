@@ -76,14 +76,14 @@ async def book(
         rule = await reads.fare_rule_at(conn, pickup_at)
     fare = transit.to_rule(rule).fare(category, route.adult_fare)
     ride = _Booked(
-        f"bk_{uuid.uuid4().hex[:16]}",
-        booking,
-        route.id,
-        category,
-        rule.id,
-        fare,
-        pickup_at,
-        pickup_at + no_show_after,
+        id=f"bk_{uuid.uuid4().hex[:16]}",
+        request=booking,
+        route_id=route.id,
+        category=category,
+        fare_rule=rule.id,
+        fare=fare,
+        pickup_at=pickup_at,
+        expires_at=pickup_at + no_show_after,
     )
     written = await transit.answered_once(db, idempotency, lambda: _place(db, ride, now, idempotency))
     return written, dict(written.result)
@@ -104,8 +104,9 @@ class _Booked:
 async def _place(db: Database, ride: _Booked, now: datetime, idempotency: Idempotency | None) -> Written:
     """Plan the holds on a read of the wallet and place them; plan again when the wallet changed meanwhile."""
     for _ in range(ATTEMPTS - 1):
+        holds = await _plan_holds(db, ride, now)  # refuses when the wallet as read cannot pay
         try:
-            return await post(db, _hold_command(ride, await _plan_holds(db, ride, now), idempotency))
+            return await post(db, _hold_command(ride, holds, idempotency))
         except DomainError as refusal:
             if refusal.code != "insufficient_funds":
                 raise
@@ -215,6 +216,7 @@ def _release(
 async def cancel(
     db: Database, principal: PrincipalView, booking_id: str, *, idempotency: Idempotency | None = None
 ) -> tuple[Written, dict[str, Any]]:
+    """The resident or the operator calls the ride off before it ends: every hold is voided."""
 
     async def attempt() -> Written:
         booking = await _visible(db, principal, booking_id)
@@ -258,14 +260,13 @@ async def complete(
                 raise NotFound("booking")
             rule = await reads.fare_rule(conn, booking.fare_rule)
         assert rule is not None  # the booking's foreign key
-        moment = window.judge(ended_at, now)
         ride = Ride(
-            booking.id,
-            booking.resident_id,
-            booking.category,
-            booking.route,
-            moment,
-            transit.to_rule(rule),
+            tap_id=booking.id,
+            resident_id=booking.resident_id,
+            category=booking.category,
+            route=booking.route,
+            tapped_at=window.judge(ended_at, now),
+            rule=transit.to_rule(rule),
             booking_id=booking.id,
         )
         return await transit.charge_ride(
