@@ -89,3 +89,15 @@ def test_create_resident_and_read_me(api: Api, admin: str) -> None:
     assert me["balances"] == {"points": 0, "money": 0}
     problem(api.post("/v1/residents", admin, {"name": "x", "fare_category": "vip"}), 400, "validation_error")
     problem(api.post("/v1/residents", admin, {"name": "x", "extra": 1}), 400, "validation_error")
+
+
+def test_amounts_are_strict_integers(api: Api, admin: str) -> None:
+    body = {"name": "公園ボランティア", "points_valid_days": 180}
+    program = api.post("/v1/programs", admin, body).json()["id"]
+    path = f"/v1/programs/{program}/funding"
+    assert api.post(path, admin, {"points": 1000}).status_code == 201
+    before = api.journal_size()
+    for points in ("1000", 10.0, 10.5, True, None, -5, 0, 10**30):
+        problem(api.post(path, admin, {"points": points}), 400, "validation_error")
+    problem(api.post(path, admin, "not json"), 400, "validation_error")
+    assert api.journal_size() == before

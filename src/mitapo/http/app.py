@@ -17,6 +17,7 @@ from mitapo.http.controllers import transit as transit_routes
 from mitapo.http.deps import DEPENDENCIES
 from mitapo.http.errors import EXCEPTION_HANDLERS
 from mitapo.http.middleware import request_id_middleware
+from mitapo.http.strict import strict_body
 from mitapo.runtime import Runtime, database_url
 from mitapo.services.auth import Authenticator
 from mitapo.settings import Settings
@@ -72,6 +73,7 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[request_id_middleware],
         lifespan=[lifespan],
+        before_request=strict_body,
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="みたポ",

@@ -1,0 +1,24 @@
+"""Bodies are decoded strictly: Litestar converts request data leniently (the string "1000" would pass as the
+integer 1000), but CONTRACT.md says amounts are integers, so every JSON body is first decoded by msgspec in
+strict mode against the handler's declared type, before anything else sees it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request
+from litestar.exceptions import ValidationException
+
+
+async def strict_body(request: Request[Any, Any, Any]) -> None:
+    data = request.route_handler.parsed_fn_signature.parameters.get("data")
+    body_type = data.annotation if data is not None else None
+    if not isinstance(body_type, type) or not issubclass(body_type, msgspec.Struct):
+        return
+    try:
+        msgspec.json.decode(await request.body(), type=body_type, strict=True)
+    except msgspec.ValidationError as error:
+        raise ValidationException(detail=str(error)) from None
+    except msgspec.DecodeError:
+        raise ValidationException(detail="the body is not valid JSON") from None
