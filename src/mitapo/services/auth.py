@@ -81,3 +81,9 @@ class Authenticator:
             self._cache.clear()
         self._cache[digest] = (now, found)
         return found
+
+    def forget(self, principal_id: str) -> None:
+        """Drop what is remembered of a principal, so that a closed account stops at once in this process."""
+        for digest, (_, found) in list(self._cache.items()):
+            if found is not None and found.id == principal_id:
+                del self._cache[digest]

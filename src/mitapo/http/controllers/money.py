@@ -15,7 +15,6 @@ from mitapo.http.idempotency import created
 from mitapo.http.schemas import CampaignIn, ClosureIn, DonationIn, MatchingIn, RecipientIn, TopUpIn
 from mitapo.runtime import Runtime
 from mitapo.services import campaigns, closing, donations, matching, money
-from mitapo.services.auth import Authenticator
 
 TAGS = ["money"]
 
@@ -89,14 +88,8 @@ async def close_resident(
     request: Request[Any, Any, Any],
 ) -> Response[dict[str, Any]]:
     written = await closing.close(db, resident_id, data.channel, idempotency=idempotency)
-    _forget_cached_secrets(request, db)
+    request.app.state.authenticator.forget(resident_id)
     return created(written)
-
-
-def _forget_cached_secrets(request: Request[Any, Any, Any], db: Database) -> None:
-    """The authenticator remembers secrets for a few seconds; a fresh one makes this process refuse the closed
-    resident's secret at once. Closures are rare, so re-reading every other secret once costs nothing."""
-    request.app.state.authenticator = Authenticator(db)
 
 
 ROUTES = [top_up, create_campaign, create_recipient, read_recipient, donate, create_matching, close_resident]
