@@ -113,6 +113,12 @@ def split(outcomes: list[Outcome]) -> tuple[Written, Outcome]:
     return writes[0], next(o for o in outcomes if o is not writes[0])
 
 
+def one_write_more(before: tuple[int, int, int], guard: str) -> tuple[int, int, int]:
+    """Entries, keys and tokens after exactly one write guarded by `guard`."""
+    entries, keys, tokens = before
+    return entries + 1, keys + (guard == "key"), tokens + (guard == "token")
+
+
 @pytest.mark.parametrize("guard", ["key", "token"])
 @pytest.mark.parametrize("way", WAYS)
 def test_same_request_twice_writes_once_and_answers_the_same(database_url: str, way: str, guard: str) -> None:
@@ -122,12 +128,7 @@ def test_same_request_twice_writes_once_and_answers_the_same(database_url: str, 
             first, again = split(await writers.twice(way, gift(100, guard), gift(100, guard)))
             assert isinstance(again, Written) and again.replayed
             assert (again.entry_id, again.result) == (first.entry_id, first.result)
-            entries, keys, tokens = before
-            assert await writers.written() == (
-                entries + 1,
-                keys + (guard == "key"),
-                tokens + (guard == "token"),
-            )
+            assert await writers.written() == one_write_more(before, guard)
             assert await wallet_points(writers.probe) == 100
 
     asyncio.run(main())
@@ -142,12 +143,7 @@ def test_same_guard_other_request_is_refused_and_writes_once(database_url: str, 
             small, large = gift(100, guard), gift(250, guard)
             first, other = split(await writers.twice(way, small, large))
             assert isinstance(other, Rejected) and other.code == REFUSAL[guard]
-            entries, keys, tokens = before
-            assert await writers.written() == (
-                entries + 1,
-                keys + (guard == "key"),
-                tokens + (guard == "token"),
-            )
+            assert await writers.written() == one_write_more(before, guard)
             won = 100 if first.entry_id == small.entry_id else 250
             assert await wallet_points(writers.probe) == won
 
