@@ -33,7 +33,8 @@ def test_an_operator_gets_a_key_that_only_operators_endpoints_take(
     operator_id, key = town.operator()
     assert operator_id.startswith("op_") and key.startswith("mtp_op_")
     assert api.get("/v1/transit/fare-rules", key).status_code == 200
-    problem(api.post("/v1/transit/routes", key, {}), 403, "forbidden")
+    route = {"operator_id": operator_id, "code": "bus-1", "name": "own line", "kind": "bus"}
+    problem(api.post("/v1/transit/routes", key, route), 403, "forbidden")
     problem(api.post("/v1/transit/operators", key, {"name": "x"}), 403, "forbidden")
     problem(api.post("/v1/transit/operators", None, {"name": "x"}), 401, "unauthorized")
     problem(api.post("/v1/transit/operators", admin, {"name": ""}), 400, "validation_error")

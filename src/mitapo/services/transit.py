@@ -251,14 +251,21 @@ def tap_row(ride: Ride, charge: Charge, paid: Paid) -> Row:
             "service_day": charge.service_day,
             "category": ride.category,
             "fare_rule": ride.rule.id,
-            "fare": charge.fare,
-            "discount": charge.discount,
-            "charged": charge.charged,
-            "points_used": paid.points,
-            "money_used": paid.money,
+            **_amounts(charge, paid),
             "entry_id": ENTRY_ID,
         },
     )
+
+
+def _amounts(charge: Charge, paid: Paid) -> dict[str, int]:
+    """What a tap cost and how it was paid: the same words in its row and in its answer."""
+    return {
+        "fare": charge.fare,
+        "discount": charge.discount,
+        "charged": charge.charged,
+        "points_used": paid.points,
+        "money_used": paid.money,
+    }
 
 
 def ride_answer(ride: Ride, charge: Charge, paid: Paid, entry_id: uuid.UUID) -> dict[str, Any]:
@@ -268,11 +275,7 @@ def ride_answer(ride: Ride, charge: Charge, paid: Paid, entry_id: uuid.UUID) -> 
         "tapped_at": ride.tapped_at.isoformat(),
         "service_day": charge.service_day.isoformat(),
         "fare_rule": ride.rule.id,
-        "fare": charge.fare,
-        "discount": charge.discount,
-        "charged": charge.charged,
-        "points_used": paid.points,
-        "money_used": paid.money,
+        **_amounts(charge, paid),
         "entry_id": str(entry_id) if charge.charged else None,
     }
 
