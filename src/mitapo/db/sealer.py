@@ -110,8 +110,11 @@ async def sealed_balances(conn: asyncpg.Connection, seq: int) -> dict[tuple[str,
 async def write_checkpoint(
     conn: asyncpg.Connection, kid: str, sign: Callable[[bytes], bytes], *, now: datetime | None = None
 ) -> int | None:
-    """Sign the current head unless it is signed already; return the checkpoint's seq."""
-    async with conn.transaction(isolation="repeatable_read"):
+    """Sign the current head unless it is signed already; return the checkpoint's seq.
+
+    Under the sealer's lock, so that two processes never sign at once and the head cannot move meanwhile."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", SEALER_LOCK)
         current = await head(conn)
         if current.seq == 0:
             return None
