@@ -25,12 +25,20 @@ from pathlib import Path
 
 import httpx
 
-from bench.ledger_throughput import Options, drop_database, fresh_database, machine, say, server_settings
+from bench.ledger_throughput import (
+    Options,
+    drop_database,
+    fresh_database,
+    machine,
+    say,
+    server_settings,
+    start_runtime,
+)
 from bench.pgbench import tpcb
 from bench.server import start_server
-from mitapo.db.commands import AccountSpec, Command, Leg
+from mitapo.db.commands import AccountSpec, Command, Idempotency, Leg
 from mitapo.db.engine import Database
-from mitapo.services import auth, chart, clock, ledger, residents
+from mitapo.services import auth, chart, clock, ledger, payments, residents
 
 SHOPS = 200
 CLIENTS = 32
@@ -56,8 +64,8 @@ class Phase:
         )
 
 
-async def seed(url: str) -> tuple[str, list[str]]:
-    """An admin secret and one resident secret per client, each resident with points and money."""
+async def seed(url: str) -> tuple[str, list[dict[str, str]]]:
+    """An admin secret and one resident `{id, token}` per client, each resident with points and money."""
     db = Database(url)
     await db.start()
     try:
@@ -69,7 +77,7 @@ async def seed(url: str) -> tuple[str, list[str]]:
         await asyncio.gather(*(_fill(db, r["id"], clearing, expires_on) for r in created))
     finally:
         await db.close()
-    return admin, [r["token"] for r in created]
+    return admin, created
 
 
 async def _fill(db: Database, resident_id: str, clearing: AccountSpec, expires_on: date) -> None:
@@ -123,18 +131,54 @@ async def pay_for(
     return Phase(mode, len(latencies), failed, loop.time() - started, latencies)
 
 
+async def pay_in_process(url: str, resident_ids: list[str], shops: list[str], seconds: float) -> Phase:
+    """`services.payments.pay` from 32 coroutines, spread over the shops: what the ledger sustains when
+    HTTP costs nothing, to tell the two apart."""
+    runtime = await start_runtime(url)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    latencies: list[float] = []
+
+    async def client(n: int) -> None:
+        rng = random.Random(n)
+        while loop.time() < started + seconds:
+            key = Idempotency(scope=resident_ids[n], key=uuid.uuid4().hex, request_hash=b"bench")
+            began = time.perf_counter()
+            await payments.pay(
+                runtime.db,
+                resident_ids[n],
+                rng.choice(shops),
+                rng.randint(100, 3000),
+                "points_first",
+                idempotency=key,
+            )
+            latencies.append((time.perf_counter() - began) * 1000)
+
+    try:
+        await asyncio.gather(*(client(n) for n in range(CLIENTS)))
+    finally:
+        await runtime.stop()
+    return Phase("service", len(latencies), 0, loop.time() - started, latencies)
+
+
 async def run(seconds: float, pgbench_seconds: int, pgbench_scale: int) -> None:
     server, url = await fresh_database(Options())
     process = None
     try:
         settings = await server_settings(url)
-        admin, secrets = await seed(url)
+        admin, people = await seed(url)
+        secrets = [r["token"] for r in people]
         process, base = start_server(url, Path(tempfile.mkdtemp(prefix="mitapo-bench-")))
         limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
         async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
             shops = await open_shops(http, admin)
             await pay_for(http, secrets, shops, "spread", min(2.0, seconds))  # warm-up
             phases = [await pay_for(http, secrets, shops, mode, seconds) for mode in ("spread", "hot")]
+        process.terminate()
+        process.wait(timeout=30)
+        process = None
+        say("the same payments without HTTP, on a Runtime in this process ...")
+        service = await pay_in_process(url, [r["id"] for r in people], shops, seconds)
         say(f"pgbench TPC-B-like, scale {pgbench_scale}, 32 clients, {pgbench_seconds} s ...")
         pgbench = await tpcb(server, scale=pgbench_scale, seconds=pgbench_seconds)
     finally:
@@ -149,6 +193,10 @@ async def run(seconds: float, pgbench_seconds: int, pgbench_scale: int) -> None:
             f"{p.mode + ' @32':24} {p.rate:10,.0f} {p.percentile(50):8.1f} {p.percentile(99):8.1f}"
             f" {p.failed:7}"
         )
+    print(
+        f"{'service, no HTTP @32':24} {service.rate:10,.0f} {service.percentile(50):8.1f}"
+        f" {service.percentile(99):8.1f} {service.failed:7}"
+    )
     print(f"{'pgbench TPC-B @32 (tps)':24} {pgbench.tps:10,.0f}\n")
     spread, hot = phases
     print(f"{'spread / pgbench tps (goal >= 0.5)':40} {spread.rate / pgbench.tps:6.2f}")

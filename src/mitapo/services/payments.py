@@ -20,7 +20,7 @@ from mitapo.db.commands import ENTRY_ID, Command, Idempotency, Once, Plan, PlanV
 from mitapo.db.engine import Database
 from mitapo.db.merchants import MerchantView, PaymentView
 from mitapo.keys import KeyRing
-from mitapo.services import chart, clock, funding, merchants, paycodes, webhooks
+from mitapo.services import chart, clock, funding, limits, merchants, paycodes, webhooks
 from mitapo.services.errors import DomainError, Invalid, NotFound
 from mitapo.services.funding import FundingMode
 from mitapo.services.ledger import post
@@ -40,6 +40,7 @@ class Purchase:
     request_id: str | None = None
     reference: str | None = None
     valid_until: datetime | None = None  # of the code it pays, judged by the writer's clock
+    spend_per_day: int | None = None  # the resident's daily spending limit
 
 
 async def create_request(
@@ -83,15 +84,18 @@ async def get_request(db: Database, merchant_id: str, request_id: str) -> dict[s
         request = await reads.payment_request(conn, request_id)
     if request is None or request.merchant_id != merchant_id:
         raise NotFound("payment request")
-    status = "paid" if request.payment_id else "expired" if clock.now() > request.expires_at else "open"
     return {
         "id": request.id,
         "amount": request.amount,
-        "status": status,
+        "status": _status(request),
         "payment_id": request.payment_id,
         "reference": request.reference,
         "expires_at": request.expires_at.isoformat(),
     }
+
+
+def _status(request: reads.RequestView) -> str:
+    return "paid" if request.payment_id else "expired" if clock.now() > request.expires_at else "open"
 
 
 async def request_code(db: Database, merchant_id: str, request_id: str) -> str:
@@ -115,10 +119,11 @@ async def preview(db: Database, qr_payload: str) -> dict[str, Any]:
         "kind": code.kind,
         "amount": None,
         "payment_request_id": None,
+        "status": None,
     }
     if code.kind == "dynamic":
-        request = await _open_request(db, merchant, code.payment_request_id or "", code.amount)
-        answer |= {"amount": request.amount, "payment_request_id": request.id}
+        request = await _request_of(db, merchant, code.payment_request_id or "", code.amount)
+        answer |= {"amount": request.amount, "payment_request_id": request.id, "status": _status(request)}
     return answer
 
 
@@ -130,6 +135,7 @@ async def pay(
     mode: FundingMode,
     *,
     idempotency: Idempotency | None = None,
+    spend_per_day: int | None = None,
 ) -> Written:
     """The resident pays a shop's code: a payment request exactly once, a static code for `amount`."""
     code = merchants.read_code(qr_payload)
@@ -137,9 +143,9 @@ async def pay(
     if code.kind == "static":
         if amount is None:
             raise Invalid("a shop's static code needs the amount")
-        purchase = Purchase(merchant, resident_id, amount, mode, "static")
+        purchase = Purchase(merchant, resident_id, amount, mode, "static", spend_per_day=spend_per_day)
         return await _submit(db, purchase, (), idempotency)
-    request = await _open_request(db, merchant, code.payment_request_id or "", code.amount)
+    request = await _request_of(db, merchant, code.payment_request_id or "", code.amount)
     if amount is not None and amount != request.amount:
         raise Invalid(f"this payment request is for {request.amount}, not {amount}")
     purchase = Purchase(
@@ -151,6 +157,7 @@ async def pay(
         request.id,
         request.reference,
         request.expires_at,
+        spend_per_day,
     )
     return await _submit(db, purchase, (Once(f"payment-request:{request.id}", "code_used"),), idempotency)
 
@@ -165,6 +172,7 @@ async def charge(
     seconds: int,
     *,
     idempotency: Idempotency | None = None,
+    spend_per_day: int | None = None,
 ) -> Written:
     """The shop scanned the resident's pay code: charge it, once."""
     _check_reference(reference)
@@ -172,7 +180,15 @@ async def charge(
     merchant = await merchants.get(db, merchant_id)
     valid_until = code.issued_at + timedelta(seconds=seconds)
     purchase = Purchase(
-        merchant, code.resident_id, amount, code.funding, "charge", None, reference, valid_until
+        merchant,
+        code.resident_id,
+        amount,
+        code.funding,
+        "charge",
+        None,
+        reference,
+        valid_until,
+        spend_per_day,
     )
     return await _submit(db, purchase, (paycodes.once(code),), idempotency)
 
@@ -217,7 +233,7 @@ async def _merchant_of(db: Database, merchant_id: str) -> MerchantView:
     return merchant
 
 
-async def _open_request(
+async def _request_of(
     db: Database, merchant: MerchantView, request_id: str, amount: int | None
 ) -> reads.RequestView:
     async with db.read() as conn:
@@ -268,6 +284,9 @@ def _command(purchase: Purchase, once: tuple[Once, ...], idempotency: Idempotenc
         lock_owners=(chart.resident_owner(purchase.resident_id), receivable.owner or ""),
         plan=plan,
         once=once,
+        limits=limits.daily_spend(
+            purchase.resident_id, purchase.amount, clock.tokyo_date(clock.now()), purchase.spend_per_day
+        ),
         idempotency=idempotency,
         result=lambda decided: decided.info["payment"],
     )
