@@ -101,3 +101,9 @@ def test_amounts_are_strict_integers(api: Api, admin: str) -> None:
         problem(api.post(path, admin, {"points": points}), 400, "validation_error")
     problem(api.post(path, admin, "not json"), 400, "validation_error")
     assert api.journal_size() == before
+
+
+def test_who_may_call_is_decided_before_the_body(api: Api) -> None:
+    resident = api.token("resident")
+    problem(api.post("/v1/programs", "nobody", {"name": 5}), 401, "unauthorized")
+    problem(api.post("/v1/programs", resident, {"name": 5}), 403, "forbidden")

@@ -10,12 +10,17 @@ import msgspec
 from litestar import Request
 from litestar.exceptions import ValidationException
 
+from mitapo.http.auth import current_principal
+
 
 async def strict_body(request: Request[Any, Any, Any]) -> None:
+    """Who may call comes first (401, 403), then whether the body is valid (400)."""
     data = request.route_handler.parsed_fn_signature.parameters.get("data")
     body_type = data.annotation if data is not None else None
     if not isinstance(body_type, type) or not issubclass(body_type, msgspec.Struct):
         return
+    if request.route_handler.opt.get("roles"):
+        await current_principal(request)
     try:
         msgspec.json.decode(await request.body(), type=body_type, strict=True)
     except msgspec.ValidationError as error:
