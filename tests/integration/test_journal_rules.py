@@ -1,5 +1,4 @@
-"""The journal's rules hold in PostgreSQL itself: raw SQL, even a superuser's in replica mode, cannot break
-them.
+"""PostgreSQL itself keeps the journal's rules: raw SQL cannot break them, not even in replica mode.
 
 Every statement here bypasses the service and its writer, as a bug, a migration or a person at a psql prompt
 would. Each test first seeds a real journal through the service (entries, postings, seals, a checkpoint and a
