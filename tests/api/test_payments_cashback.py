@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
+import pytest
+
+from mitapo.cli.main import main
 from mitapo.services import cashback, clock
 from tests.api.conftest import Api
 from tests.api.payments_support import balances, give_money, problem, resident, rows, shop, today, wallet
@@ -90,3 +95,12 @@ def test_bad_campaigns_write_nothing(api: Api, admin: str) -> None:
         "not_found",
     )
     assert api.journal_size() == before and rows(api, "cashback_campaigns") == 0
+
+
+def test_the_cashback_command_runs(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MITAPO_DATABASE_URL", database_url)
+    monkeypatch.setenv("MITAPO_DATA_DIR", str(tmp_path))
+    assert main(["cashback"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == {"credited": []}
