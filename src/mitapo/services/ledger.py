@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from mitapo.db import idempotency as idempotency_records
 from mitapo.db import journal
 from mitapo.db.commands import AccountSpec, Command, Idempotency, Leg, Once, Rejected, Written
 from mitapo.db.engine import Database
@@ -19,6 +20,22 @@ async def post(db: Database, command: Command) -> Written:
     if isinstance(outcome, Rejected):
         raise DomainError(outcome.code, outcome.detail)
     return outcome
+
+
+async def earlier_answer(db: Database, idempotency: Idempotency | None) -> Written | None:
+    """The first answer to this request, if it was already carried out.
+
+    A service that checks something that expires (a 60-second pay code, a check-in code's 30-second step) asks
+    this first, so that a retry after a lost answer gets that answer again rather than `code_expired`."""
+    if idempotency is None:
+        return None
+    async with db.read() as conn:
+        known = await idempotency_records.record(conn, idempotency.scope, idempotency.key)
+    if known is None:
+        return None
+    if known.request_hash != idempotency.request_hash:
+        raise DomainError("idempotency_mismatch", "this Idempotency-Key was used with another request")
+    return Written(entry_id=known.entry_id, created_at=None, result=known.result, replayed=True)
 
 
 async def open_accounts(db: Database, *specs: AccountSpec) -> None:
