@@ -162,6 +162,7 @@ async def pay_in_process(url: str, resident_ids: list[str], shops: list[str], se
 
 
 async def run(seconds: float, pgbench_seconds: int, pgbench_scale: int) -> None:
+    before = machine()  # the load average as the run starts
     server, url = await fresh_database(Options())
     process = None
     try:
@@ -186,7 +187,7 @@ async def run(seconds: float, pgbench_seconds: int, pgbench_scale: int) -> None:
             process.terminate()
             process.wait(timeout=30)
         await drop_database(server, url)
-    print(f"machine: {machine()}\npostgresql: {settings}\n")
+    print(f"machine: {before}\npostgresql: {settings}\n")
     print(f"{'workload':24} {'payments/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7}")
     for p in phases:
         print(
