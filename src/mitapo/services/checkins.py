@@ -8,6 +8,7 @@ and fiscal year (Asia/Tokyo), and the budget. A refusal writes nothing.
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime, timedelta
 
 from mitapo.db import participation
@@ -18,6 +19,12 @@ from mitapo.keys import KeyRing
 from mitapo.services import chart, clock, codes
 from mitapo.services.errors import DomainError
 from mitapo.services.ledger import post
+
+KNOWN_EVENTS_MAX = 1024
+_known_events: weakref.WeakKeyDictionary[Database, dict[str, tuple[EventView, ProgramView]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Events and programs are never changed once made, so a festival's thousand claims read them once."""
 
 
 async def claim(
@@ -48,10 +55,16 @@ async def _scanned_event(
     db: Database, keys: KeyRing, payload: str, now: datetime, step_seconds: int
 ) -> tuple[EventView, ProgramView]:
     event_id = codes.read_checkin(keys, payload, now, step_seconds)
-    async with db.read() as conn:
-        found = await participation.event_and_program(conn, event_id)
+    known = _known_events.setdefault(db, {})
+    found = known.get(event_id)
     if found is None:
-        raise DomainError("code_invalid", "the code names no event")
+        async with db.read() as conn:
+            found = await participation.event_and_program(conn, event_id)
+        if found is None:
+            raise DomainError("code_invalid", "the code names no event")
+        if len(known) >= KNOWN_EVENTS_MAX:
+            known.clear()
+        known[event_id] = found
     return found
 
 

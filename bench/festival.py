@@ -1,0 +1,300 @@
+"""A festival: 2,000 residents check in to one event within a minute, every claim drawing on one budget.
+
+`python -m bench.festival [--residents N] [--clients C] [--rate R] [--quick]` creates a fresh database on
+the embedded PostgreSQL (or `MITAPO_BENCH_DATABASE_URL`), starts the service with uvicorn as `mitapo serve`
+runs it (one process), makes N residents, a program with a budget, an organizer and two events through the
+API, and has the residents check in with `POST /v1/checkins` on the code the organizer's screen shows
+(fetched again every 10 s, as a screen does):
+
+1. **burst**: C phones at a time (closed loop) until every resident has checked in to the first event: the
+   most claims per second the service gives, and their latency at that load;
+2. **paced**: claims arrive at R per second (open loop, latency counted from the moment each claim was due,
+   so a late client cannot hide a slow server) until every resident has checked in to the second event.
+
+Every claim is a `grant` drawing on the same program budget, one budget row locked by every batch. Then
+pgbench TPC-B-like on a database of its own on the same server, for the ratio `docs/benchmarks.md` records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.ledger_throughput import Options, drop_database, fresh_database, machine, say, server_settings
+from bench.pgbench import tpcb
+from bench.server import start_server
+from mitapo.db.engine import Database
+from mitapo.services import auth, residents
+
+POINTS = 50
+CODE_REFRESH_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    name: str
+    claims: int
+    refused: int
+    seconds: float
+    latencies_ms: list[float]
+    server_cpu_seconds: float = 0.0
+
+    @property
+    def server_cpu_ms_per_claim(self) -> float:
+        return self.server_cpu_seconds * 1000 / max(1, self.claims + self.refused)
+
+    @property
+    def rate(self) -> float:
+        return self.claims / self.seconds
+
+    def percentile(self, p: int) -> float:
+        return statistics.quantiles(self.latencies_ms, n=100)[p - 1] if len(self.latencies_ms) > 1 else 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Festival:
+    http: httpx.AsyncClient
+    admin: str
+    organizer: str
+    program: str
+    residents: list[str]
+
+    def auth(self, secret: str, *, key: bool = False) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {secret}"}
+        return {**headers, "Idempotency-Key": uuid.uuid4().hex} if key else headers
+
+    async def call(self, method: str, path: str, secret: str, body: Any = None, *, key: bool = False) -> Any:
+        answer = await self.http.request(method, path, json=body, headers=self.auth(secret, key=key))
+        answer.raise_for_status()
+        return answer.json()
+
+    async def event(self, title: str) -> str:
+        start = datetime.now(UTC) - timedelta(minutes=5)
+        body = {
+            "program_id": self.program,
+            "title": title,
+            "points": POINTS,
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=3)).isoformat(),
+            "capacity": len(self.residents),
+        }
+        created = await self.call("POST", "/v1/events", self.organizer, body)
+        return str(created["id"])
+
+
+async def make_residents(url: str, count: int) -> tuple[str, list[str]]:
+    """An admin secret and `count` resident secrets, made in-process: the setup is not what is measured."""
+    db = Database(url)
+    await db.start()
+    try:
+        _, admin = await auth.create_principal(db, "admin", "festival bench")
+        secrets: list[str] = []
+        for start in range(0, count, 200):
+            made = await asyncio.gather(
+                *(residents.create(db, f"来場者 {n}") for n in range(start, min(count, start + 200)))
+            )
+            secrets.extend(str(r["token"]) for r in made)
+    finally:
+        await db.close()
+    return admin, secrets
+
+
+async def open_festival(http: httpx.AsyncClient, admin: str, secrets: list[str]) -> Festival:
+    festival = Festival(http, admin, "", "", secrets)
+    program = await festival.call(
+        "POST", "/v1/programs", admin, {"name": "三鷹 夏まつり", "points_valid_days": 180}
+    )
+    festival.program = program["id"]
+    budget = {"points": POINTS * len(secrets) * 3}
+    await festival.call("POST", f"/v1/programs/{festival.program}/funding", admin, budget, key=True)
+    festival.organizer = (await festival.call("POST", "/v1/organizers", admin, {"name": "まつり実行委員会"}))[
+        "token"
+    ]
+    return festival
+
+
+class Screen:
+    """The organizer's screen: the event's current code, fetched again every few seconds."""
+
+    def __init__(self, festival: Festival, event_id: str) -> None:
+        self.festival, self.event_id, self.payload = festival, event_id, ""
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Screen:
+        await self._refresh()
+        self._task = asyncio.create_task(self._keep_fresh())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _refresh(self) -> None:
+        code = await self.festival.call(
+            "GET", f"/v1/events/{self.event_id}/checkin-code", self.festival.organizer
+        )
+        self.payload = code["payload"]
+
+    async def _keep_fresh(self) -> None:
+        while True:
+            await asyncio.sleep(CODE_REFRESH_SECONDS)
+            await self._refresh()
+
+
+async def claim(festival: Festival, screen: Screen, secret: str) -> bool:
+    """True when the points were granted; a refusal or a dropped connection counts against the service."""
+    try:
+        answer = await festival.http.post(
+            "/v1/checkins", json={"payload": screen.payload}, headers=festival.auth(secret, key=True)
+        )
+    except httpx.HTTPError:
+        return False
+    return answer.status_code == 201
+
+
+async def burst(festival: Festival, event_id: str, clients: int) -> Phase:
+    """`clients` phones at a time, each taking the next resident in the queue until the queue is empty."""
+    queue = list(reversed(festival.residents))
+    latencies: list[float] = []
+    refused = 0
+
+    async with Screen(festival, event_id) as screen:
+
+        async def phone() -> None:
+            nonlocal refused
+            while queue:
+                secret = queue.pop()
+                began = time.perf_counter()
+                if await claim(festival, screen, secret):
+                    latencies.append((time.perf_counter() - began) * 1000)
+                else:
+                    refused += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(phone() for _ in range(clients)))
+        seconds = time.perf_counter() - started
+    return Phase(f"burst, {clients} phones at a time", len(latencies), refused, seconds, latencies)
+
+
+async def paced(festival: Festival, event_id: str, rate: float) -> Phase:
+    """Claims due at `rate` per second; each one's latency counts from when it was due."""
+    latencies: list[float] = []
+    refused = 0
+    loop = asyncio.get_running_loop()
+
+    async with Screen(festival, event_id) as screen:
+        started = loop.time()
+
+        async def arrive(n: int, secret: str) -> None:
+            nonlocal refused
+            due = started + n / rate
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            if await claim(festival, screen, secret):
+                latencies.append((loop.time() - due) * 1000)
+            else:
+                refused += 1
+
+        await asyncio.gather(*(arrive(n, s) for n, s in enumerate(festival.residents)))
+        seconds = loop.time() - started
+    return Phase(f"paced at {rate:g}/s", len(latencies), refused, seconds, latencies)
+
+
+async def measure(url: str, options: argparse.Namespace) -> tuple[list[Phase], dict[str, Any]]:
+    admin, secrets = await make_residents(url, options.residents)
+    process, base = start_server(url, Path(tempfile.mkdtemp(prefix="mitapo-festival-")))
+    try:
+        limits = httpx.Limits(max_connections=max(options.clients, 64), max_keepalive_connections=64)
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
+            festival = await open_festival(http, admin, secrets)
+            phases = []
+            for title, run_phase in (
+                ("盆踊り", lambda event: burst(festival, event, options.clients)),
+                ("花火", lambda event: paced(festival, event, options.rate)),
+            ):
+                event = await festival.event(title)
+                cpu = cpu_seconds(process.pid)
+                phase = await run_phase(event)
+                phases.append(dataclasses.replace(phase, server_cpu_seconds=cpu_seconds(process.pid) - cpu))
+            program = await festival.call("GET", f"/v1/programs/{festival.program}", admin)
+    finally:
+        stop(process)
+    return phases, program
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+async def run(options: argparse.Namespace) -> None:
+    server, url = await fresh_database(Options())
+    try:
+        settings = await server_settings(url)
+        say(f"{options.residents} residents, two events, one budget ...")
+        phases, program = await measure(url, options)
+        say(f"pgbench TPC-B-like, scale 8, 32 clients, {options.pgbench_seconds} s ...")
+        pgbench = await tpcb(server, scale=8, seconds=options.pgbench_seconds)
+    finally:
+        await drop_database(server, url)
+    print(f"machine: {machine()}\npostgresql: {settings}\n")
+    print(
+        f"{'phase':32} {'claims':>7} {'refused':>7} {'claims/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms':>7}"
+    )
+    for p in phases:
+        figures = (
+            f"{p.rate:9,.0f} {p.percentile(50):8.1f} {p.percentile(99):8.1f} {p.server_cpu_ms_per_claim:7.2f}"
+        )
+        print(f"{p.name:32} {p.claims:7} {p.refused:7} {figures}")
+    print("(cpu ms: the service process's CPU time per claim, all of it: HTTP, auth, the claim, the writer)")
+    print(f"{'pgbench TPC-B @32 (tps)':32} {pgbench.tps:34,.0f}\n")
+    granted = sum(p.claims for p in phases) * POINTS
+    print(
+        f"granted_total {program['granted_total']} (claims x {POINTS} = {granted}),"
+        f" budget_remaining {program['budget_remaining']}"
+    )
+    best = max(phases, key=lambda p: p.rate)
+    print(f"{'best claims/s ÷ pgbench tps':40} {best.rate / pgbench.tps:6.2f}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.festival", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--residents", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=32, help="phones at a time in the burst (default 32)")
+    parser.add_argument(
+        "--rate", type=float, default=300.0, help="claims per second when paced (default 300)"
+    )
+    parser.add_argument("--pgbench-seconds", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="200 residents, 5 s of pgbench")
+    options = parser.parse_args(argv)
+    if options.quick:
+        options.residents, options.pgbench_seconds = 200, 5
+    asyncio.run(run(options))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
