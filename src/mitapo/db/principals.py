@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import asyncpg
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,15 +18,12 @@ class PrincipalView:
     name: str
 
 
-async def by_secret_hash(conn: AsyncConnection, secret_hash: bytes) -> PrincipalView | None:
-    row = (
-        await conn.execute(
-            select(Principal.id, Principal.role, Principal.name).where(
-                Principal.secret_hash == secret_hash, Principal.disabled_at.is_(None)
-            )
-        )
-    ).first()
-    return None if row is None else PrincipalView(row.id, row.role, row.name)
+async def by_secret_hash(conn: asyncpg.Connection, secret_hash: bytes) -> PrincipalView | None:
+    """On the lookup pool (`Database.lookup`): every request that misses the authenticator's cache asks."""
+    row = await conn.fetchrow(
+        "SELECT id, role, name FROM principals WHERE secret_hash = $1 AND disabled_at IS NULL", secret_hash
+    )
+    return None if row is None else PrincipalView(row["id"], row["role"], row["name"])
 
 
 async def by_id(conn: AsyncConnection, principal_id: str) -> PrincipalView | None:

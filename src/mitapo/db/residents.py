@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
+import asyncpg
 from sqlalchemy import Column, MetaData, Table, Text, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TIMESTAMP
@@ -49,10 +52,31 @@ async def wallet(conn: AsyncConnection, owner: str) -> Wallet:
             ).where(Balance.owner == owner)
         )
     ).all()
-    money = sum(r.normal_sign * r.posted - r.pending for r in rows if r.asset == "JPY")
-    lots = sorted(
-        (r.expires_on, r.normal_sign * r.posted - r.pending)
-        for r in rows
-        if r.asset == "PT" and r.expires_on is not None and r.normal_sign * r.posted - r.pending > 0
+    return _wallet_of(rows)
+
+
+async def with_wallet(
+    conn: asyncpg.Connection, resident_id: str, owner: str
+) -> tuple[ResidentView | None, Wallet]:
+    """`get` and `wallet` on the lookup pool (`Database.lookup`): `GET /v1/me` is the residents' hot read."""
+    row = await conn.fetchrow(
+        "SELECT id, name, fare_category, closed_at FROM residents WHERE id = $1", resident_id
     )
-    return Wallet(money=money, lots=tuple(lots))
+    if row is None:
+        return None, Wallet(money=0, lots=())
+    rows = await conn.fetch(
+        "SELECT asset, expires_on, posted, pending, normal_sign FROM balances WHERE owner = $1", owner
+    )
+    return ResidentView(*row), _wallet_of(rows)
+
+
+def _wallet_of(rows: Iterable[Any]) -> Wallet:
+    """Rows of (asset, expires_on, posted, pending, normal_sign), from either connection kind."""
+    money, lots = 0, []
+    for asset, expires_on, posted, pending, normal_sign in rows:
+        available = normal_sign * posted - pending
+        if asset == "JPY":
+            money += available
+        elif asset == "PT" and expires_on is not None and available > 0:
+            lots.append((expires_on, available))
+    return Wallet(money=money, lots=tuple(sorted(lots)))

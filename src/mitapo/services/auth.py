@@ -75,7 +75,7 @@ class Authenticator:
         cached = self._cache.get(digest)
         if cached is not None and now - cached[0] < CACHE_SECONDS:
             return cached[1]
-        async with self._db.read() as conn:
+        async with self._db.lookup() as conn:
             found = await principals.by_secret_hash(conn, digest)
         if len(self._cache) > 10_000:
             self._cache.clear()

@@ -43,11 +43,10 @@ async def create(
 
 
 async def me(db: Database, resident_id: str, today: date) -> dict[str, Any]:
-    async with db.read() as conn:
-        resident = await residents.get(conn, resident_id)
-        if resident is None:
-            raise NotFound("resident")
-        wallet = await residents.wallet(conn, chart.resident_owner(resident_id))
+    async with db.lookup() as conn:
+        resident, wallet = await residents.with_wallet(conn, resident_id, chart.resident_owner(resident_id))
+    if resident is None:
+        raise NotFound("resident")
     valid = [(expires_on, points) for expires_on, points in wallet.lots if expires_on >= today]
     return {
         "id": resident.id,
