@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TIMESTAMP
 
-from mitapo.db.models import Balance, Entry, IdempotencyKey, Posting
+from mitapo.db.models import Balance, Entry, Posting
 
 _metadata = MetaData()
 
@@ -92,13 +92,6 @@ class DueLot:
     owner: str
     account: str
     expires_on: date
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedAnswer:
-    request_hash: bytes
-    result: dict[str, Any]
-    entry_id: uuid.UUID | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,15 +219,3 @@ async def statement(
         )
     rows = await conn.execute(query)
     return [StatementLine(r[0], r[1], r[2], r[3], r[4], int(r[5]), int(r[6])) for r in rows]
-
-
-async def recorded_answer(conn: AsyncConnection, scope: str, key: str) -> RecordedAnswer | None:
-    """The answer first given to an Idempotency-Key, for a retry that arrives after its code has expired."""
-    row = (
-        await conn.execute(
-            select(IdempotencyKey.request_hash, IdempotencyKey.result, IdempotencyKey.entry_id).where(
-                IdempotencyKey.scope == scope, IdempotencyKey.key == key
-            )
-        )
-    ).first()
-    return None if row is None else RecordedAnswer(bytes(row.request_hash), row.result, row.entry_id)

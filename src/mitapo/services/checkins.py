@@ -18,7 +18,7 @@ from mitapo.db.participation import EventView, ProgramView
 from mitapo.keys import KeyRing
 from mitapo.services import chart, clock, codes
 from mitapo.services.errors import DomainError
-from mitapo.services.ledger import post
+from mitapo.services.ledger import earlier_answer, post
 
 KNOWN_EVENTS_MAX = 1024
 _known_events: weakref.WeakKeyDictionary[Database, dict[str, tuple[EventView, ProgramView]]] = (
@@ -46,9 +46,12 @@ async def claim(
         event, program = await _scanned_event(db, keys, payload, now, step_seconds)
         return await grant(db, resident_id, event, program, now, idempotency=idempotency)
     except DomainError as refusal:
-        if refusal.code not in ("code_expired", "event_not_open") or idempotency is None:
+        if refusal.code not in ("code_expired", "event_not_open"):
             raise
-        return await _earlier_answer(db, idempotency, refusal)
+        earlier = await earlier_answer(db, idempotency)
+        if earlier is None:
+            raise
+        return earlier
 
 
 async def _scanned_event(
@@ -66,16 +69,6 @@ async def _scanned_event(
             known.clear()
         known[event_id] = found
     return found
-
-
-async def _earlier_answer(db: Database, idempotency: Idempotency, refusal: DomainError) -> Written:
-    async with db.read() as conn:
-        earlier = await participation.recorded_answer(conn, idempotency.scope, idempotency.key)
-    if earlier is None:
-        raise refusal
-    if earlier.request_hash != idempotency.request_hash:
-        raise DomainError("idempotency_mismatch", "this Idempotency-Key was used with another request")
-    return Written(earlier.entry_id, None, earlier.result, replayed=True)
 
 
 async def grant(
