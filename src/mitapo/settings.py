@@ -52,6 +52,11 @@ class Settings:
     transit_release_interval: float = 60.0
     gifting_enabled: bool = True
     gift_daily_limit: int = 5_000
+    rate_per_principal: int = 3_000  # check-ins, pay codes, payments: each, per minute; 0 is no limit
+    rate_per_address: int = 300_000
+    bad_secrets_per_address: int = 100  # then locked out, one more try every window / count seconds
+    bad_secrets_window_seconds: int = 600
+    daily_spend_limit: int = 10_000_000  # yen of payments and fares per resident and day; 0 is no limit
     timezone: str = "Asia/Tokyo"
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -85,4 +90,9 @@ class Settings:
             transit_release_interval=_float("MITAPO_TRANSIT_RELEASE_INTERVAL", 60.0),
             gifting_enabled=_bool("MITAPO_GIFTING_ENABLED", True),
             gift_daily_limit=_int("MITAPO_GIFT_DAILY_LIMIT", 5_000),
+            rate_per_principal=_int("MITAPO_RATE_PER_PRINCIPAL", 3_000),
+            rate_per_address=_int("MITAPO_RATE_PER_ADDRESS", 300_000),
+            bad_secrets_per_address=_int("MITAPO_BAD_SECRETS_PER_ADDRESS", 100),
+            bad_secrets_window_seconds=_int("MITAPO_BAD_SECRETS_WINDOW_SECONDS", 600),
+            daily_spend_limit=_int("MITAPO_DAILY_SPEND_LIMIT", 10_000_000),
         )

@@ -1,33 +1,50 @@
 """Who is calling: `Authorization: Bearer <secret>`, one role per secret, checked against the roles a route
-declares with `opt=roles(...)`. No or unknown secret: 401; a known secret of another role: 403."""
+declares with `opt=roles(...)`. No or unknown secret: 401; a known secret of another role: 403. Unknown
+secrets count towards the address's lock-out, and a route's `limit` towards its rate (`http.ratelimit`)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from litestar import Request
 
 from mitapo.db.principals import PrincipalView
+from mitapo.http import ratelimit
 from mitapo.http.errors import Forbidden, Unauthorized
 from mitapo.services.auth import Authenticator
 
 ANY_ROLE = ("admin", "auditor", "organizer", "resident", "merchant", "operator")
+PRINCIPAL = "mitapo.principal"
 
 
-def roles(*allowed: str) -> dict[str, Any]:
-    return {"roles": allowed}
+def roles(*allowed: str, limit: str | None = None) -> dict[str, Any]:
+    return {"roles": allowed} if limit is None else {"roles": allowed, "limit": limit}
 
 
 async def current_principal(request: Request[Any, Any, Any]) -> PrincipalView:
+    """Once per request: Litestar resolves `principal` again for every dependency that takes it, at the same
+    time, and a request must count once against its limits."""
+    identified: asyncio.Task[PrincipalView] | None = request.state.get(PRINCIPAL)
+    if identified is None:
+        identified = asyncio.ensure_future(_identify(request))
+        request.state[PRINCIPAL] = identified
+    return await identified
+
+
+async def _identify(request: Request[Any, Any, Any]) -> PrincipalView:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthorized
+    ratelimit.refuse_if_locked_out(request)
     authenticate: Authenticator = request.app.state.authenticator
     principal = await authenticate(secret.strip())
     if principal is None:
+        await ratelimit.count_bad_secret(request)
         raise Unauthorized
     allowed = request.route_handler.opt.get("roles", ())
     if principal.role not in allowed:
         raise Forbidden
+    await ratelimit.admit(request, principal)
     return principal

@@ -12,6 +12,7 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 
 from mitapo.http import metrics
 from mitapo.services.errors import DomainError
+from mitapo.services.limits import Limited
 
 log = structlog.get_logger(__name__)
 
@@ -48,11 +49,20 @@ STATUS = {
     "booking_closed": 409,
     "transit_busy": 409,
     "rate_limited": 429,
+    "locked_out": 429,
+    "velocity_exceeded": 422,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
 }
-_BY_STATUS = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413:
-              "payload_too_large", 415: "unsupported_media_type", 429: "rate_limited"}
+_BY_STATUS = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
 
 
 class Unauthorized(DomainError):
@@ -65,7 +75,9 @@ class Forbidden(DomainError):
         super().__init__("forbidden", "this secret's role may not do this")
 
 
-def problem(status: int, code: str, detail: str) -> Response[dict[str, object]]:
+def problem(
+    status: int, code: str, detail: str, headers: dict[str, str] | None = None
+) -> Response[dict[str, object]]:
     metrics.REFUSALS.labels(code, str(status)).inc()
     return Response(
         {
@@ -77,17 +89,26 @@ def problem(status: int, code: str, detail: str) -> Response[dict[str, object]]:
         },
         status_code=status,
         media_type="application/problem+json",
+        headers=headers,
     )
 
 
 def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, object]]:
-    return problem(STATUS.get(exc.code, 422), exc.code, exc.detail)
+    headers = None
+    if isinstance(exc, Limited):
+        metrics.ABUSE.labels(exc.limit).inc()
+        headers = {"Retry-After": str(exc.retry_after)}
+    elif exc.code == "velocity_exceeded":
+        metrics.ABUSE.labels("daily_spend").inc()
+    return problem(STATUS.get(exc.code, 422), exc.code, exc.detail, headers)
 
 
 def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, object]]:
     detail = exc.detail
     if isinstance(exc.extra, list) and exc.extra:
-        detail = "; ".join(f"{e.get('key', 'body')}: {e.get('message')}" for e in exc.extra if isinstance(e, dict))
+        detail = "; ".join(
+            f"{e.get('key', 'body')}: {e.get('message')}" for e in exc.extra if isinstance(e, dict)
+        )
     return problem(400, "validation_error", detail or "the request is not valid")
 
 
@@ -105,7 +126,9 @@ def not_found(_: Request[Any, Any, Any], exc: NotFoundException) -> Response[dic
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, object]]:
     log.exception("http.internal_error", path=request.url.path, error=type(exc).__name__)
-    return problem(500, "internal_error", "the service failed; nothing was written twice, retry with the same key")
+    return problem(
+        500, "internal_error", "the service failed; nothing was written twice, retry with the same key"
+    )
 
 
 EXCEPTION_HANDLERS = {

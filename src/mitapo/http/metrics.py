@@ -50,6 +50,9 @@ BATCH_SECONDS = Histogram(
 )
 REPLAYS = Counter("mitapo_idempotent_replays", "Writes answered again from their Idempotency-Key")
 REFUSALS = Counter("mitapo_refusals", "Requests refused, by problem code", ["code", "status"])
+ABUSE = Counter(
+    "mitapo_abuse_refusals", "Requests refused by an abuse limit (rates, lock-out, daily spending)", ["limit"]
+)
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:

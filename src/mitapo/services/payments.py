@@ -20,7 +20,7 @@ from mitapo.db.commands import ENTRY_ID, Command, Idempotency, Once, Plan, PlanV
 from mitapo.db.engine import Database
 from mitapo.db.merchants import MerchantView, PaymentView
 from mitapo.keys import KeyRing
-from mitapo.services import chart, clock, funding, merchants, paycodes, webhooks
+from mitapo.services import chart, clock, funding, limits, merchants, paycodes, webhooks
 from mitapo.services.errors import DomainError, Invalid, NotFound
 from mitapo.services.funding import FundingMode
 from mitapo.services.ledger import post
@@ -40,6 +40,7 @@ class Purchase:
     request_id: str | None = None
     reference: str | None = None
     valid_until: datetime | None = None  # of the code it pays, judged by the writer's clock
+    spend_per_day: int | None = None  # the resident's daily spending limit
 
 
 async def create_request(
@@ -134,6 +135,7 @@ async def pay(
     mode: FundingMode,
     *,
     idempotency: Idempotency | None = None,
+    spend_per_day: int | None = None,
 ) -> Written:
     """The resident pays a shop's code: a payment request exactly once, a static code for `amount`."""
     code = merchants.read_code(qr_payload)
@@ -141,7 +143,7 @@ async def pay(
     if code.kind == "static":
         if amount is None:
             raise Invalid("a shop's static code needs the amount")
-        purchase = Purchase(merchant, resident_id, amount, mode, "static")
+        purchase = Purchase(merchant, resident_id, amount, mode, "static", spend_per_day=spend_per_day)
         return await _submit(db, purchase, (), idempotency)
     request = await _request_of(db, merchant, code.payment_request_id or "", code.amount)
     if amount is not None and amount != request.amount:
@@ -155,6 +157,7 @@ async def pay(
         request.id,
         request.reference,
         request.expires_at,
+        spend_per_day,
     )
     return await _submit(db, purchase, (Once(f"payment-request:{request.id}", "code_used"),), idempotency)
 
@@ -169,6 +172,7 @@ async def charge(
     seconds: int,
     *,
     idempotency: Idempotency | None = None,
+    spend_per_day: int | None = None,
 ) -> Written:
     """The shop scanned the resident's pay code: charge it, once."""
     _check_reference(reference)
@@ -176,7 +180,15 @@ async def charge(
     merchant = await merchants.get(db, merchant_id)
     valid_until = code.issued_at + timedelta(seconds=seconds)
     purchase = Purchase(
-        merchant, code.resident_id, amount, code.funding, "charge", None, reference, valid_until
+        merchant,
+        code.resident_id,
+        amount,
+        code.funding,
+        "charge",
+        None,
+        reference,
+        valid_until,
+        spend_per_day,
     )
     return await _submit(db, purchase, (paycodes.once(code),), idempotency)
 
@@ -272,6 +284,9 @@ def _command(purchase: Purchase, once: tuple[Once, ...], idempotency: Idempotenc
         lock_owners=(chart.resident_owner(purchase.resident_id), receivable.owner or ""),
         plan=plan,
         once=once,
+        limits=limits.daily_spend(
+            purchase.resident_id, purchase.amount, clock.tokyo_date(clock.now()), purchase.spend_per_day
+        ),
         idempotency=idempotency,
         result=lambda decided: decided.info["payment"],
     )

@@ -37,7 +37,7 @@ from mitapo.db.commands import (
 from mitapo.db.engine import Database
 from mitapo.db.transit import FareRuleView, RouteView
 from mitapo.keys import KeyRing
-from mitapo.services import auth, chart, fares, funding, paycodes
+from mitapo.services import auth, chart, clock, fares, funding, limits, paycodes
 from mitapo.services.errors import DomainError, Invalid, NotFound
 from mitapo.services.fares import Charge, FareRule
 from mitapo.services.funding import FundingMode
@@ -165,12 +165,13 @@ async def fare_rules(db: Database) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class TapWindow:
-    """How far ahead of the server a reader's clock may run, how late a reader may upload a tap, and how long
-    a pay code is good for (judged at the tap's time)."""
+    """How far ahead of the server a reader's clock may run, how late a reader may upload a tap, how long
+    a pay code is good for (judged at the tap's time), and how much a resident may spend in a day."""
 
     skew: timedelta
     late: timedelta
     pay_code_seconds: int
+    spend_per_day: int | None = None
 
     def judge(self, moment: datetime | None, now: datetime) -> datetime:
         """The moment a tap happened, when it is a moment the service accepts; now if none was sent."""
@@ -194,6 +195,7 @@ class Ride:
     tapped_at: datetime
     rule: FareRule
     booking_id: str | None = None
+    spend_per_day: int | None = None  # none for a booked ride: its fare was set aside when it was booked
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,14 +213,15 @@ def day_counter(resident_id: str, charge: Charge) -> str:
 
 
 def ride_limits(ride: Ride, charge: Charge, seen: int) -> tuple[Limit, ...]:
-    """No tap recorded since the decision was read; the day's charges within the cap."""
+    """No tap recorded since the decision was read; the day's charges within the cap and the spend limit."""
     fresh = Limit(taps_counter(ride.resident_id), 1, seen + 1, STALE, "another tap was recorded meanwhile")
     if not charge.charged:
         return (fresh,)
     cap = Limit(
         day_counter(ride.resident_id, charge), charge.charged, ride.rule.cap(ride.category), "cap_exceeded"
     )
-    return fresh, cap
+    day = clock.tokyo_date(ride.tapped_at)
+    return fresh, cap, *limits.daily_spend(ride.resident_id, charge.charged, day, ride.spend_per_day)
 
 
 def ride_meta(ride: Ride, charge: Charge) -> dict[str, Any]:
@@ -392,7 +395,9 @@ async def _tap(
         code = paycodes.verify(keys, reading.pay_code, tapped_at, window.pay_code_seconds)
         category = await resident_category(conn, code.resident_id)
         rule = to_rule(await reads.fare_rule_at(conn, tapped_at))
-    ride = Ride(code.jti, code.resident_id, category, route, tapped_at, rule)
+    ride = Ride(
+        code.jti, code.resident_id, category, route, tapped_at, rule, spend_per_day=window.spend_per_day
+    )
     once = replace(paycodes.once(code), request_hash=reading.fingerprint())
 
     def command_for(charge: Charge, seen: int) -> Command:

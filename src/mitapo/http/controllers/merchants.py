@@ -114,7 +114,7 @@ async def preview_payment(data: PaymentPreviewIn, db: Database, principal: Princ
     return await payments.preview(db, data.qr_payload)
 
 
-@get("/v1/me/pay-code", opt=roles("resident"), tags=TAGS)
+@get("/v1/me/pay-code", opt=roles("resident", limit="pay_codes"), tags=TAGS)
 async def pay_code(
     runtime: Runtime,
     principal: PrincipalView,
@@ -126,18 +126,24 @@ async def pay_code(
     return _code_response(body, image, NO_STORE)
 
 
-@post("/v1/payments", opt=roles("resident"), tags=TAGS)
+@post("/v1/payments", opt=roles("resident", limit="payments"), tags=TAGS)
 async def pay(
-    data: PaymentIn, db: Database, principal: PrincipalView, idempotency: Idempotency
+    data: PaymentIn, runtime: Runtime, principal: PrincipalView, idempotency: Idempotency
 ) -> Response[dict[str, Any]]:
     return created(
         await payments.pay(
-            db, principal.id, data.qr_payload, data.amount, data.funding, idempotency=idempotency
+            runtime.db,
+            principal.id,
+            data.qr_payload,
+            data.amount,
+            data.funding,
+            idempotency=idempotency,
+            spend_per_day=runtime.settings.daily_spend_limit,
         )
     )
 
 
-@post("/v1/charges", opt=roles("merchant"), tags=TAGS)
+@post("/v1/charges", opt=roles("merchant", limit="payments"), tags=TAGS)
 async def charge(
     data: ChargeIn, runtime: Runtime, principal: PrincipalView, idempotency: Idempotency
 ) -> Response[dict[str, Any]]:
@@ -151,6 +157,7 @@ async def charge(
             data.reference,
             runtime.settings.pay_code_seconds,
             idempotency=idempotency,
+            spend_per_day=runtime.settings.daily_spend_limit,
         )
     )
 

@@ -109,7 +109,7 @@ async def checkin_code(
     return Response(render(issued.payload), media_type=media_type, headers=no_store)
 
 
-@post("/v1/checkins", opt=roles("resident"), tags=TAGS)
+@post("/v1/checkins", opt=roles("resident", limit="checkins"), tags=TAGS)
 async def check_in(
     data: CheckinIn, runtime: Runtime, principal: PrincipalView, idempotency: Idempotency
 ) -> Response[dict[str, Any]]:

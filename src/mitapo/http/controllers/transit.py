@@ -27,6 +27,7 @@ def tap_window(settings: Settings) -> transit.TapWindow:
         skew=timedelta(seconds=settings.transit_reader_skew_seconds),
         late=timedelta(hours=settings.transit_late_upload_hours),
         pay_code_seconds=settings.pay_code_seconds,
+        spend_per_day=settings.daily_spend_limit,
     )
 
 
