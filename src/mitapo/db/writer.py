@@ -34,6 +34,7 @@ from mitapo.db.commands import (
     Command,
     Decided,
     HoldState,
+    Idempotency,
     Leg,
     Once,
     Outcome,
@@ -43,6 +44,7 @@ from mitapo.db.commands import (
     Rejected,
     Written,
 )
+from mitapo.db.outage import CONNECTION_LOST
 
 log = structlog.get_logger(__name__)
 
@@ -52,8 +54,8 @@ RETRYABLE = (
     asyncpg.UniqueViolationError,
     asyncpg.LockNotAvailableError,
 )
-CONNECTION_LOST = (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, OSError, ConnectionError)
 MAX_ATTEMPTS = 50
+SPLIT_MIN = 8
 FOLLOWER = "_follower"
 
 
@@ -100,42 +102,52 @@ BatchObserver = Callable[[int, float], None]
 
 
 class Writer:
-    """Owns one connection and writes queued commands in batches."""
+    """Queues commands and writes them in batches, over a few connections ("lanes") that work at once.
 
-    def __init__(self, url: str, *, batch_max: int = 500, observer: BatchObserver | None = None) -> None:
-        self._url = url
+    With one lane the batch's Python and the database's work on it take turns; with two, one batch is being
+    decided while the other is in the database. A lane that wakes takes its share of what is queued, so that
+    the other lanes get work too; two lanes that touch the same balance simply queue on its row lock.
+    """
+
+    def __init__(
+        self, url: str, *, batch_max: int = 500, lanes: int = 1, observer: BatchObserver | None = None
+    ) -> None:
         self._batch_max = batch_max
         self._observer = observer
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
-        self._conn: asyncpg.Connection | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._lanes = [_Lane(url) for _ in range(lanes)]
+        self._tasks: list[asyncio.Task[None]] = []
+        self._idle = 0  # lanes waiting for work
 
     async def start(self) -> None:
-        self._conn = await asyncpg.connect(self._url)
-        self._task = asyncio.create_task(self._run(), name="mitapo-writer")
+        for lane in self._lanes:
+            await lane.connect()
+        self._tasks = [
+            asyncio.create_task(self._run(lane), name=f"mitapo-writer-{n}")
+            for n, lane in enumerate(self._lanes)
+        ]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._conn is not None:
-            await self._conn.close()
-        self._conn = None
+                await task
+        self._tasks = []
+        for lane in self._lanes:
+            await lane.close()
 
     async def submit(self, command: Command) -> Outcome:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Pending(command, future))
         return await future
 
-    async def _run(self) -> None:
+    async def _run(self, lane: _Lane) -> None:
         while True:
-            batch = [await self._queue.get()]
-            while len(batch) < self._batch_max and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+            batch = await self._take()
             started = time.perf_counter()
             try:
-                await self._execute(batch)
+                await lane.execute(batch)
             except Exception as exc:  # the writer must outlive any one batch
                 log.exception("writer.batch_failed", size=len(batch))
                 for pending in batch:
@@ -144,7 +156,38 @@ class Writer:
             if self._observer is not None:
                 self._observer(len(batch), time.perf_counter() - started)
 
-    async def _execute(self, batch: list[_Pending]) -> None:
+    async def _take(self) -> list[_Pending]:
+        """The next batch: everything queued (at most `batch_max`), shared with the lanes that wait for work
+        too, so that a burst is written by all of them at once and a lone lane still takes it all. A batch
+        smaller than `SPLIT_MIN` is not split: its fixed cost would outweigh the overlap."""
+        self._idle += 1
+        try:
+            batch = [await self._queue.get()]
+        finally:
+            self._idle -= 1
+        queued = self._queue.qsize() + 1
+        share = min(self._batch_max, max(SPLIT_MIN, -(-queued // (1 + self._idle))))
+        while len(batch) < share and not self._queue.empty():
+            batch.append(self._queue.get_nowait())
+        return batch
+
+
+class _Lane:
+    """One connection of the writer: runs a batch in one transaction, again when it loses a race."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._conn: asyncpg.Connection | None = None
+
+    async def connect(self) -> None:
+        self._conn = await asyncpg.connect(self._url)
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+        self._conn = None
+
+    async def execute(self, batch: list[_Pending]) -> None:
         commands = [p.command for p in batch]
         for _attempt in range(MAX_ATTEMPTS):
             try:
@@ -156,7 +199,7 @@ class Writer:
                     raise
                 for pending in batch:  # isolate the command the database refused
                     try:
-                        await self._execute([pending])
+                        await self.execute([pending])
                     except Exception as exc:
                         log.exception("writer.command_failed", kind=pending.command.kind)
                         if not pending.future.done():
@@ -169,7 +212,7 @@ class Writer:
         raise RuntimeError(f"batch of {len(batch)} could not commit after {MAX_ATTEMPTS} attempts")
 
     async def _connection(self) -> asyncpg.Connection:
-        """The writer's connection, reconnecting with backoff while the database restarts."""
+        """The lane's connection, reconnecting with backoff while the database restarts."""
         delay = 0.05
         while self._conn is None or self._conn.is_closed():
             try:
@@ -185,9 +228,10 @@ class Writer:
         outcomes: list[Outcome] | None = None
         try:
             async with conn.transaction():
-                txid = await conn.fetchval("SELECT txid_current()")
-                outcomes = await _decide_and_write(conn, commands)
+                txid, answered, state = await _prepare(conn, commands)
+                outcomes = await _decide_and_write(conn, commands, answered, state)
         except CONNECTION_LOST:
+            conn.terminate()  # it may be broken rather than closed
             self._conn = None
             if txid is None or outcomes is None or not await self._committed(txid):
                 raise _RaceLost from None
@@ -208,13 +252,28 @@ class Writer:
             await asyncio.sleep(0.05)
 
 
-async def _decide_and_write(conn: asyncpg.Connection, commands: Sequence[Command]) -> list[Outcome]:
-    outcomes: list[Outcome | None] = [None] * len(commands)
-    await _answer_known_keys(conn, commands, outcomes)
-    await _answer_spent_tokens(conn, commands, outcomes)
+async def _prepare(
+    conn: asyncpg.Connection, commands: Sequence[Command]
+) -> tuple[int, list[Outcome | None], _Batch]:
+    """Create missing accounts, lock what the batch touches, then answer replays: the transaction's id, the
+    commands answered already (a known key, a spent token), and the locked state.
+
+    The replays are looked up after the locks on purpose: a twin of a command, committed by another lane or
+    process while this batch waited for the same balances, is then seen and answered as a replay, instead of
+    being decided again against balances that already include it."""
+    await _ensure_accounts(conn, [spec for c in commands for spec in c.accounts])
+    state = await _lock(conn, commands)
+    txid, known, spent = await _look_up(conn, commands)
+    answered: list[Outcome | None] = [None] * len(commands)
+    _answer_known_keys(commands, known, answered)
+    _answer_spent_tokens(commands, spent, answered)
+    return txid, answered, state
+
+
+async def _decide_and_write(
+    conn: asyncpg.Connection, commands: Sequence[Command], outcomes: list[Outcome | None], state: _Batch
+) -> list[Outcome]:
     live = [i for i, o in enumerate(outcomes) if o is None]
-    await _ensure_accounts(conn, [spec for i in live for spec in commands[i].accounts])
-    state = await _lock(conn, [commands[i] for i in live])
     while True:
         accepted = _decide_all(commands, live, outcomes, state)
         if not state.missing:
@@ -257,22 +316,38 @@ def _written(done: _Accepted, *, replayed: bool) -> Written:
     return Written(entry_id=entry_id, created_at=done.created_at, result=done.result, replayed=replayed)
 
 
-async def _answer_known_keys(
-    conn: asyncpg.Connection, commands: Sequence[Command], outcomes: list[Outcome | None]
-) -> None:
-    keyed = [(i, c.idempotency) for i, c in enumerate(commands) if c.idempotency is not None]
-    if not keyed:
-        return
-    rows = await conn.fetch(
-        "SELECT scope, key, request_hash, result, entry_id FROM idempotency_keys "
-        "WHERE (scope, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
-        [k.scope for _, k in keyed],
-        [k.key for _, k in keyed],
-    )
-    known = {(r["scope"], r["key"]): r for r in rows}
-    for i, key in keyed:
-        row = known.get((key.scope, key.key))
-        if row is None:
+_LOOK_UP = """
+    SELECT 'txid' AS kind, txid_current()::text AS name, NULL::text AS scope, NULL::bytea AS request_hash,
+           NULL::text AS result, NULL::uuid AS entry_id
+    UNION ALL
+    SELECT 'key', key, scope, request_hash, result::text, entry_id FROM idempotency_keys
+    WHERE (scope, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+    UNION ALL
+    SELECT 'token', token, NULL, request_hash, result::text, entry_id FROM spent_tokens
+    WHERE token = ANY($3::text[])
+"""
+
+Known = dict[tuple[str, str], asyncpg.Record]
+Spent = dict[str, asyncpg.Record]
+
+
+async def _look_up(conn: asyncpg.Connection, commands: Sequence[Command]) -> tuple[int, Known, Spent]:
+    """In one round trip: the transaction's id (to learn after a lost connection whether it committed), the
+    idempotency records already written for the batch's keys, and its tokens already spent."""
+    keys = [c.idempotency for c in commands if c.idempotency is not None]
+    tokens = [once.token for c in commands for once in c.once]
+    rows = await conn.fetch(_LOOK_UP, [k.scope for k in keys], [k.key for k in keys], tokens)
+    known = {(r["scope"], r["name"]): r for r in rows if r["kind"] == "key"}
+    spent = {r["name"]: r for r in rows if r["kind"] == "token"}
+    txid = next(int(r["name"]) for r in rows if r["kind"] == "txid")
+    return txid, known, spent
+
+
+def _answer_known_keys(commands: Sequence[Command], known: Known, outcomes: list[Outcome | None]) -> None:
+    for i, command in enumerate(commands):
+        key = command.idempotency
+        row = None if key is None else known.get((key.scope, key.key))
+        if key is None or row is None:
             continue
         if bytes(row["request_hash"]) != key.request_hash:
             outcomes[i] = Rejected(
@@ -282,26 +357,17 @@ async def _answer_known_keys(
             outcomes[i] = Written(row["entry_id"], None, json.loads(row["result"]), replayed=True)
 
 
-async def _answer_spent_tokens(
-    conn: asyncpg.Connection, commands: Sequence[Command], outcomes: list[Outcome | None]
-) -> None:
-    tokens = [(i, once) for i, c in enumerate(commands) if outcomes[i] is None for once in c.once]
-    if not tokens:
-        return
-    rows = await conn.fetch(
-        "SELECT token, request_hash, result, entry_id FROM spent_tokens WHERE token = ANY($1::text[])",
-        [once.token for _, once in tokens],
-    )
-    spent = {r["token"]: r for r in rows}
-    for i, once in tokens:
-        row = spent.get(once.token)
-        if row is None or outcomes[i] is not None:
-            continue
-        same = once.request_hash is not None and row["request_hash"] is not None
-        if same and bytes(row["request_hash"]) == once.request_hash and row["result"] is not None:
-            outcomes[i] = Written(row["entry_id"], None, json.loads(row["result"]), replayed=True)
-        else:
-            outcomes[i] = Rejected(once.code, f"already used: {once.code}")
+def _answer_spent_tokens(commands: Sequence[Command], spent: Spent, outcomes: list[Outcome | None]) -> None:
+    for i, command in enumerate(commands):
+        for once in command.once:
+            row = spent.get(once.token)
+            if row is None or outcomes[i] is not None:
+                continue
+            same = once.request_hash is not None and row["request_hash"] is not None
+            if same and bytes(row["request_hash"]) == once.request_hash and row["result"] is not None:
+                outcomes[i] = Written(row["entry_id"], None, json.loads(row["result"]), replayed=True)
+            else:
+                outcomes[i] = Rejected(once.code, f"already used: {once.code}")
 
 
 async def _ensure_accounts(conn: asyncpg.Connection, specs: Iterable[AccountSpec]) -> None:
@@ -336,30 +402,29 @@ async def _ensure_accounts(conn: asyncpg.Connection, specs: Iterable[AccountSpec
 
 
 _LOCK_BALANCES = """
-    SELECT account, asset, normal_sign, may_go_negative, owner, expires_on, posted, pending, postings_count
-    FROM balances
-    WHERE (account, asset) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-    ORDER BY account, asset
-    FOR UPDATE
+    WITH locked AS (
+        SELECT account, asset, normal_sign, may_go_negative, owner, expires_on, posted, pending,
+               postings_count
+        FROM balances
+        WHERE (account, asset) IN (
+            SELECT * FROM unnest($1::text[], $2::text[])
+            UNION ALL SELECT account, asset FROM balances WHERE owner = ANY($3::text[]))
+        ORDER BY account, asset
+        FOR UPDATE
+    )
+    SELECT locked.*, clock_timestamp() AS now FROM locked
 """
 
 
 async def _lock(conn: asyncpg.Connection, commands: Sequence[Command]) -> _Batch:
+    """Lock every balance the batch names (and those of the owners a plan may spend from) in sorted order,
+    then its holds and counters; the batch's clock is read after the balances are locked, so that an account's
+    postings are stamped in the order of their `account_seq`."""
     wanted = {(leg.account, leg.asset) for c in commands for leg in c.postings}
     wanted |= {(h.account, h.asset) for c in commands for h in c.holds}
     wanted |= {(c.account, c.asset) for cmd in commands for c in cmd.ceilings}
     owners = sorted({owner for c in commands for owner in c.lock_owners})
-    if owners:
-        owned = await conn.fetch("SELECT account, asset FROM balances WHERE owner = ANY($1::text[])", owners)
-        wanted |= {(r["account"], r["asset"]) for r in owned}
-    pairs = sorted(wanted)
-    balances: dict[tuple[str, str], BalanceState] = {}
-    counts: dict[tuple[str, str], int] = {}
-    if pairs:
-        for row in await conn.fetch(_LOCK_BALANCES, [p[0] for p in pairs], [p[1] for p in pairs]):
-            key = (row["account"], row["asset"])
-            balances[key] = _balance_state(row)
-            counts[key] = row["postings_count"]
+    balances, counts, now = await _lock_balances(conn, sorted(wanted), owners)
     hold_ids = sorted({r.id for c in commands for r in c.resolve_holds})
     holds: dict[uuid.UUID, HoldState] = {}
     if hold_ids:
@@ -370,8 +435,25 @@ async def _lock(conn: asyncpg.Connection, commands: Sequence[Command]) -> _Batch
         )
         holds = {r["id"]: HoldState(**dict(r)) for r in rows}
     counters = await _lock_counters(conn, sorted({lim.key for c in commands for lim in c.limits}))
-    now = await conn.fetchval("SELECT clock_timestamp()")
+    if now is None:
+        now = await conn.fetchval("SELECT clock_timestamp()")
     return _Batch(balances=balances, counts=counts, holds=holds, counters=counters, now=now)
+
+
+async def _lock_balances(
+    conn: asyncpg.Connection, pairs: Sequence[tuple[str, str]], owners: Sequence[str] = ()
+) -> tuple[dict[tuple[str, str], BalanceState], dict[tuple[str, str], int], datetime | None]:
+    """The locked balances, their posting counts, and the clock read after the last lock (None: no rows)."""
+    balances: dict[tuple[str, str], BalanceState] = {}
+    counts: dict[tuple[str, str], int] = {}
+    if not pairs and not owners:
+        return balances, counts, None
+    rows = await conn.fetch(_LOCK_BALANCES, [p[0] for p in pairs], [p[1] for p in pairs], list(owners))
+    for row in rows:
+        key = (row["account"], row["asset"])
+        balances[key] = _balance_state(row)
+        counts[key] = row["postings_count"]
+    return balances, counts, max((row["now"] for row in rows), default=None)
 
 
 def _balance_state(row: asyncpg.Record) -> BalanceState:
@@ -401,10 +483,9 @@ async def _lock_counters(conn: asyncpg.Connection, keys: list[str]) -> dict[str,
 
 async def _lock_more(conn: asyncpg.Connection, state: _Batch) -> None:
     pairs = sorted(state.missing)
-    for row in await conn.fetch(_LOCK_BALANCES, [p[0] for p in pairs], [p[1] for p in pairs]):
-        key = (row["account"], row["asset"])
-        state.balances[key] = _balance_state(row)
-        state.counts[key] = row["postings_count"]
+    balances, counts, _ = await _lock_balances(conn, pairs)
+    state.balances.update(balances)
+    state.counts.update(counts)
     state.missing = {p for p in pairs if p not in state.balances}
     if state.missing:
         raise WriteError(f"no such account: {sorted(state.missing)}")
@@ -590,41 +671,74 @@ def _json(value: object) -> str:
 
 
 async def _write(conn: asyncpg.Connection, accepted: dict[int, _Accepted], state: _Batch) -> None:
+    """Everything the batch decided, in as few round trips as its shape allows: one statement for the entries,
+    postings, seal queue, balances, counters, spent tokens and idempotency records, then holds and domain rows
+    only when the batch has any."""
     done = list(accepted.values())
-    with_entry = [a for a in done if a.postings]
-    if with_entry:
-        await _write_entries(conn, with_entry)
-    await _write_balances(conn, done, state)
-    await _write_counters(conn, done, state)
+    spent = [(a, once) for a in done for once in a.command.once]
+    keyed = [(a, a.command.idempotency) for a in done if a.command.idempotency is not None]
+    inserted = await conn.fetchrow(  # always one row
+        _WRITE,
+        *_entry_columns(done),
+        *_balance_columns(done, state),
+        *_counter_columns(done, state),
+        *_token_columns(spent),
+        *_key_columns(keyed),
+    )
+    assert inserted is not None
+    if (inserted["tokens"], inserted["keys"]) != (len(spent), len(keyed)):
+        raise _RaceLost  # another transaction spent a token or wrote a key first: run the batch again
     await _write_holds(conn, done, state)
     await _write_rows(conn, done)
-    await _write_tokens(conn, done)
-    await _write_keys(conn, done)
 
 
-async def _write_entries(conn: asyncpg.Connection, done: list[_Accepted]) -> None:
-    ids = [a.command.entry_id for a in done]
-    await conn.execute(
-        """
+_WRITE = """
+    WITH new_entries AS (
         INSERT INTO entries (id, kind, memo, created_at, meta, reverses)
         SELECT u.id, u.kind, u.memo, u.created_at, u.meta::jsonb, u.reverses
         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::uuid[])
              AS u(id, kind, memo, created_at, meta, reverses)
-        """,
-        ids,
-        [a.command.kind for a in done],
-        [a.command.memo for a in done],
-        [a.created_at for a in done],
-        [_json(dict(a.command.meta)) for a in done],
-        [a.command.reverses for a in done],
-    )
-    flat = [(a, idx, leg, after, seq) for a in done for idx, (leg, after, seq) in enumerate(a.postings)]
-    await conn.execute(
-        """
+    ), new_postings AS (
         INSERT INTO postings (entry_id, idx, account, asset, amount, balance_after, account_seq, created_at)
-        SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
-                             $7::bigint[], $8::timestamptz[])
-        """,
+        SELECT * FROM unnest($7::uuid[], $8::smallint[], $9::text[], $10::text[], $11::bigint[],
+                             $12::bigint[], $13::bigint[], $14::timestamptz[])
+    ), queued AS (
+        INSERT INTO seal_queue (entry_id) SELECT unnest($1::uuid[])
+    ), new_balances AS (
+        UPDATE balances AS b SET posted = u.posted, pending = u.pending, postings_count = u.n
+        FROM unnest($15::text[], $16::text[], $17::bigint[], $18::bigint[], $19::bigint[])
+             AS u(account, asset, posted, pending, n)
+        WHERE b.account = u.account AND b.asset = u.asset
+    ), new_counters AS (
+        UPDATE counters AS c SET value = u.value FROM unnest($20::text[], $21::bigint[]) AS u(key, value)
+        WHERE c.key = u.key
+    ), spent AS (
+        INSERT INTO spent_tokens (token, entry_id, request_hash, result)
+        SELECT u.token, u.entry_id, u.request_hash, u.result::jsonb
+        FROM unnest($22::text[], $23::uuid[], $24::bytea[], $25::text[])
+             AS u(token, entry_id, request_hash, result)
+        ON CONFLICT (token) DO NOTHING RETURNING 1
+    ), keyed AS (
+        INSERT INTO idempotency_keys (scope, key, request_hash, result, entry_id)
+        SELECT u.scope, u.key, u.request_hash, u.result::jsonb, u.entry_id
+        FROM unnest($26::text[], $27::text[], $28::bytea[], $29::text[], $30::uuid[])
+             AS u(scope, key, request_hash, result, entry_id)
+        ON CONFLICT (scope, key) DO NOTHING RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM spent) AS tokens, (SELECT count(*) FROM keyed) AS keys
+"""
+
+
+def _entry_columns(done: list[_Accepted]) -> list[list[Any]]:
+    with_entry = [a for a in done if a.postings]
+    flat = [(a, idx, leg, after, seq) for a in with_entry for idx, (leg, after, seq) in enumerate(a.postings)]
+    return [
+        [a.command.entry_id for a in with_entry],
+        [a.command.kind for a in with_entry],
+        [a.command.memo for a in with_entry],
+        [a.created_at for a in with_entry],
+        [_json(dict(a.command.meta)) if a.command.meta else "{}" for a in with_entry],
+        [a.command.reverses for a in with_entry],
         [a.command.entry_id for a, *_ in flat],
         [idx for _, idx, *_ in flat],
         [leg.account for _, _, leg, *_ in flat],
@@ -633,42 +747,46 @@ async def _write_entries(conn: asyncpg.Connection, done: list[_Accepted]) -> Non
         [after for *_, after, _ in flat],
         [seq for *_, seq in flat],
         [a.created_at for a, *_ in flat],
-    )
-    await conn.execute("INSERT INTO seal_queue (entry_id) SELECT unnest($1::uuid[])", ids)
+    ]
 
 
-async def _write_balances(conn: asyncpg.Connection, done: list[_Accepted], state: _Batch) -> None:
+def _balance_columns(done: list[_Accepted], state: _Batch) -> list[list[Any]]:
     touched = sorted(
         {(leg.account, leg.asset) for a in done for leg, _, _ in a.postings}
         | {(h.account, h.asset) for a in done for h in a.command.holds}
         | {(state.holds[h].account, state.holds[h].asset) for h in state.hold_updates}
     )
-    if not touched:
-        return
-    await conn.execute(
-        """
-        UPDATE balances AS b SET posted = u.posted, pending = u.pending, postings_count = u.n
-        FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])
-             AS u(account, asset, posted, pending, n)
-        WHERE b.account = u.account AND b.asset = u.asset
-        """,
+    return [
         [k[0] for k in touched],
         [k[1] for k in touched],
         [state.balances[k].posted for k in touched],
         [state.balances[k].pending for k in touched],
         [state.counts[k] for k in touched],
-    )
+    ]
 
 
-async def _write_counters(conn: asyncpg.Connection, done: list[_Accepted], state: _Batch) -> None:
+def _counter_columns(done: list[_Accepted], state: _Batch) -> list[list[Any]]:
     keys = sorted({lim.key for a in done for lim in a.command.limits})
-    if keys:
-        await conn.execute(
-            "UPDATE counters AS c SET value = u.value FROM unnest($1::text[], $2::bigint[]) AS u(key, value) "
-            "WHERE c.key = u.key",
-            keys,
-            [state.counters[k] for k in keys],
-        )
+    return [keys, [state.counters[k] for k in keys]]
+
+
+def _token_columns(spent: list[tuple[_Accepted, Once]]) -> list[list[Any]]:
+    return [
+        [once.token for _, once in spent],
+        [a.command.entry_id if a.postings else None for a, _ in spent],
+        [once.request_hash for _, once in spent],
+        [_json(dict(a.result)) for a, _ in spent],
+    ]
+
+
+def _key_columns(keyed: list[tuple[_Accepted, Idempotency]]) -> list[list[Any]]:
+    return [
+        [k.scope for _, k in keyed],
+        [k.key for _, k in keyed],
+        [k.request_hash for _, k in keyed],
+        [_json(dict(a.result)) for a, _ in keyed],
+        [a.command.entry_id if a.postings else None for a, _ in keyed],
+    ]
 
 
 async def _write_holds(conn: asyncpg.Connection, done: list[_Accepted], state: _Batch) -> None:
@@ -711,42 +829,3 @@ async def _write_rows(conn: asyncpg.Connection, done: list[_Accepted]) -> None:
         placeholders = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
         names = ", ".join(columns)
         await conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
-
-
-async def _write_tokens(conn: asyncpg.Connection, done: list[_Accepted]) -> None:
-    spent = [(a, once) for a in done for once in a.command.once]
-    if not spent:
-        return
-    inserted = await conn.fetch(
-        "INSERT INTO spent_tokens (token, entry_id, request_hash, result) "
-        "SELECT u.token, u.entry_id, u.request_hash, u.result::jsonb "
-        "FROM unnest($1::text[], $2::uuid[], $3::bytea[], $4::text[]) "
-        "AS u(token, entry_id, request_hash, result) "
-        "ON CONFLICT (token) DO NOTHING RETURNING token",
-        [once.token for _, once in spent],
-        [a.command.entry_id if a.postings else None for a, _ in spent],
-        [once.request_hash for _, once in spent],
-        [_json(dict(a.result)) for a, _ in spent],
-    )
-    if len(inserted) != len(spent):
-        raise _RaceLost
-
-
-async def _write_keys(conn: asyncpg.Connection, done: list[_Accepted]) -> None:
-    keyed = [(a, a.command.idempotency) for a in done if a.command.idempotency is not None]
-    if not keyed:
-        return
-    inserted = await conn.fetch(
-        "INSERT INTO idempotency_keys (scope, key, request_hash, result, entry_id) "
-        "SELECT u.scope, u.key, u.request_hash, u.result::jsonb, u.entry_id "
-        "FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::uuid[]) "
-        "AS u(scope, key, request_hash, result, entry_id) "
-        "ON CONFLICT (scope, key) DO NOTHING RETURNING key",
-        [k.scope for _, k in keyed],
-        [k.key for _, k in keyed],
-        [k.request_hash for _, k in keyed],
-        [_json(dict(a.result)) for a, _ in keyed],
-        [a.command.entry_id if a.postings else None for a, _ in keyed],
-    )
-    if len(inserted) != len(keyed):
-        raise _RaceLost

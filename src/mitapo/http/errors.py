@@ -10,6 +10,7 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 
+from mitapo.db.outage import is_outage
 from mitapo.http import metrics
 from mitapo.services.errors import DomainError
 from mitapo.services.limits import Limited
@@ -125,6 +126,12 @@ def not_found(_: Request[Any, Any, Any], exc: NotFoundException) -> Response[dic
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, object]]:
+    if is_outage(exc):
+        log.warning("http.database_unavailable", path=request.url.path, error=type(exc).__name__)
+        detail = (
+            "the database is out of reach for a moment; nothing was written twice, retry with the same key"
+        )
+        return problem(503, "database_unavailable", detail, {"Retry-After": "1"})
     log.exception("http.internal_error", path=request.url.path, error=type(exc).__name__)
     return problem(
         500, "internal_error", "the service failed; nothing was written twice, retry with the same key"

@@ -1,0 +1,1 @@
+"""Faults and hostile input: the bank run (a Jepsen-style history check under crashes)."""
