@@ -272,3 +272,14 @@ def test_the_database_refuses_a_second_checkin_row(town: Town) -> None:
         )
     with pytest.raises(asyncpg.PostgresError, match="append-only"):
         town.sql("DELETE FROM checkins")
+
+
+def test_a_closed_resident_gets_no_points(town: Town) -> None:
+    program = town.program()
+    _, organizer = town.organizer()
+    event = town.event(organizer, program)
+    resident_id, resident = town.resident()
+    town.sql("INSERT INTO counters (key, value) VALUES ('closed:' || $1, 1)", resident_id)
+    before = town.written()
+    problem(town.claim(resident, town.code(organizer, event)), 409, "account_closed")
+    assert town.written() == before

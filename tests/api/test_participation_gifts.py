@@ -152,3 +152,13 @@ def test_an_install_may_switch_gifting_off(closed_town: Town) -> None:
                 town.api.runtime.db, "a", "b", 1, now(), enabled=False, daily_limit=DAILY_LIMIT
             )
         )
+
+
+def test_a_closure_racing_a_gift_refuses_it(town: Town) -> None:
+    """Closed in the writer's view (its counter) though not yet in the read the service made first."""
+    _, giver = _earner(town, (30, 100))
+    receiver_id, _ = town.resident("転出する人")
+    town.sql("INSERT INTO counters (key, value) VALUES ('closed:' || $1, 1)", receiver_id)
+    before = town.written()
+    problem(_give(town, giver, receiver_id, 10), 409, "account_closed")
+    assert town.written() == before

@@ -16,7 +16,7 @@ from mitapo.db.commands import ENTRY_ID, Command, Idempotency, Leg, Limit, Once,
 from mitapo.db.engine import Database
 from mitapo.db.participation import EventView, ProgramView
 from mitapo.keys import KeyRing
-from mitapo.services import chart, clock, codes
+from mitapo.services import chart, clock, closing, codes
 from mitapo.services.errors import DomainError
 from mitapo.services.ledger import earlier_answer, post
 
@@ -119,8 +119,9 @@ def _grant_command(
 
 
 def limits(resident_id: str, event: EventView, program: ProgramView, now: datetime) -> tuple[Limit, ...]:
-    """The counters a claim adds to: the event's attendance, and the resident's month and fiscal year."""
-    found: list[Limit] = []
+    """The counters a claim adds to: the event's attendance, and the resident's month and fiscal year; and
+    the resident must not have been closed meanwhile (points never land in a closed wallet)."""
+    found: list[Limit] = [closing.still_open(resident_id)]
     if event.capacity is not None:
         found.append(
             Limit(f"event:{event.id}:checkins", 1, event.capacity, "event_full", "the event is full")

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from mitapo.db import residents
 from mitapo.db.commands import Command, Idempotency, Leg, Limit, Plan, PlanView, Written
 from mitapo.db.engine import Database
-from mitapo.services import chart, clock, spending
+from mitapo.services import chart, clock, closing, spending
 from mitapo.services.errors import DomainError, Invalid, NotFound
 from mitapo.services.ledger import post
 
@@ -43,6 +43,7 @@ async def give(
             lock_owners=(chart.resident_owner(sender_id), chart.resident_owner(recipient_id)),
             limits=(
                 Limit(f"gift:{sender_id}:{today}", points, daily_limit, "cap_exceeded", "daily gift limit"),
+                closing.still_open(recipient_id),  # a closure racing the gift: refused, never credited
             ),
             memo="gift",
             meta={"from_resident_id": sender_id, "to_resident_id": recipient_id},
