@@ -75,7 +75,9 @@ def _listening_socket() -> socket.socket:
     return sock
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in the main thread while it is
+# open, and every later test that calls asyncio.run would fail; closing it when the e2e tests end prevents that.
+@pytest.fixture(scope="package")
 def town(pg_server: str, template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Town]:
     if not Path(CHROMIUM).exists():
         pytest.skip(NO_CHROMIUM)
@@ -105,13 +107,13 @@ def town(pg_server: str, template_database: str, tmp_path_factory: pytest.TempPa
         asyncio.run(drop_database(pg_server, url))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright(town: Town) -> Iterator[Any]:
     with sync_api.sync_playwright() as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Any) -> Iterator[Any]:
     launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
     yield launched
