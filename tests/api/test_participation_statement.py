@@ -28,17 +28,21 @@ def _statement(town: Town, resident: str, **params: Any) -> dict[str, Any]:
     return body
 
 
-def _pay_shop(town: Town, resident_id: str, points: int) -> None:
-    """A payment as the shops' service records it: the resident's points to the shop, the shop in meta."""
+def _pay_shop(town: Town, resident_id: str, points: int) -> str:
+    """A shop of the merchants' service, paid in points as a payment entry records it (the shop in meta)."""
+    created = town.api.post("/v1/merchants", town.admin, {"name": "三鷹の八百屋"})
+    assert created.status_code == 201, created.text
+    merchant_id: str = created.json()["id"]
     lot = chart.resident_lot(resident_id, clock.tokyo_date(clock.now()) + timedelta(days=180))
-    shop = chart.merchant_receivable("m_yaoya")
+    shop = chart.merchant_receivable(merchant_id)
     command = Command(
         kind="payment",
         accounts=(shop,),
         postings=(Leg(lot.code, chart.PT, points), Leg(shop.code, chart.PT, -points)),
-        meta={"merchant_id": "m_yaoya", "merchant_name": "三鷹の八百屋"},
+        meta={"merchant_id": merchant_id},
     )
     town.api.run(ledger.post, town.api.runtime.db, command)
+    return merchant_id
 
 
 def test_the_statement_says_what_each_entry_was(town: Town) -> None:
@@ -49,14 +53,14 @@ def test_the_statement_says_what_each_entry_was(town: Town) -> None:
     receiver_id, receiver = town.resident("受け取る人")
     granted = town.checked_in(organizer, event, giver)
     gift = town.api.post("/v1/gifts", giver, {"to_resident_id": receiver_id, "points": 30}).json()
-    _pay_shop(town, giver_id, 20)
+    shop_id = _pay_shop(town, giver_id, 20)
     items = _statement(town, giver)["items"]
     assert [(i["kind"], i["points"], i["money"], i["description"]) for i in items] == [
         ("payment", -20, 0, "三鷹の八百屋"),
         ("gift", -30, 0, "gift"),
         ("grant", 100, 0, "井の頭公園 清掃"),
     ]
-    assert items[0]["shop"] == {"id": "m_yaoya", "name": "三鷹の八百屋"}
+    assert items[0]["shop"] == {"id": shop_id, "name": "三鷹の八百屋"}
     assert items[1]["entry_id"] == gift["entry_id"]
     assert items[2]["entry_id"] == granted["entry_id"]
     assert items[2]["event"] == {"id": event, "title": "井の頭公園 清掃"}

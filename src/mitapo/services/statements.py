@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from mitapo.db import participation
+from mitapo.db import merchants, participation
 from mitapo.db.engine import Database
 from mitapo.db.participation import StatementLine
 from mitapo.services import chart
@@ -34,20 +34,23 @@ async def page(db: Database, resident_id: str, cursor: str | None, limit: int) -
     before = _decode_cursor(cursor) if cursor else None
     async with db.read() as conn:
         lines = await participation.statement(conn, chart.resident_owner(resident_id), before, limit + 1)
-        titles = await participation.event_titles(conn, sorted(_event_ids(lines)))
+        titles = await participation.event_titles(conn, _meta_ids(lines, "event_id"))
+        shop_ids = _meta_ids(lines, "merchant_id")
+        shops = await merchants.merchants_by_id(conn, shop_ids) if shop_ids else {}
     more = len(lines) > limit
     lines = lines[:limit]
+    names = {"event": titles, "shop": {shop_id: shop.name for shop_id, shop in shops.items()}}
     return {
-        "items": [_item(line, titles) for line in lines],
+        "items": [_item(line, names) for line in lines],
         "next_cursor": _encode_cursor(lines[-1]) if more else None,
     }
 
 
-def _event_ids(lines: list[StatementLine]) -> set[str]:
-    return {str(line.meta["event_id"]) for line in lines if line.meta.get("event_id")}
+def _meta_ids(lines: list[StatementLine], key: str) -> list[str]:
+    return sorted({str(line.meta[key]) for line in lines if line.meta.get(key)})
 
 
-def _item(line: StatementLine, titles: dict[str, str]) -> dict[str, Any]:
+def _item(line: StatementLine, names: dict[str, dict[str, str]]) -> dict[str, Any]:
     """The resident's side of an entry: their accounts are liabilities, so a credit is money in."""
     item: dict[str, Any] = {
         "entry_id": str(line.entry_id),
@@ -57,15 +60,11 @@ def _item(line: StatementLine, titles: dict[str, str]) -> dict[str, Any]:
         "money": -line.money,
         "description": DESCRIPTIONS.get(line.kind, line.memo or line.kind),
     }
-    event_id = line.meta.get("event_id")
-    if event_id:
-        title = titles.get(str(event_id))
-        item["event"] = {"id": event_id, "title": title}
-        item["description"] = title or item["description"]
-    shop = line.meta.get("merchant_name") or line.meta.get("shop_name")
-    if line.meta.get("merchant_id"):
-        item["shop"] = {"id": line.meta["merchant_id"], "name": shop}
-        item["description"] = shop or item["description"]
+    for what, key, label in (("event", "event_id", "title"), ("shop", "merchant_id", "name")):
+        if line.meta.get(key):
+            name = names[what].get(str(line.meta[key]))
+            item[what] = {"id": line.meta[key], label: name}
+            item["description"] = name or item["description"]
     return item
 
 
