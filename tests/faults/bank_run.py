@@ -205,6 +205,12 @@ def render(report: Report) -> str:
         f"operations: {len(history.ops)} ({len(history.ops) / max(options.seconds, 1):.0f}/s), "
         f"{history.lost_answers} answers lost and sent again with the same key",
     ]
+    took = sorted(op.completed - op.invoked for op in history.ops if op.outcome != "unknown")
+    if took:
+        p50, p99 = took[len(took) // 2], took[min(len(took) - 1, len(took) * 99 // 100)]
+        lines.append(
+            f"answered in (retries included): median {p50:.3f} s, p99 {p99:.2f} s, max {took[-1]:.2f} s"
+        )
     for kind in KINDS:
         counts = ", ".join(f"{outcome} {outcomes[(kind, outcome)]}" for outcome in ("ok", "fail", "unknown"))
         codes = Counter(op.code for op in history.ops if op.kind == kind and op.outcome == "fail")

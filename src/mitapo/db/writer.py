@@ -44,7 +44,7 @@ from mitapo.db.commands import (
     Rejected,
     Written,
 )
-from mitapo.db.outage import CONNECTION_LOST
+from mitapo.db.failures import CONNECTION_LOST
 
 log = structlog.get_logger(__name__)
 

@@ -11,7 +11,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from mitapo import logs
-from mitapo.http import metrics
+from mitapo.http import metrics, openapi
 from mitapo.http.controllers import audit, merchants, money, participation, residents, system
 from mitapo.http.controllers import transit as transit_routes
 from mitapo.http.deps import DEPENDENCIES
@@ -67,7 +67,7 @@ def create_app(
             if own:
                 await current.stop()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[*ROUTES, *extra_routes],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
@@ -87,3 +87,4 @@ def create_app(
         template_config=web_pages.TEMPLATES,
         debug=False,
     )
+    return openapi.document(app)

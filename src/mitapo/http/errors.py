@@ -10,7 +10,7 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 
-from mitapo.db.outage import is_outage
+from mitapo.db.failures import is_outage, is_refused_text
 from mitapo.http import metrics
 from mitapo.services.errors import DomainError
 from mitapo.services.limits import Limited
@@ -132,6 +132,10 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
             "the database is out of reach for a moment; nothing was written twice, retry with the same key"
         )
         return problem(503, "database_unavailable", detail, {"Retry-After": "1"})
+    if is_refused_text(exc):
+        return problem(
+            400, "validation_error", "a value holds characters that cannot be stored (such as NUL)"
+        )
     log.exception("http.internal_error", path=request.url.path, error=type(exc).__name__)
     return problem(
         500, "internal_error", "the service failed; nothing was written twice, retry with the same key"

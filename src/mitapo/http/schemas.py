@@ -10,7 +10,11 @@ import msgspec
 
 Points = Annotated[int, msgspec.Meta(gt=0, le=1_000_000_000)]
 Yen = Annotated[int, msgspec.Meta(gt=0, le=10_000_000)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+# A name is one line people read: no control characters, no bidirectional overrides or isolates (they can make
+# a shop's name read as another's), not blank. PostgreSQL cannot store NUL in text at all.
+_NAME_CHAR = r"[^\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]"
+_NAME_PATTERN = rf"^{_NAME_CHAR}*[^\s\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]{_NAME_CHAR}*$"
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_NAME_PATTERN)]
 Text = Annotated[str, msgspec.Meta(max_length=1000)]
 
 
@@ -23,7 +27,7 @@ class FundingIn(Body):
 
 
 class ReversalIn(Body):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000, pattern=r"^[^\x00]+$")]
 
 
 class ResidentIn(Body):
@@ -31,7 +35,7 @@ class ResidentIn(Body):
     fare_category: Literal["adult", "child", "concession"] = "adult"
 
 
-Id = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$")]
 Moment = Annotated[datetime, msgspec.Meta(tz=True)]
 
 
@@ -114,7 +118,7 @@ class ClosureIn(Body):
 Mcc = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}$")]
 Payload = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=25, pattern=r"^[\x20-\x7e]+$")]
-Kana = Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
+Kana = Annotated[str, msgspec.Meta(min_length=1, max_length=30, pattern=_NAME_PATTERN)]
 Funding = Literal["points_first", "points_only", "money_only"]
 
 
@@ -130,7 +134,7 @@ class BankAccountIn(Body):
 
 class MerchantIn(Body):
     name: Name
-    city: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] = "三鷹市"
+    city: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_NAME_PATTERN)] = "三鷹市"
     mcc: Mcc = "5999"
     fee_bps: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 0
     name_ascii: Annotated[str, msgspec.Meta(min_length=1, max_length=25)] | None = None
@@ -139,7 +143,7 @@ class MerchantIn(Body):
 
 
 class WebhookIn(Body):
-    url: Annotated[str, msgspec.Meta(min_length=8, max_length=2000, pattern=r"^https?://")]
+    url: Annotated[str, msgspec.Meta(min_length=8, max_length=2000, pattern=r"^https?://[^\x00-\x20\x7f]+$")]
 
 
 class PaymentRequestIn(Body):

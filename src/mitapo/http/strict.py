@@ -1,9 +1,11 @@
 """Bodies are decoded strictly: Litestar converts request data leniently (the string "1000" would pass as the
 integer 1000), but CONTRACT.md says amounts are integers, so every JSON body is first decoded by msgspec in
-strict mode against the handler's declared type, before anything else sees it."""
+strict mode against the handler's declared type, before anything else sees it. A body sent as anything but
+JSON (a form, plain text, no type at all) is refused with 415 whatever it holds, never guessed at."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -11,6 +13,9 @@ from litestar import Request
 from litestar.exceptions import ValidationException
 
 from mitapo.http.auth import current_principal
+from mitapo.services.errors import DomainError
+
+JSON_MEDIA = re.compile(r"^\s*application/([\w.-]+\+)?json\s*(;.*)?$", re.IGNORECASE)
 
 
 async def strict_body(request: Request[Any, Any, Any]) -> None:
@@ -21,8 +26,11 @@ async def strict_body(request: Request[Any, Any, Any]) -> None:
         return
     if request.route_handler.opt.get("roles"):
         await current_principal(request)
+    raw = await request.body()
+    if raw and not JSON_MEDIA.match(request.headers.get("content-type", "")):
+        raise DomainError("unsupported_media_type", "send the body as application/json")
     try:
-        msgspec.json.decode(await request.body(), type=body_type, strict=True)
+        msgspec.json.decode(raw, type=body_type, strict=True)
     except msgspec.ValidationError as error:
         raise ValidationException(detail=str(error)) from None
     except msgspec.DecodeError:

@@ -194,7 +194,7 @@ async def charge(
 
 
 async def list_for_merchant(db: Database, merchant_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
-    if cursor is not None and not cursor.isdigit():
+    if cursor is not None and not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 18):
         raise Invalid("cursor is the next_cursor of the previous page")
     async with db.read() as conn:
         found = await reads.merchant_payments(conn, merchant_id, int(cursor) if cursor else None, limit + 1)

@@ -36,7 +36,7 @@ async def journal(
     until: Annotated[date | None, Parameter(query="to")] = None,
     resident: Text = None,
     shop: Text = None,
-    before_seq: Annotated[int | None, Parameter(ge=1)] = None,
+    before_seq: Annotated[int | None, Parameter(ge=1, le=2**63 - 1)] = None,
     limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """Sealed entries by account (a code, or its start up to a ':'), kind, Tokyo dates, resident and shop,
@@ -48,7 +48,10 @@ async def journal(
 
 @get("/v1/audit/trail/{entry_id:str}", opt=AUDIT, tags=["audit"])
 async def trail(
-    entry_id: str, db: Database, principal: PrincipalView, point: Annotated[int, Parameter(ge=0)] = 0
+    entry_id: str,
+    db: Database,
+    principal: PrincipalView,
+    point: Annotated[int, Parameter(ge=0, le=2**63 - 1)] = 0,
 ) -> dict[str, Any]:
     """One point that this entry moved, from the funding that created it to where it rests now."""
     found = await audit_views.trail(db, entry_id, point)
@@ -73,7 +76,7 @@ async def attendance(event_id: str, db: Database, principal: PrincipalView) -> d
     return await face_views.attendance(db, event_id, organizer)
 
 
-@get("/v1/recipients", tags=["money"], security=[])
+@get("/v1/recipients", tags=["money"], security=[{}])
 async def recipients(db: Database) -> dict[str, Any]:
     return await face_views.recipients(db)
 

@@ -56,7 +56,7 @@ class AuditController(Controller):
         self,
         db: Database,
         principal: PrincipalView,
-        after_seq: Annotated[int, Parameter(ge=0)] = 0,
+        after_seq: Annotated[int, Parameter(ge=0, le=2**63 - 1)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
         items, next_after = await audit.entries_page(db, after_seq, limit)
@@ -70,7 +70,7 @@ class AuditController(Controller):
 
         return Stream(lines(), media_type="application/x-ndjson")
 
-    @get("/public-keys")
+    @get("/public-keys", security=[{}])  # anyone: an auditor verifies without trusting the server
     async def public_keys(self, db: Database) -> dict[str, Any]:
         keys = await audit.public_keys(db)
         from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat

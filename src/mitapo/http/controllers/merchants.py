@@ -173,7 +173,7 @@ async def refund(
 async def list_payments(
     db: Database,
     principal: PrincipalView,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Parameter(pattern=r"^[0-9]{1,18}$")] = None,
     limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     return await payments.list_for_merchant(db, principal.id, cursor, limit)
@@ -218,15 +218,28 @@ async def _payout(runtime: Runtime, settlement_id: str, fmt: str) -> Response[by
         runtime.db, runtime.settings.data_dir, runtime.settings.payout_payer, settlement_id, fmt
     )
     disposition = f'attachment; filename="{settlement_id}.{fmt}"'
-    return Response(content, media_type=settlement.FORMATS[fmt], headers={"Content-Disposition": disposition})
+    media_type, _, charset = settlement.FORMATS[fmt].partition("; charset=")  # Litestar adds the charset
+    return Response(
+        content, media_type=media_type, encoding=charset, headers={"Content-Disposition": disposition}
+    )
 
 
-@get("/v1/settlements/{settlement_id:str}/payout.csv", opt=roles("admin", "auditor"), tags=TAGS)
+@get(
+    "/v1/settlements/{settlement_id:str}/payout.csv",
+    opt=roles("admin", "auditor"),
+    tags=TAGS,
+    media_type="text/csv",
+)
 async def payout_csv(settlement_id: str, runtime: Runtime, principal: PrincipalView) -> Response[bytes]:
     return await _payout(runtime, settlement_id, "csv")
 
 
-@get("/v1/settlements/{settlement_id:str}/payout.zengin", opt=roles("admin", "auditor"), tags=TAGS)
+@get(
+    "/v1/settlements/{settlement_id:str}/payout.zengin",
+    opt=roles("admin", "auditor"),
+    tags=TAGS,
+    media_type="text/plain",
+)
 async def payout_zengin(settlement_id: str, runtime: Runtime, principal: PrincipalView) -> Response[bytes]:
     return await _payout(runtime, settlement_id, "zengin")
 

@@ -46,7 +46,7 @@ async def create_recipient(
     return created(await donations.create_recipient(db, data.name, idempotency=maybe_idempotency))
 
 
-@get("/v1/recipients/{recipient_id:str}", tags=TAGS, security=[])
+@get("/v1/recipients/{recipient_id:str}", tags=TAGS, security=[{}])
 async def read_recipient(recipient_id: str, db: Database) -> dict[str, Any]:
     """Public: anyone may see what a recipient received; anonymous donors are not named."""
     return await donations.public_page(db, recipient_id)

@@ -14,12 +14,12 @@ from mitapo.runtime import Runtime
 SEALER_STUCK_SECONDS = 30.0
 
 
-@get("/healthz", include_in_schema=True, sync_to_thread=False)
+@get("/healthz", include_in_schema=True, sync_to_thread=False, security=[{}])
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/readyz")
+@get("/readyz", security=[{}])
 async def readyz(runtime: Runtime) -> Response[dict[str, Any]]:
     try:
         async with asyncio.timeout(2.0), runtime.db.raw() as conn:

@@ -1,0 +1,1 @@
+"""Fuzzing the API with schemathesis against its own OpenAPI document."""
