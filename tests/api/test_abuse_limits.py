@@ -48,6 +48,18 @@ def thrifty(database_url: str, tmp_path: Path) -> Iterator[Api]:
     yield from limited_api(database_url, tmp_path, daily_spend_limit=1_000)
 
 
+def shopper(api: Api) -> tuple[str, str, str, dict[str, Any]]:
+    """An admin's secret, a resident with ¥10,000 (id and secret), and a shop."""
+    admin = api.token("admin")
+    resident_id, secret = resident(api, admin)
+    give_money(api, resident_id, 10_000)
+    return admin, resident_id, secret, shop(api, admin)
+
+
+def refused_by(limit: str, before: Any, after: Any) -> float:
+    return value(after, ABUSE, limit=limit) - value(before, ABUSE, limit=limit)
+
+
 def rate_limited(response: Any) -> None:
     problem(response, 429, "rate_limited")
     assert int(response.headers["Retry-After"]) >= 1
@@ -63,16 +75,13 @@ def test_pay_codes_are_limited_per_principal_and_others_are_not(per_principal: A
     rate_limited(api.get("/v1/me/pay-code", first))
     assert api.get("/v1/me/pay-code", second).status_code == 200
     assert api.get("/v1/me", first).status_code == 200  # only the limited routes count
-    after = scrape(api)
-    assert value(after, ABUSE, limit="pay_codes") - value(before, ABUSE, limit="pay_codes") == 1
+    assert refused_by("pay_codes", before, scrape(api)) == 1
 
 
 def test_payments_over_the_rate_write_nothing(per_principal: Api) -> None:
     api = per_principal
-    admin = api.token("admin")
-    resident_id, secret = resident(api, admin)
-    give_money(api, resident_id, 10_000)
-    code = shop(api, admin)["qr_payload"]
+    _, _, secret, merchant = shopper(api)
+    code = merchant["qr_payload"]
     for _ in range(3):
         assert api.post("/v1/payments", secret, {"qr_payload": code, "amount": 100}).status_code == 201
     before = api.journal_size()
@@ -106,16 +115,12 @@ def test_unknown_secrets_lock_the_address_out_even_for_a_good_secret(lockout: Ap
         problem(refused, 429, "locked_out")
         assert int(refused.headers["Retry-After"]) >= 1
     problem(api.get("/v1/audit/trial-balance", None), 401, "unauthorized")  # no secret tries nothing
-    after = scrape(api)
-    assert value(after, ABUSE, limit="bad_secrets") - value(before, ABUSE, limit="bad_secrets") == 2
+    assert refused_by("bad_secrets", before, scrape(api)) == 2
 
 
 def test_spending_a_day_stops_at_the_limit_for_payments_charges_and_fares(thrifty: Api) -> None:
     api = thrifty
-    admin = api.token("admin")
-    resident_id, secret = resident(api, admin)
-    give_money(api, resident_id, 10_000)
-    merchant = shop(api, admin)
+    admin, resident_id, secret, merchant = shopper(api)
     code = merchant["qr_payload"]
     assert api.post("/v1/payments", secret, {"qr_payload": code, "amount": 600}).status_code == 201
     before, metrics_before = api.journal_size(), scrape(api)
@@ -124,8 +129,7 @@ def test_spending_a_day_stops_at_the_limit_for_payments_charges_and_fares(thrift
     charge = {"pay_code": pay_code, "amount": 401}
     problem(api.post("/v1/charges", merchant["api_key"], charge), 422, "velocity_exceeded")
     assert api.journal_size() == before
-    delta = value(scrape(api), ABUSE, limit="daily_spend") - value(metrics_before, ABUSE, limit="daily_spend")
-    assert delta == 2
+    assert refused_by("daily_spend", metrics_before, scrape(api)) == 2
     assert api.post("/v1/payments", secret, {"qr_payload": code, "amount": 200}).status_code == 201
     transit = Transit(api, admin)
     operator_id, reader = transit.operator()
