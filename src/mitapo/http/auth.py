@@ -23,13 +23,21 @@ def roles(*allowed: str, limit: str | None = None) -> dict[str, Any]:
 
 
 async def current_principal(request: Request[Any, Any, Any]) -> PrincipalView:
-    """Once per request: Litestar resolves `principal` again for every dependency that takes it, at the same
-    time, and a request must count once against its limits."""
-    identified: asyncio.Task[PrincipalView] | None = request.state.get(PRINCIPAL)
-    if identified is None:
-        identified = asyncio.ensure_future(_identify(request))
-        request.state[PRINCIPAL] = identified
-    return await identified
+    """Once per request, however often it is asked (the body check asks before the dependencies do): a
+    request counts once against its limits, and one unknown secret is one failure."""
+    known: asyncio.Future[PrincipalView] | None = request.state.get(PRINCIPAL)
+    if known is not None:
+        return await known
+    identified: asyncio.Future[PrincipalView] = asyncio.get_running_loop().create_future()
+    request.state[PRINCIPAL] = identified
+    try:
+        principal = await _identify(request)
+    except Exception as refusal:
+        identified.set_exception(refusal)
+        identified.exception()  # retrieved here: nobody else need ask
+        raise
+    identified.set_result(principal)
+    return principal
 
 
 async def _identify(request: Request[Any, Any, Any]) -> PrincipalView:

@@ -18,9 +18,9 @@ from mitapo.db.commands import Limit
 from mitapo.db.engine import Database
 from mitapo.services.errors import DomainError
 
-KINDS = ("checkins", "pay_codes", "payments")
 BAD_SECRETS = "bad_secrets"
 FORGET_EVERY = 10_000  # takes between two sweeps of refilled buckets
+REMEMBERED_LOCKS = 10_000  # locked-out addresses kept in memory; forgetting one only lets PostgreSQL decide
 
 
 class Limited(DomainError):
@@ -83,6 +83,8 @@ class Limiter:
             _bucket(f"{BAD_SECRETS}:address:{address}", policy.bad_secrets, policy.bad_secrets_seconds)
         )
         if wait > 0:
+            if len(self._locked_until) >= REMEMBERED_LOCKS:
+                self._locked_until.clear()
             self._locked_until[address] = time.monotonic() + wait
             raise _locked_out(wait)
 
