@@ -64,7 +64,8 @@ class Runtime:
 
     def public_keys_raw(self) -> dict[str, bytes]:
         return {
-            kid: key.public_bytes(Encoding.Raw, PublicFormat.Raw) for kid, key in self.keys.public_keys.items()
+            kid: key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+            for kid, key in self.keys.public_keys.items()
         }
 
     async def seal_now(self) -> int:

@@ -184,7 +184,9 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.set_defaults(run=cmd_token_create)
     sub.add_parser("demo", help="load a demo town").set_defaults(run=cmd_demo)
-    sub.add_parser("cashback", help="credit cashback for the months that ended").set_defaults(run=cmd_cashback)
+    sub.add_parser("cashback", help="credit cashback for the months that ended").set_defaults(
+        run=cmd_cashback
+    )
     expire = sub.add_parser("expire", help="move points whose date has passed to breakage")
     expire.add_argument("--date", type=date.fromisoformat, help="expire lots dated before this day")
     expire.set_defaults(run=cmd_expire)
