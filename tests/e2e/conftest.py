@@ -76,7 +76,7 @@ def _listening_socket() -> socket.socket:
 
 
 # Package scope, not session: Playwright sync API keeps an event loop running in the main thread while it is
-# open, and every later test that calls asyncio.run would fail; closing it when the e2e tests end prevents that.
+# open, and every later test calling asyncio.run would fail; closing it when the e2e tests end prevents that.
 @pytest.fixture(scope="package")
 def town(pg_server: str, template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Town]:
     if not Path(CHROMIUM).exists():
