@@ -55,7 +55,6 @@ RETRYABLE = (
     asyncpg.LockNotAvailableError,
 )
 MAX_ATTEMPTS = 50
-SPLIT_MIN = 8
 FOLLOWER = "_follower"
 
 
@@ -102,52 +101,45 @@ BatchObserver = Callable[[int, float], None]
 
 
 class Writer:
-    """Queues commands and writes them in batches, over a few connections ("lanes") that work at once.
+    """Queues commands and writes them in batches on its one connection.
 
-    With one lane the batch's Python and the database's work on it take turns; with two, one batch is being
-    decided while the other is in the database. A lane that wakes takes its share of what is queued, so that
-    the other lanes get work too; two lanes that touch the same balance simply queue on its row lock.
+    A second connection taking every other batch was tried (docs/benchmarks.md): with 32 clients it halves the
+    batches, and on the two-CPU development machine each entry cost more CPU while the entries per second did
+    not rise. Several processes, each with its own writer, share a database the same way.
     """
 
-    def __init__(
-        self, url: str, *, batch_max: int = 500, lanes: int = 1, observer: BatchObserver | None = None
-    ) -> None:
+    def __init__(self, url: str, *, batch_max: int = 500, observer: BatchObserver | None = None) -> None:
         self._batch_max = batch_max
         self._observer = observer
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
-        self._lanes = [_Lane(url) for _ in range(lanes)]
-        self._tasks: list[asyncio.Task[None]] = []
-        self._idle = 0  # lanes waiting for work
+        self._lane = _Lane(url)
+        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        for lane in self._lanes:
-            await lane.connect()
-        self._tasks = [
-            asyncio.create_task(self._run(lane), name=f"mitapo-writer-{n}")
-            for n, lane in enumerate(self._lanes)
-        ]
+        await self._lane.connect()
+        self._task = asyncio.create_task(self._run(), name="mitapo-writer")
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
+        if self._task is not None:
+            self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks = []
-        for lane in self._lanes:
-            await lane.close()
+                await self._task
+        self._task = None
+        await self._lane.close()
 
     async def submit(self, command: Command) -> Outcome:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Pending(command, future))
         return await future
 
-    async def _run(self, lane: _Lane) -> None:
+    async def _run(self) -> None:
         while True:
-            batch = await self._take()
+            batch = [await self._queue.get()]
+            while len(batch) < self._batch_max and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
             started = time.perf_counter()
             try:
-                await lane.execute(batch)
+                await self._lane.execute(batch)
             except Exception as exc:  # the writer must outlive any one batch
                 log.exception("writer.batch_failed", size=len(batch))
                 for pending in batch:
@@ -156,24 +148,9 @@ class Writer:
             if self._observer is not None:
                 self._observer(len(batch), time.perf_counter() - started)
 
-    async def _take(self) -> list[_Pending]:
-        """The next batch: everything queued (at most `batch_max`), shared with the lanes that wait for work
-        too, so that a burst is written by all of them at once and a lone lane still takes it all. A batch
-        smaller than `SPLIT_MIN` is not split: its fixed cost would outweigh the overlap."""
-        self._idle += 1
-        try:
-            batch = [await self._queue.get()]
-        finally:
-            self._idle -= 1
-        queued = self._queue.qsize() + 1
-        share = min(self._batch_max, max(SPLIT_MIN, -(-queued // (1 + self._idle))))
-        while len(batch) < share and not self._queue.empty():
-            batch.append(self._queue.get_nowait())
-        return batch
-
 
 class _Lane:
-    """One connection of the writer: runs a batch in one transaction, again when it loses a race."""
+    """The writer's connection: runs a batch in one transaction, again when it loses a race."""
 
     def __init__(self, url: str) -> None:
         self._url = url
@@ -212,7 +189,7 @@ class _Lane:
         raise RuntimeError(f"batch of {len(batch)} could not commit after {MAX_ATTEMPTS} attempts")
 
     async def _connection(self) -> asyncpg.Connection:
-        """The lane's connection, reconnecting with backoff while the database restarts."""
+        """The connection, reconnecting with backoff while the database restarts."""
         delay = 0.05
         while self._conn is None or self._conn.is_closed():
             try:
