@@ -34,9 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bench.pgbench import TpcbResult, tpcb
+from bench.pgbench import TpcbResult, backend_pids, cpu_seconds, tpcb
 from mitapo.db import journal, migrate
 from mitapo.db.commands import AccountSpec, Idempotency
 from mitapo.db.engine import Database
@@ -94,6 +95,7 @@ class Throughput:
     entries: int
     refused: int
     seconds: float
+    cpu_us_per_entry: float | None  # this process (or each process) and every backend of the database
 
     @property
     def rate(self) -> float:
@@ -195,10 +197,39 @@ async def drive(
 
 
 async def measure(db: Database, mode: str, concurrency: int, options: Options) -> Throughput:
+    meter = await CpuMeter.start(db.url)
     written, refused, elapsed = await drive(
         db, picker(mode, options.accounts), concurrency, options.seconds, 1
     )
-    return Throughput(mode, concurrency, 1, written, refused, elapsed)
+    cpu = await meter.stop(python=time.process_time() - meter.python)
+    return Throughput(mode, concurrency, 1, written, refused, elapsed, _per_entry(cpu, written))
+
+
+@dataclass(slots=True)
+class CpuMeter:
+    """CPU seconds spent by the service's Python and by the database's backends, from /proc. A backend that
+    connects during the measurement (a pool growing) is counted whole; one that leaves is rare."""
+
+    url: str
+    backends: dict[int, float | None]
+    python: float
+
+    @classmethod
+    async def start(cls, url: str) -> CpuMeter:
+        pids = await backend_pids(url, make_url(url).database or "")
+        return cls(url, {pid: cpu_seconds([pid]) for pid in pids}, time.process_time())
+
+    async def stop(self, *, python: float) -> float | None:
+        """Seconds since `start`: `python` (as the Python processes measured it) plus the backends'."""
+        pids = set(self.backends) | set(await backend_pids(self.url, make_url(self.url).database or ""))
+        spent = [(cpu_seconds([pid]), self.backends.get(pid, 0.0)) for pid in pids]
+        if any(now is None or before is None for now, before in spent):
+            return None
+        return python + sum(now - before for now, before in spent if now and before is not None)
+
+
+def _per_entry(cpu_seconds: float | None, entries: int) -> float | None:
+    return None if cpu_seconds is None or entries == 0 else cpu_seconds / entries * 1e6
 
 
 # --- two processes -----------------------------------------------------------------------------------------
@@ -207,24 +238,31 @@ async def measure(db: Database, mode: str, concurrency: int, options: Options) -
 def _process_main(
     url: str, mode: str, concurrency: int, options: Options, seed: int, barrier: Any, out: Any
 ) -> None:
-    """One of several processes, each with its own Runtime and writer, started together by `barrier`."""
+    """One of several processes, each with its own Runtime and writer, started together by `barrier`; it
+    reports (written, refused, seconds, its CPU seconds), then keeps its connections until the parent has
+    read their CPU time."""
 
-    async def main() -> tuple[int, int, float]:
+    async def main() -> None:
         runtime = await start_runtime(url)
         try:
             await asyncio.to_thread(barrier.wait)
-            return await drive(runtime.db, picker(mode, options.accounts), concurrency, options.seconds, seed)
+            began = time.process_time()
+            written, refused, elapsed = await drive(
+                runtime.db, picker(mode, options.accounts), concurrency, options.seconds, seed
+            )
+            out.put((written, refused, elapsed, time.process_time() - began))
+            await asyncio.to_thread(barrier.wait)
         finally:
             await runtime.stop()
 
     with asyncio.Runner() as runner:
-        out.put(runner.run(main()))
+        runner.run(main())
 
 
-def in_processes(url: str, mode: str, concurrency: int, options: Options) -> Throughput:
+async def in_processes(url: str, mode: str, concurrency: int, options: Options) -> Throughput:
     """`concurrency` coroutines split evenly over `options.processes` processes on the same database."""
     context = multiprocessing.get_context("spawn")
-    barrier, out = context.Barrier(options.processes), context.Queue()
+    barrier, out = context.Barrier(options.processes + 1), context.Queue()
     each = concurrency // options.processes
     processes = [
         context.Process(target=_process_main, args=(url, mode, each, options, seed + 2, barrier, out))
@@ -232,16 +270,22 @@ def in_processes(url: str, mode: str, concurrency: int, options: Options) -> Thr
     ]
     for process in processes:
         process.start()
-    results = [out.get() for _ in processes]
+    await asyncio.to_thread(barrier.wait)  # every process has its runtime (and its backends) by now
+    meter = await CpuMeter.start(url)
+    results = [await asyncio.to_thread(out.get) for _ in processes]
+    cpu = await meter.stop(python=sum(r[3] for r in results))
+    await asyncio.to_thread(barrier.wait)  # now they may close their connections
     for process in processes:
         process.join()
+    written = sum(r[0] for r in results)
     return Throughput(
         mode,
         concurrency,
         options.processes,
-        sum(r[0] for r in results),
+        written,
         sum(r[1] for r in results),
         max(r[2] for r in results),
+        _per_entry(cpu, written),
     )
 
 
@@ -363,16 +407,16 @@ async def load_history(db: Database, postings: int) -> float:
     return time.perf_counter() - started
 
 
-READ_ROUNDS = 10
+READ_ROUNDS = 20
 
 
 async def read_rates(db: Database, histories: Sequence[int], reads: int) -> list[Reads]:
-    """Sequential reads on one connection, the histories taking turns in rounds so that a change in the
-    machine's load between them cancels out: the cost of one read, whatever the account's history."""
+    """Sequential reads on one connection, the histories taking turns in rounds (and in both orders) so that
+    a change in the machine's load between them cancels out: the cost of one read, whatever the history."""
     spent = {postings: [0.0, 0.0] for postings in histories}
     async with db.read() as conn:
         for round_ in range(READ_ROUNDS):
-            for postings in histories:
+            for postings in histories if round_ % 2 == 0 else reversed(histories):
                 timings = await _timed_reads(conn, postings, reads // READ_ROUNDS, seed=round_)
                 spent[postings] = [total + t for total, t in zip(spent[postings], timings, strict=True)]
     each = READ_ROUNDS * (reads // READ_ROUNDS)
@@ -434,7 +478,7 @@ async def run(options: Options) -> Report:
         await throughput_phases(url, options, report)
         say(f"pgbench TPC-B-like, scale {options.pgbench_scale}, 32 clients, {options.pgbench_seconds} s ...")
         report.pgbench = await tpcb(server, scale=options.pgbench_scale, seconds=options.pgbench_seconds)
-        say(f"  {report.pgbench.tps:,.0f} tps")
+        say(f"  {report.pgbench.tps:,.0f} tps  {_cpu(report.pgbench.cpu_us_per_transaction)}")
         await read_phases(url, options, report)
     finally:
         if options.keep:
@@ -454,14 +498,18 @@ async def throughput_phases(url: str, options: Options, report: Report) -> None:
             for concurrency in CONCURRENCIES:
                 result = await measure(runtime.db, mode, concurrency, options)
                 report.throughput.append(result)
-                say(f"  {mode:6} @{concurrency:<3} {result.rate:9,.0f} entries/s  ({result.refused} refused)")
+                rate, cpu = f"{result.rate:9,.0f}", _cpu(result.cpu_us_per_entry)
+                say(f"  {mode:6} @{concurrency:<3} {rate} entries/s  {cpu}")
     finally:
         await runtime.stop()
     if options.processes > 1:
         for mode in ("spread", "hot"):
-            result = await asyncio.to_thread(in_processes, url, mode, 32, options)
+            result = await in_processes(url, mode, 32, options)
             report.throughput.append(result)
-            say(f"  {mode:6} @32 in {options.processes} processes {result.rate:9,.0f} entries/s")
+            say(
+                f"  {mode:6} @32 in {options.processes} processes {result.rate:9,.0f} entries/s  "
+                f"{_cpu(result.cpu_us_per_entry)}"
+            )
 
 
 async def read_phases(url: str, options: Options, report: Report) -> None:
@@ -485,6 +533,10 @@ def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def _cpu(us: float | None) -> str:
+    return "" if us is None else f"{us:,.0f} µs CPU each"
+
+
 def ratios(report: Report) -> dict[str, float]:
     tps = report.pgbench.tps if report.pgbench else float("nan")
     spread32 = report.rate("spread", 32)
@@ -492,6 +544,18 @@ def ratios(report: Report) -> dict[str, float]:
         "spread@32 / pgbench tps (goal >= 2)": spread32 / tps,
         "hot@32 / spread@32 (goal >= 0.8)": report.rate("hot", 32) / spread32,
     }
+    spread_cpu = next(
+        (
+            t.cpu_us_per_entry
+            for t in report.throughput
+            if (t.mode, t.concurrency, t.processes) == ("spread", 32, 1)
+        ),
+        None,
+    )
+    if report.pgbench and report.pgbench.cpu_us_per_transaction and spread_cpu:
+        out["CPU per TPC-B transaction / CPU per spread@32 entry"] = (
+            report.pgbench.cpu_us_per_transaction / spread_cpu
+        )
     if len(report.reads) >= 2:
         small, large = report.reads[0], report.reads[-1]
         out[f"balance reads {large.postings:,} / {small.postings:,} postings"] = (
@@ -505,12 +569,17 @@ def ratios(report: Report) -> dict[str, float]:
 
 def render(report: Report) -> str:
     lines = [f"machine: {report.machine}", f"postgresql: {report.settings}", ""]
-    lines.append(f"{'workload':32} {'entries/s':>10}")
+    lines.append(f"{'workload':32} {'entries/s':>10} {'µs CPU each':>12}")
     for t in report.throughput:
         where = f" in {t.processes} processes" if t.processes > 1 else ""
-        lines.append(f"{t.mode + ' @' + str(t.concurrency) + where:32} {t.rate:10,.0f}")
+        lines.append(
+            f"{t.mode + ' @' + str(t.concurrency) + where:32} {t.rate:10,.0f} {_us(t.cpu_us_per_entry)}"
+        )
     if report.pgbench:
-        lines.append(f"{'pgbench TPC-B @32 (tps)':32} {report.pgbench.tps:10,.0f}")
+        lines.append(
+            f"{'pgbench TPC-B @32 (tps)':32} {report.pgbench.tps:10,.0f} "
+            f"{_us(report.pgbench.cpu_us_per_transaction)}"
+        )
     lines.append("")
     for r in report.reads:
         lines.append(
@@ -521,6 +590,10 @@ def render(report: Report) -> str:
     lines.append("")
     lines.extend(f"{name:48} {value:6.2f}" for name, value in ratios(report).items())
     return "\n".join(lines)
+
+
+def _us(value: float | None) -> str:
+    return f"{'-':>12}" if value is None else f"{value:12,.0f}"
 
 
 def as_json(report: Report, options: Options) -> str:
