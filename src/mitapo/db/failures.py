@@ -13,6 +13,12 @@ from __future__ import annotations
 import asyncpg
 from asyncpg.exceptions import AdminShutdownError, CannotConnectNowError, CrashShutdownError
 
+
+class CommitUnknown(Exception):
+    """The connection was lost while a batch committed, and whether it did cannot be told: the caller should
+    send the request again with its Idempotency-Key."""
+
+
 CONNECTION_LOST = (
     asyncpg.PostgresConnectionError,
     AdminShutdownError,
@@ -26,7 +32,7 @@ REFUSED_TEXT = (asyncpg.CharacterNotInRepertoireError, asyncpg.UntranslatableCha
 
 
 def is_outage(error: BaseException) -> bool:
-    return _caused_by(error, CONNECTION_LOST)
+    return _caused_by(error, (*CONNECTION_LOST, CommitUnknown))
 
 
 def is_refused_text(error: BaseException) -> bool:

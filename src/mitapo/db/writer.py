@@ -9,7 +9,11 @@ the others in its batch are not affected.
 
 Serialization failures, deadlocks and races on unique keys with another process roll the batch back and run it
 again; they never reach the caller. When the connection is lost while committing, `txid_status` tells whether
-the batch committed, so that a batch is never written twice nor reported lost when it was not.
+the batch committed, so that a batch is never written twice nor reported lost when it was not. After a crash
+it may not: a transaction id whose WAL never reached the disk is given out again, and its status is then
+another transaction's (the bank run, tests/faults, caught a lost batch answered as written). So "committed"
+is confirmed by the batch's first new entry, and a batch without one is answered CommitUnknown when the
+server restarted in between.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from mitapo.db.commands import (
     Rejected,
     Written,
 )
-from mitapo.db.failures import CONNECTION_LOST
+from mitapo.db.failures import CONNECTION_LOST, CommitUnknown
 
 log = structlog.get_logger(__name__)
 
@@ -155,9 +159,11 @@ class _Lane:
     def __init__(self, url: str) -> None:
         self._url = url
         self._conn: asyncpg.Connection | None = None
+        self._server_started: datetime | None = None  # the server's start, to tell that it restarted
 
     async def connect(self) -> None:
         self._conn = await asyncpg.connect(self._url)
+        self._server_started = await self._conn.fetchval("SELECT pg_postmaster_start_time()")
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -193,7 +199,7 @@ class _Lane:
         delay = 0.05
         while self._conn is None or self._conn.is_closed():
             try:
-                self._conn = await asyncpg.connect(self._url)
+                await self.connect()
             except (*CONNECTION_LOST, asyncpg.CannotConnectNowError):
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
@@ -210,23 +216,43 @@ class _Lane:
         except CONNECTION_LOST:
             conn.terminate()  # it may be broken rather than closed
             self._conn = None
-            if txid is None or outcomes is None or not await self._committed(txid):
+            if (
+                txid is None
+                or outcomes is None
+                or not await self._committed(txid, _first_new_entry(outcomes))
+            ):
                 raise _RaceLost from None
         assert outcomes is not None
         return outcomes
 
-    async def _committed(self, txid: int) -> bool:
-        """After a lost connection: did the batch's transaction commit?"""
+    async def _committed(self, txid: int, entry_id: uuid.UUID | None) -> bool:
+        """After a lost connection: did the batch's transaction commit? Its first new entry is the proof."""
+        started = self._server_started
         while True:
             try:
                 conn = await self._connection()
                 status = await conn.fetchval("SELECT txid_status($1)", txid)
+                if status == "committed" and entry_id is not None:
+                    return bool(
+                        await conn.fetchval("SELECT EXISTS (SELECT 1 FROM entries WHERE id = $1)", entry_id)
+                    )
             except CONNECTION_LOST:
                 self._conn = None
                 continue
+            except asyncpg.InvalidParameterValueError:  # "in the future": the id vanished in a crash
+                return False
+            if status == "committed" and self._server_started != started:
+                raise CommitUnknown("the database restarted while a batch without entries committed")
             if status != "in progress":
                 return bool(status == "committed")
             await asyncio.sleep(0.05)
+
+
+def _first_new_entry(outcomes: Sequence[Outcome]) -> uuid.UUID | None:
+    """An entry this batch wrote (not a replay's): in the journal exactly when the batch committed."""
+    return next(
+        (o.entry_id for o in outcomes if isinstance(o, Written) and not o.replayed and o.entry_id), None
+    )
 
 
 async def _prepare(
