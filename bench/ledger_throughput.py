@@ -3,10 +3,12 @@
 `python -m bench.ledger_throughput [--seconds S] [--quick]` creates a fresh database on the embedded
 PostgreSQL (or on the server at `MITAPO_BENCH_DATABASE_URL`), migrates it, and drives
 `services.ledger.transfer` from 1, 8 and 32 coroutines on one Runtime (the group-commit writer batches what
-they submit), first spread over 1,000 accounts, then with every entry touching one hot account; the same at 32
-split over two processes; then pgbench TPC-B-like at 32 clients on a database of its own on the same server.
-Last, it loads histories of 10,000 and 1,000,000 postings on two accounts and times balance reads and
-point-in-time reads on each.
+they submit), spread over 1,000 accounts and with every entry touching one hot account. At 32, spread, hot and
+pgbench TPC-B-like (32 clients, on a database of its own on the same server) take turns in three rounds, so
+that the ratios the goals are about compare figures taken under the same load. Then the same at 32 split over
+two processes. Last, it loads histories of 10,000 and 1,000,000 postings on two accounts and times balance
+reads and point-in-time reads on each. Beside every rate it prints the CPU time spent per entry (or per
+TPC-B transaction): on a machine shared with others, that figure moves much less than the rates do.
 
 Every transfer carries an Idempotency-Key, as every write through the API does, and the sealer and the
 checkpointer run as they do in the service, so the figure is what the service can sustain, not a bare insert
@@ -37,7 +39,8 @@ import asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bench.pgbench import TpcbResult, backend_pids, cpu_seconds, tpcb
+from bench.pgbench import TpcbResult, backend_pids, cpu_seconds, run_tpcb, tpcb_database
+from bench.pgbench import combined as combined_tpcb
 from mitapo.db import journal, migrate
 from mitapo.db.commands import AccountSpec, Idempotency
 from mitapo.db.engine import Database
@@ -52,7 +55,6 @@ HOT = chart.plain_account("bench:hot", assets=(chart.PT,))
 HISTORY_SOURCE = AccountSpec("bench:history:source", "equity", (chart.PT,), may_go_negative=True)
 SPREAD_FUNDS = 10_000_000
 HOT_FUNDS = 10_000_000_000
-CONCURRENCIES = (1, 8, 32)
 PG_SETTINGS = (
     "server_version",
     "fsync",
@@ -79,10 +81,10 @@ class Options:
 
 
 QUICK: dict[str, Any] = {
-    "seconds": 3,
-    "pgbench_seconds": 5,
+    "seconds": 4,
+    "pgbench_seconds": 6,
     "pgbench_scale": 8,
-    "histories": (10_000, 200_000),
+    "histories": (10_000, 100_000),
     "reads": 2000,
 }
 
@@ -196,13 +198,28 @@ async def drive(
     return written, refused, loop.time() - started
 
 
-async def measure(db: Database, mode: str, concurrency: int, options: Options) -> Throughput:
+async def measure(
+    db: Database, mode: str, concurrency: int, options: Options, seconds: float, seed: int = 1
+) -> Throughput:
     meter = await CpuMeter.start(db.url)
-    written, refused, elapsed = await drive(
-        db, picker(mode, options.accounts), concurrency, options.seconds, 1
-    )
+    written, refused, elapsed = await drive(db, picker(mode, options.accounts), concurrency, seconds, seed)
     cpu = await meter.stop(python=time.process_time() - meter.python)
     return Throughput(mode, concurrency, 1, written, refused, elapsed, _per_entry(cpu, written))
+
+
+def combined(parts: Sequence[Throughput]) -> Throughput:
+    """Rounds of one workload as one figure: entries over seconds, CPU weighted by entries."""
+    entries = sum(p.entries for p in parts)
+    cpu = [p.cpu_us_per_entry for p in parts]
+    return replace(
+        parts[0],
+        entries=entries,
+        refused=sum(p.refused for p in parts),
+        seconds=sum(p.seconds for p in parts),
+        cpu_us_per_entry=None
+        if None in cpu or entries == 0
+        else sum(c * p.entries for c, p in zip(cpu, parts, strict=True) if c is not None) / entries,
+    )
 
 
 @dataclass(slots=True)
@@ -475,41 +492,60 @@ async def run(options: Options) -> Report:
     server, url = await fresh_database(options)
     try:
         report.settings = await server_settings(url)
-        await throughput_phases(url, options, report)
-        say(f"pgbench TPC-B-like, scale {options.pgbench_scale}, 32 clients, {options.pgbench_seconds} s ...")
-        report.pgbench = await tpcb(server, scale=options.pgbench_scale, seconds=options.pgbench_seconds)
-        say(f"  {report.pgbench.tps:,.0f} tps  {_cpu(report.pgbench.cpu_us_per_transaction)}")
+        await throughput_phases(server, url, options, report)
         await read_phases(url, options, report)
     finally:
         if options.keep:
             say(f"kept {url}")
         else:
             await drop_database(server, url)
+    report.machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return report
 
 
-async def throughput_phases(url: str, options: Options, report: Report) -> None:
+ROUNDS = 3
+
+
+async def throughput_phases(server: str, url: str, options: Options, report: Report) -> None:
     runtime = await start_runtime(url)
     try:
         say(f"funding {options.accounts} accounts ...")
         await fund_accounts(runtime.db, options.accounts)
         await drive(runtime.db, spread_pairs(options.accounts), 32, min(2.0, options.seconds), 0)  # warm-up
-        for mode in ("spread", "hot"):
-            for concurrency in CONCURRENCIES:
-                result = await measure(runtime.db, mode, concurrency, options)
-                report.throughput.append(result)
-                rate, cpu = f"{result.rate:9,.0f}", _cpu(result.cpu_us_per_entry)
-                say(f"  {mode:6} @{concurrency:<3} {rate} entries/s  {cpu}")
+        for concurrency in (1, 8):
+            for mode in ("spread", "hot"):
+                _record(report, await measure(runtime.db, mode, concurrency, options, options.seconds))
+        await _goal_rounds(runtime.db, server, options, report)
     finally:
         await runtime.stop()
     if options.processes > 1:
         for mode in ("spread", "hot"):
-            result = await in_processes(url, mode, 32, options)
-            report.throughput.append(result)
-            say(
-                f"  {mode:6} @32 in {options.processes} processes {result.rate:9,.0f} entries/s  "
-                f"{_cpu(result.cpu_us_per_entry)}"
-            )
+            _record(report, await in_processes(url, mode, 32, options))
+
+
+async def _goal_rounds(db: Database, server: str, options: Options, report: Report) -> None:
+    """Spread and hot at 32, and pgbench, taking turns in rounds: the neighbours' load, which drifts over
+    minutes on a shared machine, then weighs on the three figures the goals compare alike."""
+    say(f"pgbench tables at scale {options.pgbench_scale} ...")
+    parts: dict[str, list[Throughput]] = {"spread": [], "hot": []}
+    runs: list[TpcbResult] = []
+    async with tpcb_database(server, scale=options.pgbench_scale) as tables:
+        for round_ in range(ROUNDS):
+            for mode in parts:
+                parts[mode].append(await measure(db, mode, 32, options, options.seconds / ROUNDS, round_))
+            runs.append(await run_tpcb(tables, seconds=max(2, options.pgbench_seconds // ROUNDS)))
+    for rounds in parts.values():
+        _record(report, combined(rounds))
+    report.pgbench = combined_tpcb(runs)
+    tps, cpu = f"{report.pgbench.tps:9,.0f}", _cpu(report.pgbench.cpu_us_per_transaction)
+    say(f"  pgbench TPC-B @32 {tps} tps        {cpu}")
+
+
+def _record(report: Report, result: Throughput) -> None:
+    report.throughput.append(result)
+    where = f" in {result.processes} processes" if result.processes > 1 else ""
+    rate, cpu = f"{result.rate:9,.0f}", _cpu(result.cpu_us_per_entry)
+    say(f"  {result.mode:6} @{result.concurrency:<3}{where} {rate} entries/s  {cpu}")
 
 
 async def read_phases(url: str, options: Options, report: Report) -> None:
@@ -619,8 +655,8 @@ def parse_options(argv: Sequence[str] | None) -> Options:
     parser.add_argument(
         "--quick", action="store_true", help="about a minute: short phases, pgbench at scale 8"
     )
-    parser.add_argument("--seconds", type=int, help="seconds per throughput phase (default 20; quick 3)")
-    parser.add_argument("--pgbench-seconds", type=int, help="seconds of pgbench (default 30; quick 5)")
+    parser.add_argument("--seconds", type=int, help="seconds per throughput phase (default 20; quick 4)")
+    parser.add_argument("--pgbench-seconds", type=int, help="seconds of pgbench (default 30; quick 6)")
     parser.add_argument("--pgbench-scale", type=int, help="pgbench -s (default 32; quick 8)")
     parser.add_argument("--accounts", type=int, default=1000, help="accounts the spread workload uses")
     parser.add_argument(

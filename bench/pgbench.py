@@ -18,8 +18,9 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import asyncpg
@@ -111,22 +112,69 @@ async def backend_pids(server_url: str, database: str) -> list[int]:
     return [r["pid"] for r in rows]
 
 
-async def tpcb(
-    server_url: str, *, scale: int, seconds: int, clients: int = 32, threads: int = 2
-) -> TpcbResult:
-    """Initialize pgbench's tables at `scale` in a fresh database, run TPC-B-like, drop the database."""
+@dataclass(frozen=True, slots=True)
+class TpcbDatabase:
+    """pgbench's tables, initialized at `scale` in a database of their own on the server."""
+
+    server_url: str
+    name: str
+    url: str
+    scale: int
+
+
+@asynccontextmanager
+async def tpcb_database(server_url: str, *, scale: int) -> AsyncIterator[TpcbDatabase]:
+    """A fresh database with pgbench's tables at `scale`, dropped on the way out."""
     name = f"mitapo_pgbench_{uuid.uuid4().hex[:10]}"
     await _admin(server_url, f'CREATE DATABASE "{name}"')
     url = with_database(plain_url(server_url), name)
     try:
         await _pgbench("-i", "-q", "-s", str(scale), url)
-        output, cpu_us = await _run_measured(server_url, name, url, clients, threads, seconds)
+        yield TpcbDatabase(server_url, name, url, scale)
     finally:
         await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def tpcb(
+    server_url: str, *, scale: int, seconds: int, clients: int = 32, threads: int = 2
+) -> TpcbResult:
+    """Initialize pgbench's tables at `scale` in a fresh database, run TPC-B-like, drop the database."""
+    async with tpcb_database(server_url, scale=scale) as database:
+        return await run_tpcb(database, seconds=seconds, clients=clients, threads=threads)
+
+
+async def run_tpcb(
+    database: TpcbDatabase, *, seconds: int, clients: int = 32, threads: int = 2
+) -> TpcbResult:
+    """One TPC-B-like run, with its CPU per transaction measured over the middle of the run (the clients
+    connect at its start and leave at its end)."""
+    args = ("-c", str(clients), "-j", str(threads), "-T", str(seconds), "-M", "prepared", "-n", "-P", "1")
+    process = await asyncio.create_subprocess_exec(
+        pgbench_binary(),
+        *args,
+        database.url,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output = asyncio.ensure_future(process.communicate())
+    launched = time.monotonic()
+    await asyncio.sleep(seconds * 0.2)
+    pids = [process.pid, *await backend_pids(database.server_url, database.name)]
+    start, cpu_start = time.monotonic() - launched, cpu_seconds(pids)
+    await asyncio.sleep(max(0.0, seconds * 0.85 - start))
+    end, cpu_end = time.monotonic() - launched, cpu_seconds(pids)
+    out, _ = await output
+    text = out.decode(errors="replace")
+    if process.returncode != 0:
+        raise PgbenchError(f"pgbench {' '.join(args)} exited with {process.returncode}:\n{text}")
+    transactions = transactions_between(text, start, end)
+    cpu_us = None
+    if cpu_start is not None and cpu_end is not None and transactions > 0:
+        cpu_us = (cpu_end - cpu_start) / transactions * 1e6
     return TpcbResult(
-        tps=parse_tps(output),
-        latency_ms=parse_latency_ms(output),
-        scale=scale,
+        tps=parse_tps(text),
+        latency_ms=parse_latency_ms(text),
+        scale=database.scale,
         clients=clients,
         threads=threads,
         seconds=seconds,
@@ -134,43 +182,20 @@ async def tpcb(
     )
 
 
-async def _run_measured(
-    server_url: str, name: str, url: str, clients: int, threads: int, seconds: int
-) -> tuple[str, float | None]:
-    """Run pgbench with progress reports; CPU per transaction over a window that leaves out the first and
-    the last seconds, when clients connect and disconnect."""
-    args = (
-        "-c",
-        str(clients),
-        "-j",
-        str(threads),
-        "-T",
-        str(seconds),
-        "-M",
-        "prepared",
-        "-n",
-        "-P",
-        "1",
-        url,
+def combined(runs: Sequence[TpcbResult]) -> TpcbResult:
+    """Several runs as one: rates and CPU weighted by each run's length and transactions."""
+    seconds = sum(r.seconds for r in runs)
+    transactions = [r.tps * r.seconds for r in runs]
+    cpu = [r.cpu_us_per_transaction for r in runs]
+    return replace(
+        runs[0],
+        tps=sum(transactions) / seconds,
+        latency_ms=sum(r.latency_ms * t for r, t in zip(runs, transactions, strict=True)) / sum(transactions),
+        seconds=seconds,
+        cpu_us_per_transaction=None
+        if None in cpu
+        else sum(c * t for c, t in zip(cpu, transactions, strict=True) if c is not None) / sum(transactions),
     )
-    process = await asyncio.create_subprocess_exec(
-        pgbench_binary(), *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-    )
-    output = asyncio.ensure_future(process.communicate())
-    launched = time.monotonic()
-    await asyncio.sleep(min(2.0, seconds / 4))
-    pids = [process.pid, *await backend_pids(server_url, name)]
-    start, cpu_start = time.monotonic() - launched, cpu_seconds(pids)
-    await asyncio.sleep(max(0.0, seconds - start - 1.5))
-    end, cpu_end = time.monotonic() - launched, cpu_seconds(pids)
-    out, _ = await output
-    text = out.decode(errors="replace")
-    if process.returncode != 0:
-        raise PgbenchError(f"pgbench {' '.join(args[:-1])} exited with {process.returncode}:\n{text}")
-    transactions = transactions_between(text, start, end)
-    if cpu_start is None or cpu_end is None or transactions <= 0:
-        return text, None
-    return text, (cpu_end - cpu_start) / transactions * 1e6
 
 
 async def _pgbench(*args: str) -> str:
