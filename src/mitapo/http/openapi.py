@@ -56,6 +56,8 @@ IMAGES = ("image/png", "image/svg+xml")
 
 @dataclass
 class DocumentedOperation(Operation):
+    """Litestar's operation, plus what the handlers' signatures cannot say: the refusals and the images."""
+
     def __post_init__(self) -> None:
         responses = self.responses if self.responses is not None else {}
         public = self.security == [{}]
