@@ -33,7 +33,7 @@ from tests.faults import checks, town
 from tests.faults.clients import KINDS, Client, History, Read, read_balances
 from tests.faults.cluster import Cluster
 from tests.faults.nemesis import Fault, Schedule, inflict
-from tests.faults.service import serving
+from tests.faults.service import Service, serving
 
 DATABASE = "mitapo"
 SERVICE_SETTINGS = {
@@ -120,7 +120,7 @@ async def _on(cluster: Cluster, directory: Path, options: Options) -> Report:
 
 
 async def _run(
-    http: httpx.AsyncClient, the_town: town.Town, cluster: Cluster, service: Any, options: Options
+    http: httpx.AsyncClient, the_town: town.Town, cluster: Cluster, service: Service, options: Options
 ) -> Report:
     loop = asyncio.get_running_loop()
     history, reads = History(), list[Read]()

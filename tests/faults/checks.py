@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,7 @@ async def recorded_keys(url: str) -> dict[tuple[str, str], str | None]:
 
 
 def against_journal(
-    history: History, keys: dict[tuple[str, str], str | None], journal: dict[str, str], seeded: set[str]
+    history: History, keys: Mapping[tuple[str, str], str | None], journal: dict[str, str], seeded: set[str]
 ) -> list[str]:
     problems: list[str] = []
     claimed: Counter[str] = Counter()

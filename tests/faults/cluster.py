@@ -4,7 +4,6 @@ else and a crash means what it means in production. As root, it runs as the embe
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import subprocess
@@ -108,7 +107,3 @@ class Cluster:
             )
         finally:
             await conn.close()
-
-
-def terminate(cluster: Cluster, database: str) -> int:
-    return asyncio.run(cluster.terminate_backends(database))

@@ -162,7 +162,9 @@ def test_no_operation_answers_5xx_or_breaks_its_own_schema(openapi: Any, served:
     assert len(operations) > 60, "the document lost operations"
     for operation in operations:
         real = {p.name: served.ids[p.name] for p in operation.path_parameters}
-        runs = [(mode, {}) for mode in MODES] + ([(GenerationMode.POSITIVE, real)] if real else [])
+        runs: list[tuple[GenerationMode, dict[str, str]]] = [(mode, {}) for mode in MODES] + (
+            [(GenerationMode.POSITIVE, real)] if real else []
+        )
         for mode, path_parameters in runs:
             try:
                 _fuzz(operation, mode, served, path_parameters)
