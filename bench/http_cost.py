@@ -13,8 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import httpx
-
+from bench.http_client import Client
 from bench.ledger_throughput import Options, drop_database, fresh_database
 from bench.payments import open_shops, seed
 from bench.server import start_server
@@ -43,20 +42,20 @@ async def run(n: int) -> None:
     try:
         admin, people = await seed(url)
         process, base = start_server(url, Path(tempfile.mkdtemp(prefix="mitapo-cost-")))
-        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        async with Client(base, timeout=30) as http:
             shops = await open_shops(http, admin)
             resident = {"Authorization": f"Bearer {people[0]['token']}"}
 
             async def healthz() -> None:
-                (await http.get("/healthz")).raise_for_status()
+                await http.call("GET", "/healthz")
 
             async def me() -> None:
-                (await http.get("/v1/me", headers=resident)).raise_for_status()
+                await http.call("GET", "/v1/me", headers=resident)
 
             async def pay() -> None:
                 body = {"qr_payload": shops[0], "amount": 1}
                 headers = {**resident, "Idempotency-Key": uuid.uuid4().hex}
-                (await http.post("/v1/payments", json=body, headers=headers)).raise_for_status()
+                await http.call("POST", "/v1/payments", json=body, headers=headers)
 
             for name, request in (("GET /healthz", healthz), ("GET /v1/me", me), ("POST /v1/payments", pay)):
                 rounds = [await microseconds_each(process.pid, n, request) for _ in range(3)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import tempfile
@@ -23,8 +24,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import httpx
-
+from bench.http_client import Client
 from bench.ledger_throughput import (
     Options,
     drop_database,
@@ -92,19 +92,18 @@ async def _fill(db: Database, resident_id: str, clearing: AccountSpec, expires_o
     await ledger.post(db, Command(kind="grant", accounts=(lot, wallet, clearing), postings=legs))
 
 
-async def open_shops(http: httpx.AsyncClient, admin: str) -> list[str]:
+async def open_shops(http: Client, admin: str) -> list[str]:
     headers = {"Authorization": f"Bearer {admin}"}
     shops = []
     for n in range(SHOPS):
-        answer = await http.post("/v1/merchants", json={"name": f"店 {n}", "fee_bps": 100}, headers=headers)
-        answer.raise_for_status()
-        shops.append(answer.json()["qr_payload"])
+        shop = await http.call(
+            "POST", "/v1/merchants", json={"name": f"店 {n}", "fee_bps": 100}, headers=headers
+        )
+        shops.append(shop["qr_payload"])
     return shops
 
 
-async def pay_for(
-    http: httpx.AsyncClient, secrets: list[str], shops: list[str], mode: str, seconds: float
-) -> Phase:
+async def pay_for(http: Client, secrets: list[str], shops: list[str], mode: str, seconds: float) -> Phase:
     loop = asyncio.get_running_loop()
     started = loop.time()
     deadline = started + seconds
@@ -119,10 +118,10 @@ async def pay_for(
             shop = shops[0] if mode == "hot" else rng.choice(shops)
             body = {"qr_payload": shop, "amount": rng.randint(100, 3000)}
             began = time.perf_counter()
-            answer = await http.post(
-                "/v1/payments", json=body, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}
+            answer = await http.request(
+                "POST", "/v1/payments", json=body, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}
             )
-            if answer.status_code == 201:
+            if answer.status == 201:
                 latencies.append((time.perf_counter() - began) * 1000)
             else:
                 failed += 1
@@ -161,7 +160,7 @@ async def pay_in_process(url: str, resident_ids: list[str], shops: list[str], se
     return Phase("service", len(latencies), 0, loop.time() - started, latencies)
 
 
-async def run(seconds: float, pgbench_seconds: int, pgbench_scale: int) -> None:
+async def run(seconds: float, pgbench_seconds: int, pgbench_scale: int, workers: int) -> None:
     before = machine()  # the load average as the run starts
     server, url = await fresh_database(Options())
     process = None
@@ -169,9 +168,9 @@ async def run(seconds: float, pgbench_seconds: int, pgbench_scale: int) -> None:
         settings = await server_settings(url)
         admin, people = await seed(url)
         secrets = [r["token"] for r in people]
+        os.environ["WEB_CONCURRENCY"] = str(workers)  # uvicorn's worker processes
         process, base = start_server(url, Path(tempfile.mkdtemp(prefix="mitapo-bench-")))
-        limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
-        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+        async with Client(base, connections=CLIENTS, timeout=30) as http:
             shops = await open_shops(http, admin)
             await pay_for(http, secrets, shops, "spread", min(2.0, seconds))  # warm-up
             phases = [await pay_for(http, secrets, shops, mode, seconds) for mode in ("spread", "hot")]
@@ -209,9 +208,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.payments", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short phases, pgbench at scale 8")
     parser.add_argument("--seconds", type=float, help="seconds per phase (default 20; quick 5)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="service processes, as `mitapo serve --workers`"
+    )
     args = parser.parse_args(argv)
     seconds = args.seconds or (5.0 if args.quick else 20.0)
-    asyncio.run(run(seconds, 5 if args.quick else 30, 8 if args.quick else 32))
+    asyncio.run(run(seconds, 5 if args.quick else 30, 8 if args.quick else 32, args.workers))
     return 0
 
 
