@@ -261,9 +261,9 @@ async def _prepare(
     """Create missing accounts, lock what the batch touches, then answer replays: the transaction's id, the
     commands answered already (a known key, a spent token), and the locked state.
 
-    The replays are looked up after the locks on purpose: a twin of a command, committed by another lane or
-    process while this batch waited for the same balances, is then seen and answered as a replay, instead of
-    being decided again against balances that already include it."""
+    The replays are looked up after the locks on purpose: a twin of a command, committed by another process
+    while this batch waited for the same balances, is then seen and answered as a replay, instead of being
+    decided again against balances that already include it."""
     await _ensure_accounts(conn, [spec for c in commands for spec in c.accounts])
     state = await _lock(conn, commands)
     txid, known, spent = await _look_up(conn, commands)
