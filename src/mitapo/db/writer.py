@@ -139,6 +139,10 @@ class Writer:
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
+            # One turn of the event loop first: the callers the previous batch answered are ready to run but
+            # have not queued their next commands yet. Without it batches alternated between the few that
+            # came in meanwhile and the many just answered (32 payments in flight: median batch 4, not 32).
+            await asyncio.sleep(0)
             while len(batch) < self._batch_max and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             started = time.perf_counter()
