@@ -8,12 +8,20 @@ from typing import Annotated, Literal
 
 import msgspec
 
+
+def whole(body: str) -> str:
+    """A pattern the whole string must match. Python's `$` (msgspec checks patterns with `re`) also matches
+    before a final newline, so `^[0-9]{4}$` let "1234\\n" through; the lookahead makes it the true end, and
+    means nothing more in JSON Schema's (ECMAScript) dialect, where the OpenAPI document shows it."""
+    return rf"^(?:{body})$(?!\n)"
+
+
 Points = Annotated[int, msgspec.Meta(gt=0, le=1_000_000_000)]
 Yen = Annotated[int, msgspec.Meta(gt=0, le=10_000_000)]
 # A name is one line people read: no control characters, no bidirectional overrides or isolates (they can make
 # a shop's name read as another's), not blank. PostgreSQL cannot store NUL in text at all.
-_NAME_CHAR = r"[^\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]"
-_NAME_PATTERN = rf"^{_NAME_CHAR}*[^\s\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]{_NAME_CHAR}*$"
+_NAME_CHAR = r"[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+_NAME_PATTERN = whole(rf"{_NAME_CHAR}*[^\s\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]{_NAME_CHAR}*")
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_NAME_PATTERN)]
 Text = Annotated[str, msgspec.Meta(max_length=1000)]
 
@@ -27,7 +35,7 @@ class FundingIn(Body):
 
 
 class ReversalIn(Body):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000, pattern=r"^[^\x00]+$")]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000, pattern=whole(r"[^\x00]+"))]
 
 
 class ResidentIn(Body):
@@ -35,7 +43,7 @@ class ResidentIn(Body):
     fare_category: Literal["adult", "child", "concession"] = "adult"
 
 
-Id = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$")]
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=whole(r"[\x21-\x7e]+"))]
 Moment = Annotated[datetime, msgspec.Meta(tz=True)]
 
 
@@ -68,8 +76,10 @@ class GiftIn(Body):
     points: Points
 
 
-Channel = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$", examples=["bank_transfer", "card"])]
-ExternalRef = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+Channel = Annotated[
+    str, msgspec.Meta(pattern=whole(r"[a-z][a-z0-9_]{0,39}"), examples=["bank_transfer", "card"])
+]
+ExternalRef = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=whole(r"[^\x00-\x1f\x7f]+"))]
 RatePercent = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 
 
@@ -115,17 +125,17 @@ class ClosureIn(Body):
 
 # --- paying at shops ---------------------------------------------------------------------------------------
 
-Mcc = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}$")]
+Mcc = Annotated[str, msgspec.Meta(pattern=whole(r"[0-9]{4}"))]
 Payload = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
-Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=25, pattern=r"^[\x20-\x7e]+$")]
+Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=25, pattern=whole(r"[\x20-\x7e]+"))]
 Kana = Annotated[str, msgspec.Meta(min_length=1, max_length=30, pattern=_NAME_PATTERN)]
 Funding = Literal["points_first", "points_only", "money_only"]
 
 
 class BankAccountIn(Body):
-    bank_code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}$")]
-    branch_code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{3}$")]
-    account_number: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{7}$")]
+    bank_code: Annotated[str, msgspec.Meta(pattern=whole(r"[0-9]{4}"))]
+    branch_code: Annotated[str, msgspec.Meta(pattern=whole(r"[0-9]{3}"))]
+    account_number: Annotated[str, msgspec.Meta(pattern=whole(r"[0-9]{7}"))]
     account_holder_kana: Kana
     account_type: Literal["ordinary", "current", "savings"] = "ordinary"
     bank_name_kana: Annotated[str, msgspec.Meta(max_length=15)] = ""
@@ -143,7 +153,9 @@ class MerchantIn(Body):
 
 
 class WebhookIn(Body):
-    url: Annotated[str, msgspec.Meta(min_length=8, max_length=2000, pattern=r"^https?://[^\x00-\x20\x7f]+$")]
+    url: Annotated[
+        str, msgspec.Meta(min_length=8, max_length=2000, pattern=whole(r"https?://[^\x00-\x20\x7f]+"))
+    ]
 
 
 class PaymentRequestIn(Body):
@@ -188,7 +200,9 @@ class SettlementIn(Body):
 
 # --- transit -----------------------------------------------------------------------------------------------
 
-RouteCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", examples=["bus-1"])]
+RouteCode = Annotated[
+    str, msgspec.Meta(pattern=whole(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}"), examples=["bus-1"])
+]
 Fare = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 DayCap = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Response, get, post
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 
 from mitapo.db.commands import Idempotency
 from mitapo.db.engine import Database
@@ -23,6 +23,7 @@ from mitapo.http.schemas import (
     RefundIn,
     SettlementIn,
     WebhookIn,
+    whole,
 )
 from mitapo.runtime import Runtime
 from mitapo.services import cashback, clock, codes, merchants, paycodes, payments, refunds, settlement
@@ -30,7 +31,7 @@ from mitapo.services.errors import NotFound
 
 TAGS = ["payments"]
 IMAGE_TYPES = {"png": ("image/png", codes.qr_png), "svg": ("image/svg+xml", codes.qr_svg)}
-ImageFormat = Annotated[Literal["json", "png", "svg"], Parameter(query="format")]
+ImageFormat = Annotated[Literal["json", "png", "svg"], QueryParameter(name="format")]
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -173,7 +174,7 @@ async def refund(
 async def list_payments(
     db: Database,
     principal: PrincipalView,
-    cursor: Annotated[str | None, Parameter(pattern=r"^[0-9]{1,18}$")] = None,
+    cursor: Annotated[str | None, Parameter(pattern=whole(r"[0-9]{1,18}"))] = None,
     limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     return await payments.list_for_merchant(db, principal.id, cursor, limit)
