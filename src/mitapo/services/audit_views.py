@@ -90,6 +90,9 @@ async def journal(
     """Sealed entries matching the query, newest first; and the `before_seq` of the next page, if any."""
     if query.since and query.until and query.until < query.since:
         raise Invalid("the end date is before the start date")
+    for day in (query.since, query.until):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise Invalid(f"dates run from {FIRST_DAY} to {LAST_DAY}")
     owners = tuple(
         owner
         for owner in (
@@ -109,6 +112,11 @@ async def journal(
         found = await reads.search_entries(conn, where, before_seq, limit)
     more = len(found) == limit and found[-1].seq is not None
     return found, found[-1].seq if more else None
+
+
+# Tokyo's midnight of 0001-01-01 is a day PostgreSQL's driver cannot send (it falls before year 1 in UTC), and
+# the day after 9999-12-31 does not exist: a date outside these is refused instead of failing the query.
+FIRST_DAY, LAST_DAY = date.min + timedelta(days=1), date.max - timedelta(days=1)
 
 
 def _tokyo_midnight(day: date) -> datetime:
