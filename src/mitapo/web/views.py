@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import get
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 
 from mitapo.db.engine import Database
 from mitapo.db.principals import PrincipalView
@@ -32,8 +32,8 @@ async def journal(
     principal: PrincipalView,
     account: Text = None,
     kind: Annotated[str | None, Parameter(max_length=40)] = None,
-    since: Annotated[date | None, Parameter(query="from")] = None,
-    until: Annotated[date | None, Parameter(query="to")] = None,
+    since: Annotated[date | None, QueryParameter(name="from")] = None,
+    until: Annotated[date | None, QueryParameter(name="to")] = None,
     resident: Text = None,
     shop: Text = None,
     before_seq: Annotated[int | None, Parameter(ge=1, le=2**63 - 1)] = None,

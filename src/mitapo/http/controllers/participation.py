@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Response, get, post
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 
 from mitapo.db.commands import Idempotency
 from mitapo.db.engine import Database
@@ -96,7 +96,7 @@ async def checkin_code(
     event_id: str,
     runtime: Runtime,
     principal: PrincipalView,
-    image: Annotated[Literal["json", "png", "svg"], Parameter(query="format")] = "json",
+    image: Annotated[Literal["json", "png", "svg"], QueryParameter(name="format")] = "json",
 ) -> Response[Any]:
     """The code to show at the door; it rotates every step, so a screen should fetch it again each step."""
     event = await events.visible(runtime.db, event_id, _organizer_scope(principal))
