@@ -90,12 +90,22 @@ async def bank_run(options: Options) -> Report:
     await asyncio.to_thread(cluster.start)
     try:
         return await _on(cluster, directory, options)
+    except Exception:
+        _print_log_tail(directory / "service.log")
+        raise
     finally:
         await asyncio.to_thread(cluster.stop)
         if not options.keep:
             shutil.rmtree(directory, ignore_errors=True)
         else:
             print(f"kept {directory}", file=sys.stderr)
+
+
+def _print_log_tail(log: Path, lines: int = 60) -> None:
+    """What the service said last, before its directory goes: a failed run in CI is read from this alone."""
+    if log.exists():
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+        print(f"--- the last {len(tail)} lines of {log.name} ---", *tail, sep="\n", file=sys.stderr)
 
 
 async def _on(cluster: Cluster, directory: Path, options: Options) -> Report:
@@ -145,14 +155,18 @@ async def _run(
 
 
 async def _until_ready(http: httpx.AsyncClient) -> None:
+    last = "no answer"
     for _ in range(READY_ATTEMPTS):
         try:
-            if (await http.get("/readyz", timeout=5)).status_code == 200:
+            answer = await http.get("/readyz", timeout=5)
+        except httpx.TransportError as exc:
+            last = repr(exc)
+        else:
+            if answer.status_code == 200:
                 return
-        except httpx.TransportError:
-            pass
+            last = f"{answer.status_code} {answer.text}"
         await asyncio.sleep(0.1)
-    raise RuntimeError("the service did not answer /readyz after the run")
+    raise RuntimeError(f"the service did not answer /readyz after the run; last: {last}")
 
 
 async def _checkpoint(url: str, state: Path) -> None:
