@@ -10,19 +10,15 @@ and every asset still sums to zero over all accounts. One fresh database and one
 
 from __future__ import annotations
 
-import asyncio
-import tempfile
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     invariant,
     precondition,
     rule,
@@ -30,11 +26,9 @@ from hypothesis.stateful import (
 )
 
 from mitapo.db.commands import Command, Leg
-from mitapo.runtime import Runtime
 from mitapo.services import chart, clock, ledger, merchants, payments, refunds, residents, settlement
 from mitapo.services.errors import DomainError
-from mitapo.settings import Settings
-from tests.conftest import copy_database, drop_database
+from tests.stateful.service_machine import ServiceMachine
 
 T = TypeVar("T")
 FEES = (0, 250)  # basis points of the two shops
@@ -75,15 +69,9 @@ class Model:
         return takes, amount - points
 
 
-class PaymentsMachine(RuleBasedStateMachine):
+class PaymentsMachine(ServiceMachine):
     def __init__(self, server: str, template: str) -> None:
-        super().__init__()
-        self.server = server
-        self.runner = asyncio.Runner()
-        self.url = self.runner.run(copy_database(server, template))
-        self.keys = tempfile.TemporaryDirectory()
-        self.runtime = Runtime(Settings(data_dir=Path(self.keys.name)), self.url)
-        self.runner.run(self.runtime.start(migrate_first=False, background=False))
+        super().__init__(server, template)
         db = self.runtime.db
         self.shops = [
             self.call(merchants.create(db, merchants.NewMerchant(name=f"店 {n}", fee_bps=fee)))
@@ -104,12 +92,6 @@ class PaymentsMachine(RuleBasedStateMachine):
             return None, self.call(awaitable)
         except DomainError as error:
             return error.code, None
-
-    def teardown(self) -> None:
-        self.call(self.runtime.stop())
-        self.call(drop_database(self.server, self.url))
-        self.runner.close()
-        self.keys.cleanup()
 
     def fill(self, n: int, resident_id: str, points: tuple[int, int], money: int) -> None:
         budget, clearing = chart.program_budget("model"), chart.channel_clearing("model")

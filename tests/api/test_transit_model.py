@@ -10,19 +10,14 @@ asyncio.Runner per machine.
 
 from __future__ import annotations
 
-import asyncio
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     invariant,
     precondition,
     rule,
@@ -31,12 +26,9 @@ from hypothesis.stateful import (
 
 from mitapo.db.commands import Command, Leg
 from mitapo.db.principals import PrincipalView
-from mitapo.runtime import Runtime
 from mitapo.services import bookings, chart, clock, ledger, paycodes, residents, transit
-from mitapo.services.errors import DomainError
-from mitapo.settings import Settings
 from tests.api.test_transit_support import one_service_day
-from tests.conftest import copy_database, drop_database
+from tests.stateful.service_machine import ServiceMachine
 
 CATEGORIES = ("adult", "child")
 CAPS = {"adult": 500, "child": 250}
@@ -64,34 +56,15 @@ class Sent:
     answer: dict[str, Any]
 
 
-class TransitMachine(RuleBasedStateMachine):
+class TransitMachine(ServiceMachine):
     def __init__(self, server: str, template: str) -> None:
-        super().__init__()
-        self.server = server
-        self.runner = asyncio.Runner()
-        self.url = self.runner.run(copy_database(server, template))
-        self.keys_dir = tempfile.TemporaryDirectory()
-        self.runtime = Runtime(Settings(data_dir=Path(self.keys_dir.name)), self.url)
-        self.runner.run(self.runtime.start(migrate_first=False, background=False))
+        super().__init__(server, template)
         self.window = transit.TapWindow(timedelta(minutes=2), timedelta(hours=24), 60)
         self.operator_id = self._call(transit.create_operator, self.db, "みたかシティバス")["id"]
         self.route_ids = {code: self._route(code) for code in ROUTES}
         self.riders = [self._rider(category) for category in CATEGORIES]
         self.start = one_service_day(clock.now())
         self.sent: list[Sent] = []
-
-    @property
-    def db(self) -> Any:
-        return self.runtime.db
-
-    def _call(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-        return self.runner.run(fn(*args, **kw))
-
-    def _attempt(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> tuple[str | None, Any]:
-        try:
-            return None, self._call(fn, *args, **kw)
-        except DomainError as refused:
-            return refused.code, None
 
     def _route(self, code: str) -> str:
         kind = "on_demand" if code.startswith("area") else "bus"
@@ -115,12 +88,6 @@ class TransitMachine(RuleBasedStateMachine):
             Command(kind="grant", accounts=(issuance, lot, clearing, wallet), postings=legs),
         )
         return Rider(resident_id, category)
-
-    def teardown(self) -> None:
-        self.runner.run(self.runtime.stop())
-        self.runner.run(drop_database(self.server, self.url))
-        self.runner.close()
-        self.keys_dir.cleanup()
 
     def _fare(self, rider: Rider, code: str) -> int:
         adult = ROUTES[code]

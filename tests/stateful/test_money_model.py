@@ -11,31 +11,23 @@ per machine.
 
 from __future__ import annotations
 
-import asyncio
-import tempfile
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     invariant,
     precondition,
     rule,
     run_state_machine_as_test,
 )
-from tests.conftest import copy_database, drop_database
+from tests.stateful.service_machine import ServiceMachine
 
-from mitapo.runtime import Runtime
 from mitapo.services import campaigns, chart, clock, closing, donations, matching, money, programs, residents
-from mitapo.services.errors import DomainError
-from mitapo.settings import Settings
 
 RESIDENTS = 3
 RESIDENT = st.integers(0, RESIDENTS - 1)
@@ -66,15 +58,9 @@ class SentTopUp:
     answer: dict[str, Any]
 
 
-class MoneyMachine(RuleBasedStateMachine):
+class MoneyMachine(ServiceMachine):
     def __init__(self, server: str, template: str) -> None:
-        super().__init__()
-        self.server = server
-        self.runner = asyncio.Runner()
-        self.url = self.runner.run(copy_database(server, template))
-        self.keys_dir = tempfile.TemporaryDirectory()
-        self.runtime = Runtime(Settings(data_dir=Path(self.keys_dir.name)), self.url)
-        self.runner.run(self.runtime.start(migrate_first=False, background=False))
+        super().__init__(server, template)
         self.residents = [self._call(residents.create, self.db, f"住民 {n}")["id"] for n in range(RESIDENTS)]
         self.recipients = [
             str(self._call(donations.create_recipient, self.db, f"NPO {n}", idempotency=None).result["id"])
@@ -97,29 +83,10 @@ class MoneyMachine(RuleBasedStateMachine):
         self.sent: list[SentTopUp] = []
         self.model = Model()
 
-    @property
-    def db(self) -> Any:
-        return self.runtime.db
-
     def _program(self, funding: int) -> str:
         program_id = str(self._call(programs.create, self.db, "model program", 180).result["id"])
         self._call(programs.fund, self.db, program_id, funding)
         return program_id
-
-    def _call(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-        return self.runner.run(fn(*args, **kw))
-
-    def _attempt(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> tuple[str | None, Any]:
-        try:
-            return None, self._call(fn, *args, **kw)
-        except DomainError as refused:
-            return refused.code, None
-
-    def teardown(self) -> None:
-        self.runner.run(self.runtime.stop())
-        self.runner.run(drop_database(self.server, self.url))
-        self.runner.close()
-        self.keys_dir.cleanup()
 
     # the rules
 

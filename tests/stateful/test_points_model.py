@@ -10,30 +10,25 @@ in a few steps. One fresh database and one asyncio.Runner per machine.
 
 from __future__ import annotations
 
-import asyncio
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     invariant,
     precondition,
     rule,
     run_state_machine_as_test,
 )
-from tests.conftest import copy_database, drop_database
+from tests.stateful.service_machine import ServiceMachine
 
 from mitapo.db import participation
 from mitapo.db.commands import Command, Leg, Plan, PlanView
 from mitapo.db.engine import Database
-from mitapo.runtime import Runtime
 from mitapo.services import (
     chart,
     checkins,
@@ -46,8 +41,6 @@ from mitapo.services import (
     residents,
     spending,
 )
-from mitapo.services.errors import DomainError
-from mitapo.settings import Settings
 
 RESIDENTS = 3
 RESIDENT = st.integers(0, RESIDENTS - 1)
@@ -101,15 +94,9 @@ class Model:
         return takes
 
 
-class PointsMachine(RuleBasedStateMachine):
+class PointsMachine(ServiceMachine):
     def __init__(self, server: str, template: str) -> None:
-        super().__init__()
-        self.server = server
-        self.runner = asyncio.Runner()
-        self.url = self.runner.run(copy_database(server, template))
-        self.keys_dir = tempfile.TemporaryDirectory()
-        self.runtime = Runtime(Settings(data_dir=Path(self.keys_dir.name)), self.url)
-        self.runner.run(self.runtime.start(migrate_first=False, background=False))
+        super().__init__(server, template)
         self.now = START
         self.residents = [self._call(residents.create, self.db, f"住民 {n}")["id"] for n in range(RESIDENTS)]
         self.organizer = self._call(events.create_organizer, self.db, "model NPO")["id"]
@@ -127,28 +114,11 @@ class PointsMachine(RuleBasedStateMachine):
         self.model = Model(lots=[{} for _ in range(RESIDENTS)], funded=funded, granted=[0, 0])
 
     @property
-    def db(self) -> Database:
-        return self.runtime.db
-
-    @property
     def today(self) -> date:
         return clock.tokyo_date(self.now)
 
-    def _call(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-        return self.runner.run(fn(*args, **kw))
-
     def _refusal(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> str | None:
-        try:
-            self._call(fn, *args, **kw)
-        except DomainError as refused:
-            return str(refused.code)
-        return None
-
-    def teardown(self) -> None:
-        self.runner.run(self.runtime.stop())
-        self.runner.run(drop_database(self.server, self.url))
-        self.runner.close()
-        self.keys_dir.cleanup()
+        return self._attempt(fn, *args, **kw)[0]
 
     # the rules
 
