@@ -22,7 +22,6 @@ import asyncio
 import dataclasses
 import functools
 import os
-import statistics
 import subprocess
 import tempfile
 import time
@@ -33,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.figures import percentile, process_tree
 from bench.http_client import Client, TransportError
 from bench.ledger_throughput import (
     Options,
@@ -43,7 +43,7 @@ from bench.ledger_throughput import (
     server_settings,
     start_runtime,
 )
-from bench.pgbench import tpcb
+from bench.pgbench import cpu_seconds, tpcb
 from bench.server import start_server
 from mitapo.db.commands import Idempotency
 from mitapo.db.engine import Database
@@ -72,20 +72,14 @@ class Phase:
         return self.claims / self.seconds
 
     def percentile(self, p: int) -> float:
-        return statistics.quantiles(self.latencies_ms, n=100)[p - 1] if len(self.latencies_ms) > 1 else 0.0
+        return percentile(self.latencies_ms, p)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process and its children (uvicorn's workers), from /proc (Linux)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended while we looked
-            continue
-        if stat.parent.name == str(pid) or fields[1] == str(pid):
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time so far of the service's process and its workers."""
+    spent = cpu_seconds(process_tree(pid))
+    assert spent is not None, "the benchmark reads CPU time from /proc (Linux)"
+    return spent
 
 
 @dataclass
@@ -278,9 +272,11 @@ async def measure(url: str, options: argparse.Namespace) -> tuple[list[Phase], d
                 ("花火", functools.partial(paced, festival, rate=options.rate)),
             ):
                 event = await festival.event(title)
-                cpu = cpu_seconds(process.pid)
+                cpu = server_cpu_seconds(process.pid)
                 phase = await run_phase(event)
-                phases.append(dataclasses.replace(phase, server_cpu_seconds=cpu_seconds(process.pid) - cpu))
+                phases.append(
+                    dataclasses.replace(phase, server_cpu_seconds=server_cpu_seconds(process.pid) - cpu)
+                )
             quiet_event = await festival.event("後夜祭")
     finally:
         stop(process)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
@@ -16,24 +15,25 @@ from pathlib import Path
 from bench.http_client import Client
 from bench.ledger_throughput import Options, drop_database, fresh_database
 from bench.payments import open_shops, seed
+from bench.pgbench import cpu_seconds
 from bench.server import start_server
 
-TICKS = os.sysconf("SC_CLK_TCK")
 WARM_UP = 50
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+def server_cpu_seconds(pid: int) -> float:
+    spent = cpu_seconds([pid])
+    assert spent is not None, "the benchmark reads CPU time from /proc (Linux)"
+    return spent
 
 
 async def microseconds_each(pid: int, n: int, request: Callable[[], Awaitable[None]]) -> float:
     for _ in range(WARM_UP):
         await request()
-    before = cpu_seconds(pid)
+    before = server_cpu_seconds(pid)
     for _ in range(n):
         await request()
-    return (cpu_seconds(pid) - before) / n * 1e6
+    return (server_cpu_seconds(pid) - before) / n * 1e6
 
 
 async def run(n: int) -> None:

@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import os
 import random
-import statistics
 import tempfile
 import time
 import uuid
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from bench.figures import percentile
 from bench.http_client import Client
 from bench.ledger_throughput import (
     Options,
@@ -58,10 +58,8 @@ class Phase:
     def rate(self) -> float:
         return self.payments / self.seconds
 
-    def percentile(self, p: float) -> float:
-        return (
-            statistics.quantiles(self.latencies_ms, n=100)[int(p) - 1] if self.latencies_ms else float("nan")
-        )
+    def percentile(self, p: int) -> float:
+        return percentile(self.latencies_ms, p)
 
 
 async def seed(url: str) -> tuple[str, list[dict[str, str]]]:

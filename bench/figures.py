@@ -1,0 +1,26 @@
+"""What the HTTP benchmarks compute alike from what they measured: latency percentiles, and the processes
+whose CPU time counts as the service's."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def percentile(latencies_ms: Sequence[float], p: int) -> float:
+    """The p-th percentile; NaN for fewer than two latencies, which have none."""
+    return statistics.quantiles(latencies_ms, n=100)[p - 1] if len(latencies_ms) > 1 else float("nan")
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its children (uvicorn's workers), from /proc (Linux)."""
+    found = [pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = stat.read_text().rsplit(")", 1)[1].split()[1]
+        except OSError:  # the process ended while we looked
+            continue
+        if parent == str(pid):
+            found.append(int(stat.parent.name))
+    return found
