@@ -85,6 +85,7 @@ class Hold(Base):
 class SealQueue(Base):
     __tablename__ = "seal_queue"
     entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("entries.id"), primary_key=True)
+    created_at: Mapped[datetime]
 
 
 class Seal(Base):

@@ -30,15 +30,15 @@ from mitapo_ledger import (
 
 SEALER_LOCK = 0x6D697461706F  # "mitapo": one sealer at a time across processes
 
-_QUEUED = """
-    SELECT q.entry_id FROM seal_queue q JOIN entries e ON e.id = q.entry_id
-    ORDER BY e.created_at, e.id LIMIT $1
-"""
+_QUEUED = "SELECT entry_id FROM seal_queue ORDER BY created_at, entry_id LIMIT $1"
+# Each entry and its postings through their primary keys: with the journal growing fast its statistics lag,
+# and a join left to the planner read whole tables into hashes (migration 0013).
 _ENTRIES = """
     SELECT e.id, e.kind, e.memo, e.created_at, p.account, p.asset, p.amount
-    FROM entries e JOIN postings p ON p.entry_id = e.id
-    WHERE e.id = ANY($1::uuid[])
-    ORDER BY e.created_at, e.id, p.idx
+    FROM unnest($1::uuid[]) WITH ORDINALITY AS q(id, n)
+    CROSS JOIN LATERAL (SELECT * FROM entries WHERE id = q.id OFFSET 0) AS e
+    CROSS JOIN LATERAL (SELECT * FROM postings WHERE entry_id = q.id OFFSET 0) AS p
+    ORDER BY q.n, p.idx
 """
 
 

@@ -33,8 +33,8 @@ async def sealed_since(conn: asyncpg.Connection, after_seq: int) -> SealedSince:
 async def seal_backlog(conn: asyncpg.Connection) -> SealBacklog:
     row = await conn.fetchrow(
         "SELECT count(*) AS n, "
-        "coalesce(extract(epoch FROM clock_timestamp() - min(e.created_at)), 0)::float8 AS oldest "
-        "FROM seal_queue q JOIN entries e ON e.id = q.entry_id"
+        "coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS oldest "
+        "FROM seal_queue"
     )
     assert row is not None
     return SealBacklog(entries=row["n"], oldest_seconds=max(0.0, row["oldest"]))

@@ -710,7 +710,7 @@ _WRITE = """
         SELECT * FROM unnest($7::uuid[], $8::smallint[], $9::text[], $10::text[], $11::bigint[],
                              $12::bigint[], $13::bigint[], $14::timestamptz[])
     ), queued AS (
-        INSERT INTO seal_queue (entry_id) SELECT unnest($1::uuid[])
+        INSERT INTO seal_queue (entry_id, created_at) SELECT * FROM unnest($1::uuid[], $4::timestamptz[])
     ), new_balances AS (
         UPDATE balances AS b SET posted = u.posted, pending = u.pending, postings_count = u.n
         FROM unnest($15::text[], $16::text[], $17::bigint[], $18::bigint[], $19::bigint[])
