@@ -1,6 +1,6 @@
 """The abuse limits' buckets in PostgreSQL (`rate_limits`, migration 0011), so that every worker process
-counts against the same numbers. Each take is one autocommitted statement: it runs on the lookup pool, on a
-request's hot path, and changes no session state."""
+counts against the same numbers. Each take is one autocommitted statement for all the requests that wait for
+one (migration 0014): it runs on the lookup pool, on a request's hot path, and changes no session state."""
 
 from __future__ import annotations
 
@@ -19,16 +19,29 @@ class Bucket:
     burst: float
 
 
-async def take(conn: asyncpg.Connection, buckets: Sequence[Bucket]) -> float:
-    """Take one from every bucket, or from none: 0 when admitted, else the seconds until there is room."""
-    ordered = sorted(buckets, key=lambda b: b.key)
-    wait = await conn.fetchval(
-        "SELECT rate_take($1::text[], $2::float8[], $3::float8[])",
+async def take_many(conn: asyncpg.Connection, requests: Sequence[Sequence[Bucket]]) -> list[float]:
+    """For each request in order, take one from every one of its buckets, or from none: 0 when admitted, else
+    the seconds until there is room. One statement for all of them (migration 0014)."""
+    asking = [i for i, buckets in enumerate(requests) if buckets]  # a request without buckets is admitted
+    numbers: list[int] = []
+    ordered: list[Bucket] = []
+    for number, i in enumerate(asking, start=1):
+        mine = sorted(requests[i], key=lambda b: b.key)
+        numbers += [number] * len(mine)
+        ordered += mine
+    if not asking:
+        return [0.0] * len(requests)
+    waits = await conn.fetchval(
+        "SELECT rate_take_many($1::int[], $2::text[], $3::float8[], $4::float8[])",
+        numbers,
         [b.key for b in ordered],
         [b.step for b in ordered],
         [b.burst for b in ordered],
     )
-    return float(wait or 0.0)
+    answers = [0.0] * len(requests)
+    for i, wait in zip(asking, waits, strict=True):
+        answers[i] = float(wait)
+    return answers
 
 
 async def forget_idle(conn: asyncpg.Connection) -> None:
