@@ -5,8 +5,10 @@
 200 shops and a resident per client, and has 32 clients pay with `POST /v1/payments` on the shops' static
 codes (points first, then money, each with its Idempotency-Key): first spread over the 200 shops, then all at
 one hot shop (a supermarket at noon, every payment locking the same receivable). Then pgbench TPC-B-like at
-32 clients on a database of its own on the same server. It prints payments per second, latency percentiles
-and the ratios `docs/benchmarks.md` records.
+32 clients on a database of its own on the same server. It prints payments per second, latency percentiles,
+the CPU time per payment of the service's process(es) and of the database's backends (from /proc: on a
+machine shared with others the rates move with their load, the CPU per payment much less), and the ratios
+`docs/benchmarks.md` records.
 """
 
 from __future__ import annotations
@@ -18,14 +20,15 @@ import random
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.figures import percentile
+from bench.figures import percentile, process_tree
 from bench.http_client import Client
 from bench.ledger_throughput import (
+    CpuMeter,
     Options,
     drop_database,
     fresh_database,
@@ -34,10 +37,11 @@ from bench.ledger_throughput import (
     server_settings,
     start_runtime,
 )
-from bench.pgbench import tpcb
+from bench.pgbench import cpu_seconds, tpcb
 from bench.server import start_server
 from mitapo.db.commands import AccountSpec, Command, Idempotency, Leg
 from mitapo.db.engine import Database
+from mitapo.runtime import Runtime
 from mitapo.services import auth, chart, clock, ledger, payments, residents
 
 SHOPS = 200
@@ -53,13 +57,34 @@ class Phase:
     failed: int
     seconds: float
     latencies_ms: list[float]
+    service_cpu_seconds: float = float("nan")
+    database_cpu_seconds: float = float("nan")
 
     @property
     def rate(self) -> float:
         return self.payments / self.seconds
 
+    def cpu_ms_each(self) -> tuple[float, float]:
+        """CPU milliseconds per payment: the service's process(es), the database's backends."""
+        each = 1000 / max(1, self.payments)
+        return self.service_cpu_seconds * each, self.database_cpu_seconds * each
+
     def percentile(self, p: int) -> float:
         return percentile(self.latencies_ms, p)
+
+
+async def with_cpu(url: str, service_seconds: Callable[[], float], phase: Awaitable[Phase]) -> Phase:
+    """The phase, with the CPU time its service (`service_seconds`, a clock of the service's processes) and
+    the database's backends spent meanwhile."""
+    meter, service = await CpuMeter.start(url), service_seconds()
+    done = await phase
+    service = service_seconds() - service
+    total = await meter.stop(python=service)
+    return replace(
+        done,
+        service_cpu_seconds=service,
+        database_cpu_seconds=float("nan") if total is None else total - service,
+    )
 
 
 async def seed(url: str) -> tuple[str, list[dict[str, str]]]:
@@ -128,10 +153,11 @@ async def pay_for(http: Client, secrets: list[str], shops: list[str], mode: str,
     return Phase(mode, len(latencies), failed, loop.time() - started, latencies)
 
 
-async def pay_in_process(url: str, resident_ids: list[str], shops: list[str], seconds: float) -> Phase:
+async def pay_in_process(
+    runtime: Runtime, resident_ids: list[str], shops: list[str], seconds: float
+) -> Phase:
     """`services.payments.pay` from 32 coroutines, spread over the shops: what the ledger sustains when
     HTTP costs nothing, to tell the two apart."""
-    runtime = await start_runtime(url)
     loop = asyncio.get_running_loop()
     started = loop.time()
     latencies: list[float] = []
@@ -151,10 +177,7 @@ async def pay_in_process(url: str, resident_ids: list[str], shops: list[str], se
             )
             latencies.append((time.perf_counter() - began) * 1000)
 
-    try:
-        await asyncio.gather(*(client(n) for n in range(CLIENTS)))
-    finally:
-        await runtime.stop()
+    await asyncio.gather(*(client(n) for n in range(CLIENTS)))
     return Phase("service", len(latencies), 0, loop.time() - started, latencies)
 
 
@@ -171,12 +194,26 @@ async def run(seconds: float, pgbench_seconds: int, pgbench_scale: int, workers:
         async with Client(base, connections=CLIENTS, timeout=30) as http:
             shops = await open_shops(http, admin)
             await pay_for(http, secrets, shops, "spread", min(2.0, seconds))  # warm-up
-            phases = [await pay_for(http, secrets, shops, mode, seconds) for mode in ("spread", "hot")]
+            pid = process.pid
+            phases = [
+                await with_cpu(
+                    url,
+                    lambda: cpu_seconds(process_tree(pid)) or float("nan"),
+                    pay_for(http, secrets, shops, mode, seconds),
+                )
+                for mode in ("spread", "hot")
+            ]
         process.terminate()
         process.wait(timeout=30)
         process = None
         say("the same payments without HTTP, on a Runtime in this process ...")
-        service = await pay_in_process(url, [r["id"] for r in people], shops, seconds)
+        runtime = await start_runtime(url)
+        try:
+            service = await with_cpu(
+                url, time.process_time, pay_in_process(runtime, [r["id"] for r in people], shops, seconds)
+            )
+        finally:
+            await runtime.stop()
         say(f"pgbench TPC-B-like, scale {pgbench_scale}, 32 clients, {pgbench_seconds} s ...")
         pgbench = await tpcb(server, scale=pgbench_scale, seconds=pgbench_seconds)
     finally:
@@ -185,17 +222,17 @@ async def run(seconds: float, pgbench_seconds: int, pgbench_scale: int, workers:
             process.wait(timeout=30)
         await drop_database(server, url)
     print(f"machine: {before}\npostgresql: {settings}\n")
-    print(f"{'workload':24} {'payments/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7}")
-    for p in phases:
+    print(f"{'workload':24} {'payments/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7} {'cpu ms':>14}")
+    for name, p in (*((f"{p.mode} @32", p) for p in phases), ("service, no HTTP @32", service)):
+        service_ms, database_ms = p.cpu_ms_each()
         print(
-            f"{p.mode + ' @32':24} {p.rate:10,.0f} {p.percentile(50):8.1f} {p.percentile(99):8.1f}"
-            f" {p.failed:7}"
+            f"{name:24} {p.rate:10,.0f} {p.percentile(50):8.1f} {p.percentile(99):8.1f} {p.failed:7}"
+            f" {service_ms:6.2f} + {database_ms:4.2f}"
         )
-    print(
-        f"{'service, no HTTP @32':24} {service.rate:10,.0f} {service.percentile(50):8.1f}"
-        f" {service.percentile(99):8.1f} {service.failed:7}"
-    )
-    print(f"{'pgbench TPC-B @32 (tps)':24} {pgbench.tps:10,.0f}\n")
+    pgbench_ms = (pgbench.cpu_us_per_transaction or float("nan")) / 1000
+    print(f"{'pgbench TPC-B @32 (tps)':24} {pgbench.tps:10,.0f} {'':34} {pgbench_ms:6.2f}")
+    print("(cpu ms: CPU time per payment of the service's process(es) + the database's backends;")
+    print(" for pgbench, of its client and backends per transaction)\n")
     spread, hot = phases
     print(f"{'spread / pgbench tps (goal >= 0.5)':40} {spread.rate / pgbench.tps:6.2f}")
     print(f"{'hot / spread (goal >= 0.8)':40} {hot.rate / spread.rate:6.2f}")
