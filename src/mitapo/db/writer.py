@@ -479,13 +479,17 @@ def _balance_state(row: asyncpg.Record) -> BalanceState:
 async def _lock_counters(conn: asyncpg.Connection, keys: list[str]) -> dict[str, int]:
     if not keys:
         return {}
-    await conn.execute(
-        "INSERT INTO counters (key, value) SELECT unnest($1::text[]), 0 ON CONFLICT (key) DO NOTHING", keys
-    )
-    rows = await conn.fetch(
-        "SELECT key, value FROM counters WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE", keys
-    )
+    rows = await conn.fetch(_LOCK_COUNTERS, keys)
     return {r["key"]: r["value"] for r in rows}
+
+
+# Created or locked, in key order, in one round trip: a key new to the table is locked by its insert, a known
+# one by the conflict's no-op update, which also returns its latest committed value.
+_LOCK_COUNTERS = """
+    INSERT INTO counters (key, value) SELECT k, 0 FROM unnest($1::text[]) AS k ORDER BY k
+    ON CONFLICT (key) DO UPDATE SET value = counters.value
+    RETURNING key, value
+"""
 
 
 async def _lock_more(conn: asyncpg.Connection, state: _Batch) -> None:
