@@ -97,13 +97,24 @@ async def _insert_seals(conn: asyncpg.Connection, sealed: list[SealedEntry]) -> 
     )
 
 
-async def sealed_balances(conn: asyncpg.Connection, seq: int) -> dict[tuple[str, Asset], int]:
-    rows = await conn.fetch(
-        "SELECT p.account, p.asset, sum(p.amount)::bigint AS total FROM postings p "
-        "JOIN seals s ON s.entry_id = p.entry_id WHERE s.seq <= $1 "
-        "GROUP BY p.account, p.asset HAVING sum(p.amount) <> 0",
-        seq,
-    )
+# The balances as of the sealed head: the maintained balances less what the committed, not yet sealed entries
+# (the seal queue) posted. One statement, so one snapshot: an entry that commits meanwhile is in both or in
+# neither. A read of every balance, not of every posting ever sealed: the checkpoint's cost follows the
+# number of accounts, not the journal's length. An auditor's recomputation from the sealed entries must give
+# the same digest, so the checkpoint also vouches that the maintained balances are the journal's.
+_SEALED_BALANCES = """
+    SELECT b.account, b.asset, (b.posted - coalesce(u.total, 0))::bigint AS total
+    FROM balances b
+    LEFT JOIN (SELECT p.account, p.asset, sum(p.amount) AS total
+               FROM seal_queue q JOIN postings p ON p.entry_id = q.entry_id
+               GROUP BY p.account, p.asset) AS u USING (account, asset)
+    WHERE b.posted - coalesce(u.total, 0) <> 0
+"""
+
+
+async def sealed_balances(conn: asyncpg.Connection) -> dict[tuple[str, Asset], int]:
+    """The balances at the sealed head; only under the sealer's lock, which keeps the head where it is."""
+    rows = await conn.fetch(_SEALED_BALANCES)
     return {(r["account"], Asset(r["asset"])): r["total"] for r in rows}
 
 
@@ -125,7 +136,7 @@ async def write_checkpoint(
             hash=current.hash,
             signed_at=now or datetime.now(UTC),
             kid=kid,
-            balances_digest=balances_digest(await sealed_balances(conn, current.seq)),
+            balances_digest=balances_digest(await sealed_balances(conn)),
         )
         await conn.execute(
             "INSERT INTO checkpoints (seq, hash, signed_at, kid, balances_digest, signature) "
