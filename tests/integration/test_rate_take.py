@@ -66,7 +66,8 @@ def test_concurrent_requests_through_the_limiter_never_overdraw(database_url: st
         db = Database(database_url)
         await db.start()
         try:
-            limiter = Limiter(db, Policy(per_principal=10, per_address=0, bad_secrets=0, bad_secrets_seconds=60))
+            policy = Policy(per_principal=10, per_address=0, bad_secrets=0, bad_secrets_seconds=60)
+            limiter = Limiter(db, policy)
             return await asyncio.gather(
                 *(limiter.admit("payments", "resident-1", "192.0.2.1") for _ in range(40)),
                 return_exceptions=True,
