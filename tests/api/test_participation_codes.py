@@ -56,7 +56,8 @@ def test_the_qr_image_reads_back_to_a_valid_payload(
     if image == "svg":
         assert b"<svg" in response.content
         return
-    read = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.content)))
+    qr_only = zxingcpp.BarcodeFormat.QRCode  # zxing-cpp may also read a spurious 1D code off a run of modules
+    read = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.content)), formats=qr_only)
     assert len(read) == 1
     assert codes.read_checkin(town.api.runtime.keys, read[0].text, now(), STEP) == event
 

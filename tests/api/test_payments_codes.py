@@ -27,8 +27,10 @@ def independently_parsed(payload: str):  # -> cemacqr's parse result
 
 
 def read_png(png: bytes) -> str:
-    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"))
-    assert len(results) == 1 and results[0].format == zxingcpp.BarcodeFormat.QRCode
+    # QR codes only: zxing-cpp may also read a spurious 1D code off a run of modules (see the SDK's tests).
+    qr_only = zxingcpp.BarcodeFormat.QRCode
+    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"), formats=qr_only)
+    assert len(results) == 1 and results[0].format == qr_only
     return str(results[0].text)
 
 
