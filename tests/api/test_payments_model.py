@@ -10,10 +10,8 @@ and every asset still sums to zero over all accounts. One fresh database and one
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, TypeVar
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -27,10 +25,8 @@ from hypothesis.stateful import (
 
 from mitapo.db.commands import Command, Leg
 from mitapo.services import chart, clock, ledger, merchants, payments, refunds, residents, settlement
-from mitapo.services.errors import DomainError
 from tests.stateful.service_machine import ServiceMachine
 
-T = TypeVar("T")
 FEES = (0, 250)  # basis points of the two shops
 MODES = ("points_first", "points_only", "money_only")
 
@@ -74,24 +70,15 @@ class PaymentsMachine(ServiceMachine):
         super().__init__(server, template)
         db = self.runtime.db
         self.shops = [
-            self.call(merchants.create(db, merchants.NewMerchant(name=f"店 {n}", fee_bps=fee)))
+            self._call(merchants.create, db, merchants.NewMerchant(name=f"店 {n}", fee_bps=fee))
             for n, fee in enumerate(FEES)
         ]
-        self.residents = [self.call(residents.create(db, f"住民 {n}"))["id"] for n in range(2)]
+        self.residents = [self._call(residents.create, db, f"住民 {n}")["id"] for n in range(2)]
         today = clock.tokyo_date(clock.now())
         self.days = (today + timedelta(days=30), today + timedelta(days=90))
         self.model = Model(lots=[dict.fromkeys(self.days, 0) for _ in self.residents], money=[0, 0])
         for n, resident_id in enumerate(self.residents):
             self.fill(n, resident_id, points=(150, 250), money=400)
-
-    def call(self, awaitable: Awaitable[T]) -> T:
-        return self.runner.run(awaitable)
-
-    def refusal(self, awaitable: Awaitable[Any]) -> tuple[str | None, Any]:
-        try:
-            return None, self.call(awaitable)
-        except DomainError as error:
-            return error.code, None
 
     def fill(self, n: int, resident_id: str, points: tuple[int, int], money: int) -> None:
         budget, clearing = chart.program_budget("model"), chart.channel_clearing("model")
@@ -100,12 +87,11 @@ class PaymentsMachine(ServiceMachine):
         legs = [Leg(clearing.code, chart.JPY, money), Leg(wallet.code, chart.JPY, -money)]
         for lot, amount in zip(lots, points, strict=True):
             legs += [Leg(budget.code, chart.PT, amount), Leg(lot.code, chart.PT, -amount)]
-        self.call(ledger.fund_program(self.runtime.db, "model", sum(points)))
-        self.call(
-            ledger.post(
-                self.runtime.db,
-                Command(kind="grant", accounts=(*lots, wallet, clearing), postings=tuple(legs)),
-            )
+        self._call(ledger.fund_program, self.runtime.db, "model", sum(points))
+        self._call(
+            ledger.post,
+            self.runtime.db,
+            Command(kind="grant", accounts=(*lots, wallet, clearing), postings=tuple(legs)),
         )
         for day, amount in zip(self.days, points, strict=True):
             self.model.lots[n][day] += amount
@@ -119,11 +105,8 @@ class PaymentsMachine(ServiceMachine):
     )
     def pay(self, resident: int, shop: int, amount: int, mode: str) -> None:
         expected = self.model.split(resident, amount, mode)
-        code, written = self.refusal(
-            payments.pay(
-                self.runtime.db, self.residents[resident], self.shops[shop]["qr_payload"], amount, mode
-            )
-        )  # type: ignore[arg-type]
+        payload = self.shops[shop]["qr_payload"]
+        code, written = self._attempt(payments.pay, self.db, self.residents[resident], payload, amount, mode)
         if expected is None:
             assert code == "insufficient_funds"
             return
@@ -141,7 +124,7 @@ class PaymentsMachine(ServiceMachine):
     @rule(data=st.data(), amount=st.integers(1, 500))
     def refund(self, data: st.DataObject, amount: int) -> None:
         paid = data.draw(st.sampled_from(self.model.paid))
-        code, _ = self.refusal(refunds.refund(self.runtime.db, self.shops[paid.shop]["id"], paid.id, amount))
+        code, _ = self._attempt(refunds.refund, self.runtime.db, self.shops[paid.shop]["id"], paid.id, amount)
         if paid.refunded + amount > paid.amount:
             assert code == "refund_exceeds_payment"
             return
@@ -165,7 +148,7 @@ class PaymentsMachine(ServiceMachine):
 
     @rule()
     def settle(self) -> None:
-        body, _ = self.call(settlement.settle(self.runtime.db, None))
+        body, _ = self._call(settlement.settle, self.runtime.db, None)
         lines = {line["merchant_id"]: line for line in body["lines"]}
         for shop, fee_bps in enumerate(FEES):
             points, money = self.model.owed[shop]
@@ -187,7 +170,7 @@ class PaymentsMachine(ServiceMachine):
                 rows = await conn.fetch("SELECT account, asset, normal_sign * posted AS b FROM balances")
             return {(r["account"], r["asset"]): r["b"] for r in rows}
 
-        return self.call(read())
+        return self._call(read)
 
     @invariant()
     def accounts_are_the_models(self) -> None:
@@ -212,7 +195,7 @@ class PaymentsMachine(ServiceMachine):
             async with self.runtime.db.raw() as conn:
                 return [r[0] for r in await conn.fetch("SELECT sum(posted) FROM balances GROUP BY asset")]
 
-        assert all(total == 0 for total in self.call(read()))
+        assert all(total == 0 for total in self._call(read))
 
 
 @pytest.mark.slow

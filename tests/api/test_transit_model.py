@@ -179,7 +179,7 @@ class TransitMachine(ServiceMachine):
             async with self.db.raw() as conn:
                 return list(await conn.fetch(sql, *args))
 
-        return self.runner.run(read())
+        return self._call(read)
 
     @invariant()
     def wallets_hold_what_was_given_less_charges_and_holds(self) -> None:

@@ -178,7 +178,7 @@ class MoneyMachine(ServiceMachine):
                 )
             return {(r["account"], r["asset"]): r["held"] for r in rows}
 
-        return self.runner.run(read())
+        return self._call(read)
 
     def _raw_sums(self) -> dict[str, int]:
         async def read() -> dict[str, int]:
@@ -186,7 +186,7 @@ class MoneyMachine(ServiceMachine):
                 rows = await conn.fetch("SELECT asset, sum(posted) AS total FROM balances GROUP BY asset")
             return {r["asset"]: int(r["total"]) for r in rows}
 
-        return self.runner.run(read())
+        return self._call(read)
 
     @invariant()
     def each_asset_sums_to_zero(self) -> None:

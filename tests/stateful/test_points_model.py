@@ -276,7 +276,7 @@ class PointsMachine(ServiceMachine):
                 )
             return {r["expires_on"]: r["points"] for r in rows}
 
-        return self.runner.run(read())
+        return self._call(read)
 
     def _spendable_lots_in_db(self, resident: int) -> dict[date, int]:
         return {d: p for d, p in self._db_lots(resident).items() if d >= self.today}
@@ -310,7 +310,7 @@ class PointsMachine(ServiceMachine):
                 rows = await conn.fetch("SELECT key, value FROM counters WHERE key LIKE 'cap:%'")
             return [(r["key"], r["value"]) for r in rows]
 
-        for key, value in self.runner.run(read()):
+        for key, value in self._call(read):
             program_id = key.split(":")[1]
             rule_ = PROGRAMS[self.program_ids.index(program_id)]
             cap = rule_.annual_cap if key.split(":")[-1].startswith("FY") else rule_.monthly_cap
@@ -325,7 +325,7 @@ class PointsMachine(ServiceMachine):
                 )
             return -int(posted or 0)
 
-        assert self.runner.run(read()) == self.model.breakage
+        assert self._call(read) == self.model.breakage
 
 
 async def spend_at_shop(db: Database, resident_id: str, points: int, today: date) -> None:
