@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.figures import percentile, process_tree
+from bench.figures import percentile, server_cpu_seconds
 from bench.http_client import Client, TransportError
 from bench.ledger_throughput import (
     Options,
@@ -43,7 +43,7 @@ from bench.ledger_throughput import (
     server_settings,
     start_runtime,
 )
-from bench.pgbench import cpu_seconds, tpcb
+from bench.pgbench import tpcb
 from bench.server import start_server
 from mitapo.db.commands import Idempotency
 from mitapo.db.engine import Database
@@ -73,13 +73,6 @@ class Phase:
 
     def percentile(self, p: int) -> float:
         return percentile(self.latencies_ms, p)
-
-
-def server_cpu_seconds(pid: int) -> float:
-    """CPU time so far of the service's process and its workers."""
-    spent = cpu_seconds(process_tree(pid))
-    assert spent is not None, "the benchmark reads CPU time from /proc (Linux)"
-    return spent
 
 
 @dataclass

@@ -7,6 +7,8 @@ import statistics
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.pgbench import cpu_seconds
+
 
 def percentile(latencies_ms: Sequence[float], p: int) -> float:
     """The p-th percentile; NaN for fewer than two latencies, which have none."""
@@ -24,3 +26,10 @@ def process_tree(pid: int) -> list[int]:
         if parent == str(pid):
             found.append(int(stat.parent.name))
     return found
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time so far of the service's process and its workers."""
+    spent = cpu_seconds(process_tree(pid))
+    assert spent is not None, "the benchmark reads CPU time from /proc (Linux)"
+    return spent

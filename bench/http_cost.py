@@ -12,19 +12,13 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from bench.figures import server_cpu_seconds
 from bench.http_client import Client
 from bench.ledger_throughput import Options, drop_database, fresh_database
 from bench.payments import open_shops, seed
-from bench.pgbench import cpu_seconds
 from bench.server import start_server
 
 WARM_UP = 50
-
-
-def server_cpu_seconds(pid: int) -> float:
-    spent = cpu_seconds([pid])
-    assert spent is not None, "the benchmark reads CPU time from /proc (Linux)"
-    return spent
 
 
 async def microseconds_each(pid: int, n: int, request: Callable[[], Awaitable[None]]) -> float:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.figures import percentile, process_tree
+from bench.figures import percentile, server_cpu_seconds
 from bench.http_client import Client
 from bench.ledger_throughput import (
     CpuMeter,
@@ -37,7 +37,7 @@ from bench.ledger_throughput import (
     server_settings,
     start_runtime,
 )
-from bench.pgbench import cpu_seconds, tpcb
+from bench.pgbench import tpcb
 from bench.server import start_server
 from mitapo.db.commands import AccountSpec, Command, Idempotency, Leg
 from mitapo.db.engine import Database
@@ -198,7 +198,7 @@ async def run(seconds: float, pgbench_seconds: int, pgbench_scale: int, workers:
             phases = [
                 await with_cpu(
                     url,
-                    lambda: cpu_seconds(process_tree(pid)) or float("nan"),
+                    lambda: server_cpu_seconds(pid),
                     pay_for(http, secrets, shops, mode, seconds),
                 )
                 for mode in ("spread", "hot")
