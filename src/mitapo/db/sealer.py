@@ -29,6 +29,7 @@ from mitapo_ledger import (
 )
 
 SEALER_LOCK = 0x6D697461706F  # "mitapo": one sealer at a time across processes
+SEALED_CHANNEL = "mitapo_sealed"  # notified with the new head's seq as a pass commits: no need to poll
 
 _QUEUED = "SELECT entry_id FROM seal_queue ORDER BY created_at, entry_id LIMIT $1"
 # Each entry and its postings through their primary keys: with the journal growing fast its statistics lag,
@@ -83,6 +84,7 @@ async def seal_pending(conn: asyncpg.Connection, *, limit: int = 5000) -> int:
         sealed = seal(entries, prev_hash=current.hash, next_seq=current.seq + 1)
         await _insert_seals(conn, sealed)
         await conn.execute("DELETE FROM seal_queue WHERE entry_id = ANY($1::uuid[])", ids)
+        await conn.execute("SELECT pg_notify($1, $2)", SEALED_CHANNEL, str(sealed[-1].seq))
         return len(sealed)
 
 

@@ -1,0 +1,114 @@
+"""The periodic sealer runs in a child process: it seals what the writer commits, with nothing sealed in the
+service's own process, and it ends with the service, whether the service stops or dies.
+
+Waiting is on events, never on a clock: the sealer's notification on `sealer.SEALED_CHANNEL`, and a pidfd,
+which becomes readable when a process ends."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import select
+import subprocess
+import sys
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from mitapo.db import sealer
+from mitapo.db.commands import AccountSpec
+from mitapo.runtime import Runtime
+from mitapo.services import ledger
+from mitapo.settings import Settings
+from tests.integration.ledger_checks import journal_problems
+
+pytestmark = pytest.mark.db
+
+SOURCE = AccountSpec("issuance", "equity", ("PT",), may_go_negative=True)
+WALLET = AccountSpec("wallet", "liability", ("PT",))
+ENTRIES = 50
+HANG_GUARD = 120.0  # seconds; only ever reached when the test fails
+
+
+def ended(pid: int, timeout: float = HANG_GUARD) -> bool:
+    """Whether process `pid` ends (or has ended) within `timeout`, told by the kernel, without polling."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        readable, _, _ = select.select([fd], [], [], timeout)
+        return bool(readable)
+    finally:
+        os.close(fd)
+
+
+def test_the_child_seals_what_the_writer_commits(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sealed_here: list[int] = []
+    seal_pending = sealer.seal_pending
+
+    async def counted(conn: asyncpg.Connection) -> int:
+        sealed_here.append(await seal_pending(conn))
+        return sealed_here[-1]
+
+    monkeypatch.setattr(sealer, "seal_pending", counted)  # the spawned child imports its own, untouched
+
+    async def main() -> None:
+        settings = Settings(data_dir=tmp_path, seal_interval=0.05, checkpoint_interval=3600)
+        runtime = Runtime(settings, database_url)
+        listener = await asyncpg.connect(database_url)
+        heads: asyncio.Queue[int] = asyncio.Queue()
+        await listener.add_listener(sealer.SEALED_CHANNEL, lambda *args: heads.put_nowait(int(args[3])))
+        await runtime.start(migrate_first=False, background=True)
+        try:
+            await ledger.open_accounts(runtime.db, SOURCE, WALLET)
+            for _ in range(ENTRIES):
+                await ledger.transfer(
+                    runtime.db, source="issuance", destination="wallet", asset="PT", amount=1
+                )
+            while await asyncio.wait_for(heads.get(), HANG_GUARD) < ENTRIES:
+                pass
+            async with runtime.db.raw() as conn:
+                assert await conn.fetchval("SELECT count(*) FROM seal_queue") == 0
+                assert await conn.fetchval("SELECT max(seq) FROM seals") == ENTRIES
+            assert await journal_problems(runtime.db) == []
+        finally:
+            await listener.close()
+            await runtime.stop()
+
+    asyncio.run(main())
+    assert sum(sealed_here) == 0, "the service's own process sealed entries"
+
+
+def test_the_child_ends_when_the_service_stops(database_url: str, tmp_path: Path) -> None:
+    async def main() -> int:
+        runtime = Runtime(Settings(data_dir=tmp_path), database_url)
+        await runtime.start(migrate_first=False, background=True)
+        assert runtime._sealer is not None and runtime._sealer.pid is not None
+        pid = runtime._sealer.pid
+        await runtime.stop()
+        return pid
+
+    pid = asyncio.run(main())
+    assert ended(pid, timeout=0)
+
+
+ORPHANING_PARENT = """
+import os, sys
+from mitapo.sealer_process import SealerProcess
+child = SealerProcess(sys.argv[1], 0.05)
+child.start()
+print(child.pid, flush=True)
+os._exit(0)  # dies without stopping its child, as a killed service would
+"""
+
+
+def test_the_child_ends_when_the_service_dies(database_url: str) -> None:
+    parent = subprocess.run(
+        [sys.executable, "-c", ORPHANING_PARENT, database_url], capture_output=True, text=True, check=True
+    )
+    child = int(parent.stdout.split()[0])
+    assert ended(child), "the sealer outlived the process that started it"
