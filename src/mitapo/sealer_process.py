@@ -86,8 +86,8 @@ async def _seal_while_parent_lives(url: str, interval: float, parent: int, last_
             while await sealer.seal_pending(conn) > 0:
                 pass
             last_ok.value = time.monotonic()
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            log.exception("sealer.pass_failed")  # the database restarts, say: the next pass reconnects
+        except Exception:  # the database restarting, say: logged, and the next pass reconnects
+            log.exception("sealer.pass_failed")
             if conn is not None:
                 conn.terminate()
             conn = None

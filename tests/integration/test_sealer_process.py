@@ -98,17 +98,21 @@ def test_the_child_ends_when_the_service_stops(database_url: str, tmp_path: Path
 
 ORPHANING_PARENT = """
 import os, sys
+from pathlib import Path
 from mitapo.sealer_process import SealerProcess
 child = SealerProcess(sys.argv[1], 0.05)
 child.start()
-print(child.pid, flush=True)
+Path(sys.argv[2]).write_text(str(child.pid))
 os._exit(0)  # dies without stopping its child, as a killed service would
 """
 
 
-def test_the_child_ends_when_the_service_dies(database_url: str) -> None:
-    parent = subprocess.run(
-        [sys.executable, "-c", ORPHANING_PARENT, database_url], capture_output=True, text=True, check=True
+def test_the_child_ends_when_the_service_dies(database_url: str, tmp_path: Path) -> None:
+    pid_file = tmp_path / "sealer.pid"
+    subprocess.run(  # no pipes: the orphan would hold them open
+        [sys.executable, "-c", ORPHANING_PARENT, database_url, str(pid_file)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=True,
     )
-    child = int(parent.stdout.split()[0])
-    assert ended(child), "the sealer outlived the process that started it"
+    assert ended(int(pid_file.read_text())), "the sealer outlived the process that started it"
