@@ -96,13 +96,21 @@ def seq_scans(plan: dict[str, Any]) -> Iterator[str]:
 
 
 async def plans(conn: asyncpg.Connection, statement: str, parameters: list[Any]) -> dict[str, list[str]]:
-    """The tables each way of planning `statement` reads whole: generic, and with these parameters."""
+    """The tables each way of planning `statement` reads whole: the generic plan (the one a prepared statement
+    may settle on) and the custom plan for these parameters. Prepared and explained, never run."""
+    prepared = await conn.prepare(statement)
+    types = [await conn.fetchval("SELECT format_type($1, NULL)", t.oid) for t in prepared.get_parameters()]
+    await conn.execute(f"PREPARE probe ({', '.join(types)}) AS {statement}")
+    arguments = ", ".join(
+        [
+            f"{await conn.fetchval(f'SELECT quote_literal($1::{t}::text)', v)}::{t}"
+            for t, v in zip(types, parameters, strict=True)
+        ]
+    )
     found: dict[str, list[str]] = {}
-    for way, head, args in (
-        ("generic", "EXPLAIN (GENERIC_PLAN, FORMAT JSON) ", parameters),
-        ("custom", "EXPLAIN (FORMAT JSON) ", parameters),
-    ):
-        [row] = await conn.fetch(head + statement, *args)  # explained, never run
+    for way in ("generic", "custom"):
+        await conn.execute(f"SET plan_cache_mode = force_{way}_plan")
+        [row] = await conn.fetch(f"EXPLAIN (FORMAT JSON) EXECUTE probe ({arguments})")
         found[way] = list(seq_scans(json.loads(row[0])[0]["Plan"]))
     return found
 
