@@ -84,10 +84,11 @@ class Runtime:
         return max(self._sealed_here_at, child)
 
     async def seal_now(self) -> int:
-        """Seal everything queued, in this process; return how many entries were sealed."""
+        """Seal everything queued, in this process; return how many entries were sealed. It waits for a pass
+        of the sealer's process under way: what was committed before the call is sealed when it returns."""
         total = 0
         async with self.db.raw() as conn:
-            while (sealed := await sealer.seal_pending(conn)) > 0:
+            while (sealed := await sealer.seal_pending(conn, wait=True)) > 0:
                 total += sealed
         self._sealed_here_at = asyncio.get_running_loop().time()
         return total

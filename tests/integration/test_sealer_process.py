@@ -50,8 +50,8 @@ def test_the_child_seals_what_the_writer_commits(
     sealed_here: list[int] = []
     seal_pending = sealer.seal_pending
 
-    async def counted(conn: asyncpg.Connection) -> int:
-        sealed_here.append(await seal_pending(conn))
+    async def counted(conn: asyncpg.Connection, **options: bool) -> int:
+        sealed_here.append(await seal_pending(conn, **options))
         return sealed_here[-1]
 
     monkeypatch.setattr(sealer, "seal_pending", counted)  # the spawned child imports its own, untouched
@@ -81,6 +81,43 @@ def test_the_child_seals_what_the_writer_commits(
 
     asyncio.run(main())
     assert sum(sealed_here) == 0, "the service's own process sealed entries"
+
+
+async def waiting_for_the_sealer_lock(conn: asyncpg.Connection) -> None:
+    """Returns once some backend waits for the sealer's advisory lock (its pass is blocked, not skipped)."""
+    while not await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1)",
+        sealer.SEALER_LOCK & 0xFFFFFFFF,
+    ):
+        pass
+
+
+def test_seal_now_waits_for_a_pass_under_way(database_url: str, tmp_path: Path) -> None:
+    """The sealer's process may be in a pass when the checkpointer, the CLI or a test asks to seal now: the
+    call must wait for that pass and seal what is left, not return having sealed nothing."""
+
+    async def main() -> None:
+        runtime = Runtime(Settings(data_dir=tmp_path), database_url)
+        await runtime.start(migrate_first=False, background=False)
+        other_sealer, watcher = await asyncpg.connect(database_url), await asyncpg.connect(database_url)
+        try:
+            await ledger.open_accounts(runtime.db, SOURCE, WALLET)
+            await ledger.transfer(runtime.db, source="issuance", destination="wallet", asset="PT", amount=1)
+            async with other_sealer.transaction():
+                await other_sealer.execute("SELECT pg_advisory_xact_lock($1)", sealer.SEALER_LOCK)
+                sealing = asyncio.create_task(runtime.seal_now())
+                waiting = asyncio.create_task(waiting_for_the_sealer_lock(watcher))
+                done, _ = await asyncio.wait({sealing, waiting}, return_when=asyncio.FIRST_COMPLETED)
+                assert waiting in done, (
+                    f"seal_now returned {sealing.result()} while another pass held the lock"
+                )
+            assert await asyncio.wait_for(sealing, HANG_GUARD) == 1
+        finally:
+            await other_sealer.close()
+            await watcher.close()
+            await runtime.stop()
+
+    asyncio.run(main())
 
 
 def test_the_child_ends_when_the_service_stops(database_url: str, tmp_path: Path) -> None:

@@ -71,10 +71,13 @@ def entries_from_rows(rows: list[asyncpg.Record]) -> list[Entry]:
     ]
 
 
-async def seal_pending(conn: asyncpg.Connection, *, limit: int = 5000) -> int:
-    """Seal up to `limit` queued entries; return how many. Zero when another sealer holds the lock."""
+async def seal_pending(conn: asyncpg.Connection, *, limit: int = 5000, wait: bool = False) -> int:
+    """Seal up to `limit` queued entries; return how many. Zero when another sealer holds the lock, unless
+    `wait`: then after that sealer's pass, whatever it left."""
     async with conn.transaction():
-        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", SEALER_LOCK):
+        if wait:
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", SEALER_LOCK)
+        elif not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", SEALER_LOCK):
             return 0
         ids = [r["entry_id"] for r in await conn.fetch(_QUEUED, limit)]
         if not ids:
