@@ -78,8 +78,14 @@ def _main(url: str, interval: float, parent: int, last_ok: Any, log_json: bool |
 
 
 async def _seal_while_parent_lives(url: str, interval: float, parent: int, last_ok: Any) -> None:
+    """Every `interval`, first after one: the child boots while the service already serves, and a first pass
+    at a moment of its own would seal in the middle of whatever the service is doing (a test counting the
+    queue, say) where the loop's sealer used to seal at start."""
     conn: asyncpg.Connection | None = None
-    while os.getppid() == parent:
+    while True:
+        await asyncio.sleep(interval)
+        if os.getppid() != parent:
+            break
         try:
             if conn is None or conn.is_closed():
                 conn = await asyncpg.connect(url)
@@ -91,4 +97,3 @@ async def _seal_while_parent_lives(url: str, interval: float, parent: int, last_
             if conn is not None:
                 conn.terminate()
             conn = None
-        await asyncio.sleep(interval)
