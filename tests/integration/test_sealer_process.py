@@ -1,8 +1,9 @@
 """The periodic sealer runs in a child process: it seals what the writer commits, with nothing sealed in the
-service's own process, and it ends with the service, whether the service stops or dies.
+service's own process; a seal asked for in the service's process waits for the child's pass under way; and the
+child ends with the service, whether the service stops or dies.
 
-Waiting is on events, never on a clock: the sealer's notification on `sealer.SEALED_CHANNEL`, and a pidfd,
-which becomes readable when a process ends."""
+Waiting is on events, never on a clock: the sealer's notification on `sealer.SEALED_CHANNEL`, a lock wait
+seen in `pg_locks`, and a pidfd, which becomes readable when a process ends."""
 
 from __future__ import annotations
 
