@@ -64,7 +64,7 @@ def batch_parameters() -> dict[str, list[Any]]:
     now = datetime.now(UTC)
     ids = [uuid.uuid4() for _ in range(BATCH)]
     accounts = [f"acct:{i}" for i in range(1, 2 * BATCH + 1)]
-    text, none = [f"x-{i}" for i in range(BATCH)], [None] * BATCH
+    owners, none = [f"resident-{i}" for i in range(BATCH)], [None] * BATCH
     entries = [ids, ["transfer"] * BATCH, [""] * BATCH, [now] * BATCH, ["{}"] * BATCH, none]
     postings = [
         ids * 2,
@@ -78,10 +78,10 @@ def batch_parameters() -> dict[str, list[Any]]:
     ]
     balances = [accounts, ["PT"] * 2 * BATCH, [1] * 2 * BATCH, [0] * 2 * BATCH, [1] * 2 * BATCH]
     counters = [[f"counter-{i}" for i in range(BATCH)], [1] * BATCH]
-    tokens = [[f"token-{i}" for i in range(BATCH)], ids, [b"\x00"] * BATCH, [json.dumps({})] * BATCH]
+    tokens = [[f"token-{i}" for i in range(BATCH)], ids, [b"\x00"] * BATCH, ["{}"] * BATCH]
     keys = [["bench"] * BATCH, [f"key-{i}" for i in range(BATCH)], [b"\x00"] * BATCH, ["{}"] * BATCH, ids]
     return {
-        "_LOCK_BALANCES": [accounts, ["PT"] * 2 * BATCH, text],
+        "_LOCK_BALANCES": [accounts, ["PT"] * 2 * BATCH, owners],
         "_LOOK_UP": [keys[0], keys[1], tokens[0]],
         "_LOCK_COUNTERS": [counters[0]],
         "_WRITE": [*entries, *postings, *balances, *counters, *tokens, *keys],
