@@ -17,34 +17,28 @@ READY_ATTEMPTS = 600  # × 0.1 s
 def start_server(url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     """The service in a process of its own, as `mitapo serve` runs it, on a free port; once /readyz answers.
     It imports the very code this process does (same `sys.path`)."""
+    env = {"MITAPO_DATABASE_URL": url, "MITAPO_DATA_DIR": str(data_dir)}
+    return start_uvicorn("mitapo.http.asgi:app", env, "/readyz")
+
+
+def start_uvicorn(app: str, env: dict[str, str], ready_path: str) -> tuple[subprocess.Popen[bytes], str]:
+    """An ASGI app served by uvicorn as `mitapo serve` serves ours, on a free port, once `ready_path`
+    answers."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "MITAPO_DATABASE_URL": url,
-        "MITAPO_DATA_DIR": str(data_dir),
-        "PYTHONPATH": os.pathsep.join(sys.path),
-    }
-    command = [
-        "uvicorn",
-        "mitapo.http.asgi:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-    ]
-    process = subprocess.Popen([sys.executable, "-m", *command, "--log-level", "warning"], env=env)
+    env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = [app, "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", *command], env=env)
     base = f"http://127.0.0.1:{port}"
     for _ in range(READY_ATTEMPTS):  # a bounded wait, polling readiness
         if process.poll() is not None:
-            raise RuntimeError("the service exited while starting")
+            raise RuntimeError(f"{app} exited while starting")
         try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+            if httpx.get(f"{base}{ready_path}", timeout=1).status_code == 200:
                 return process, base
         except httpx.TransportError:
             pass
         time.sleep(0.1)
     process.terminate()
-    raise RuntimeError("the service did not become ready")
+    raise RuntimeError(f"{app} did not become ready")
