@@ -302,3 +302,35 @@ def test_postings_cannot_be_added_to_an_old_entry(
             assert await fingerprint(conn, "postings") == before
 
     asyncio.run(main())
+
+
+MISSING_ENTRY = uuid.UUID("00000000-0000-4000-8000-0000000000ff")
+NAMING_AN_ENTRY = {  # a row of each table that names an entry, with its entry as the one parameter
+    "seal_queue": "INSERT INTO seal_queue (entry_id, created_at) VALUES ($1, now())",
+    "idempotency_keys": "INSERT INTO idempotency_keys (scope, key, request_hash, result, entry_id) "
+    "VALUES ('test', 'k', '\\x00', '{}', $1)",
+    "spent_tokens": "INSERT INTO spent_tokens (token, entry_id) VALUES ('a new token', $1)",
+}
+UPDATABLE = ("seal_queue", "idempotency_keys")  # spent tokens refuse every UPDATE
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("table", NAMING_AN_ENTRY)
+def test_rows_may_only_name_entries_of_the_journal(seeded_url: str, table: str, role: str) -> None:
+    """Checked per statement (migration 0015), and unlike a foreign key also in replica mode."""
+
+    async def main() -> None:
+        async with connected(seeded_url, role) as conn:
+            before = await fingerprint(conn, table)
+            with pytest.raises(asyncpg.ForeignKeyViolationError, match="not in the journal"):
+                await conn.execute(NAMING_AN_ENTRY[table], MISSING_ENTRY)
+            assert await fingerprint(conn, table) == before
+            await conn.execute(NAMING_AN_ENTRY[table], OLD_ENTRY)  # an entry that is there: accepted
+            assert (await fingerprint(conn, table))[0] == before[0] + 1
+            if table in UPDATABLE:
+                named = await fingerprint(conn, table)
+                with pytest.raises(asyncpg.ForeignKeyViolationError, match="not in the journal"):
+                    await conn.execute(f"UPDATE {table} SET entry_id = $1", MISSING_ENTRY)
+                assert await fingerprint(conn, table) == named
+
+    asyncio.run(main())

@@ -1,5 +1,9 @@
 """The schema as typed SQLAlchemy models. The migrations in `migrations/` create it, with the triggers and
-CHECKs that make PostgreSQL itself enforce the ledger's rules; these models are how the service reads it."""
+CHECKs that make PostgreSQL itself enforce the ledger's rules; these models are how the service reads it.
+
+A `ForeignKey` here names a reference the database keeps, not always with a foreign key: rows the writer adds
+with every entry (postings, the seal queue, idempotency records, spent tokens) are checked once per statement
+by triggers instead (migrations 0010 and 0015)."""
 
 from __future__ import annotations
 
