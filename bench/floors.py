@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import json
 import random
@@ -120,6 +121,8 @@ class GroupCommit:
     async def __aexit__(self, *_: object) -> None:
         assert self._task is not None
         self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
     async def submit(self, item: Any) -> None:
         future = asyncio.get_running_loop().create_future()
