@@ -48,10 +48,9 @@ from bench.ledger_throughput import (
     spread_account,
     start_runtime,
 )
-from bench.pgbench import combined, run_tpcb, tpcb_database
+from bench.pgbench import combined, run_tpcb, scratch_database, tpcb_database
 from bench.server import start_uvicorn
 from mitapo.db import writer
-from mitapo.db.urls import plain_url, with_database
 
 CALLERS = 32
 ACCOUNTS = 1000
@@ -173,11 +172,7 @@ async def _bare_flush(conn: asyncpg.Connection, transfers: list[tuple[int, int, 
 
 
 async def bare(server: str, seconds: float) -> Floor:
-    name = f"mitapo_floor_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(plain_url(server))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = with_database(plain_url(server), name)
-    try:
+    async with scratch_database(server, "mitapo_floor") as (_, url):
         conn = await asyncpg.connect(url)
         try:
             await conn.execute(_BARE_SCHEMA)
@@ -189,9 +184,6 @@ async def bare(server: str, seconds: float) -> Floor:
                 return await measured("bare group commit", url, call, seconds, nothing_else)
         finally:
             await conn.close()
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 # --- journal ---------------------------------------------------------------------------------------------

@@ -123,16 +123,22 @@ class TpcbDatabase:
 
 
 @asynccontextmanager
-async def tpcb_database(server_url: str, *, scale: int) -> AsyncIterator[TpcbDatabase]:
-    """A fresh database with pgbench's tables at `scale`, dropped on the way out."""
-    name = f"mitapo_pgbench_{uuid.uuid4().hex[:10]}"
+async def scratch_database(server_url: str, prefix: str) -> AsyncIterator[tuple[str, str]]:
+    """A new empty database on the server, dropped on the way out: (its name, its URL)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     await _admin(server_url, f'CREATE DATABASE "{name}"')
-    url = with_database(plain_url(server_url), name)
     try:
-        await _pgbench("-i", "-q", "-s", str(scale), url)
-        yield TpcbDatabase(server_url, name, url, scale)
+        yield name, with_database(plain_url(server_url), name)
     finally:
         await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@asynccontextmanager
+async def tpcb_database(server_url: str, *, scale: int) -> AsyncIterator[TpcbDatabase]:
+    """A fresh database with pgbench's tables at `scale`, dropped on the way out."""
+    async with scratch_database(server_url, "mitapo_pgbench") as (name, url):
+        await _pgbench("-i", "-q", "-s", str(scale), url)
+        yield TpcbDatabase(server_url, name, url, scale)
 
 
 async def tpcb(
