@@ -40,7 +40,13 @@ class Runtime:
         self._sealed_here_at: float = 0.0
         self.background_running = False
 
-    async def start(self, *, migrate_first: bool = True, background: bool = True) -> None:
+    async def start(
+        self, *, migrate_first: bool = True, background: bool = True, wait_for_database: float = 0.0
+    ) -> None:
+        """Migrate (if asked), connect, publish the signing keys and start the background jobs; with
+        `wait_for_database`, first wait that many seconds at most for a database that does not answer yet."""
+        if wait_for_database > 0:
+            await self.db.wait_until_reachable(wait_for_database)
         if migrate_first:
             await asyncio.to_thread(migrate.upgrade, self.db.url)
         await self.db.start()

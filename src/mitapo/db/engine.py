@@ -7,16 +7,22 @@ one."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import cast
 
 import asyncpg
+import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from mitapo.db.commands import Command, Outcome
+from mitapo.db.failures import CONNECTION_LOST, backoff
 from mitapo.db.urls import plain_url, sqlalchemy_url
 from mitapo.db.writer import BatchObserver, Writer
+
+log = structlog.get_logger(__name__)
 
 
 class Database:
@@ -31,6 +37,22 @@ class Database:
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
         self._lookups: asyncpg.Pool | None = None
+
+    async def wait_until_reachable(self, seconds: float) -> None:
+        """Returns once the database accepts a connection; raises its last failure after `seconds`. For a
+        process starting while the database restarts, which should wait rather than fail at once."""
+        deadline = time.monotonic() + seconds
+        for delay in backoff():
+            try:
+                conn = await asyncpg.connect(self.url)
+            except CONNECTION_LOST as exc:
+                if time.monotonic() + delay > deadline:
+                    raise
+                log.warning("database.unreachable", error=repr(exc), retry_in=delay)
+                await asyncio.sleep(delay)
+            else:
+                await conn.close()
+                return
 
     async def start(self) -> None:
         self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=4)

@@ -10,6 +10,8 @@ caller can have sent; the HTTP layer answers it 400 rather than 500.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import asyncpg
 from asyncpg.exceptions import AdminShutdownError, CannotConnectNowError, CrashShutdownError
 
@@ -29,6 +31,14 @@ CONNECTION_LOST = (
     OSError,
 )
 REFUSED_TEXT = (asyncpg.CharacterNotInRepertoireError, asyncpg.UntranslatableCharacterError)
+
+
+def backoff(first: float = 0.05, most: float = 2.0) -> Iterator[float]:
+    """The seconds to wait before each next attempt to reach a database that is down: doubling, capped."""
+    delay = first
+    while True:
+        yield delay
+        delay = min(delay * 2, most)
 
 
 def is_outage(error: BaseException) -> bool:

@@ -48,7 +48,7 @@ from mitapo.db.commands import (
     Rejected,
     Written,
 )
-from mitapo.db.failures import CONNECTION_LOST, CommitUnknown
+from mitapo.db.failures import CONNECTION_LOST, CommitUnknown, backoff
 
 log = structlog.get_logger(__name__)
 
@@ -207,13 +207,12 @@ class _Lane:
 
     async def _connection(self) -> asyncpg.Connection:
         """The connection, reconnecting with backoff while the database restarts."""
-        delay = 0.05
+        delays = backoff()
         while self._conn is None or self._conn.is_closed():
             try:
                 await self.connect()
             except (*CONNECTION_LOST, asyncpg.CannotConnectNowError):
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
+                await asyncio.sleep(next(delays))
         return self._conn
 
     async def _attempt(self, commands: Sequence[Command]) -> list[Outcome]:

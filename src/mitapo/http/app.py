@@ -41,6 +41,10 @@ ROUTES: list[ControllerRouterHandler] = [
     *web_pages.ROUTES,
 ]
 MAX_BODY_BYTES = 64 * 1024
+# A worker started while PostgreSQL restarts (one that replaces a crashed worker, say) waits this long for it.
+# Failing instead would be fatal to the whole service: uvicorn's master stops every worker when one fails to
+# start, taking a worker's fault and a database restart at the same moment for a broken app.
+DATABASE_WAIT_SECONDS = 120.0
 
 
 @contextmanager
@@ -75,7 +79,7 @@ def create_app(
         own = runtime is None
         current = runtime or Runtime(settings, url or database_url(settings), observer=metrics.observe_batch)
         if own:
-            await current.start(migrate_first=migrate)
+            await current.start(migrate_first=migrate, wait_for_database=DATABASE_WAIT_SECONDS)
         app.state.runtime = current
         app.state.authenticator = Authenticator(current.db)
         with _startup_objects_frozen():
