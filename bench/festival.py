@@ -45,9 +45,11 @@ from bench.ledger_throughput import (
 )
 from bench.pgbench import tpcb
 from bench.server import start_server
-from mitapo.db.commands import Idempotency
-from mitapo.db.engine import Database
-from mitapo.services import auth, checkins, clock, codes, programs, residents
+from mitapo.accounts import auth, residents
+from mitapo.engine import clock, codes
+from mitapo.engine.commands import Idempotency
+from mitapo.engine.database import Database
+from mitapo.points import checkins, programs
 
 POINTS = 50
 STEP_SECONDS = 30

@@ -50,7 +50,7 @@ from bench.ledger_throughput import (
 )
 from bench.pgbench import combined, run_tpcb, scratch_database, tpcb_database
 from bench.server import start_uvicorn
-from mitapo.db import writer
+from mitapo.engine import writer
 
 CALLERS = 32
 ACCOUNTS = 1000

@@ -41,13 +41,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bench.pgbench import TpcbResult, backend_pids, cpu_seconds, run_tpcb, tpcb_database
 from bench.pgbench import combined as combined_tpcb
-from mitapo.db import journal, migrate
-from mitapo.db.commands import AccountSpec, Idempotency
-from mitapo.db.engine import Database
-from mitapo.db.urls import plain_url, with_database
+from mitapo.engine import chart, journal, ledger, migrate
+from mitapo.engine.commands import AccountSpec, Idempotency
+from mitapo.engine.database import Database
+from mitapo.engine.errors import DomainError
+from mitapo.engine.urls import plain_url, with_database
 from mitapo.runtime import Runtime
-from mitapo.services import chart, ledger
-from mitapo.services.errors import DomainError
 from mitapo.settings import Settings
 
 FUNDING = AccountSpec("bench:funding", "equity", (chart.PT,), may_go_negative=True)
@@ -473,7 +472,7 @@ async def fresh_database(options: Options) -> tuple[str, str]:
 
 
 def _embedded_server() -> str:
-    from mitapo.db.embedded import start_embedded
+    from mitapo.engine.embedded import start_embedded
 
     return str(start_embedded(Settings.from_env().data_dir))
 

@@ -39,10 +39,12 @@ from bench.ledger_throughput import (
 )
 from bench.pgbench import tpcb
 from bench.server import start_server
-from mitapo.db.commands import AccountSpec, Command, Idempotency, Leg
-from mitapo.db.engine import Database
+from mitapo.accounts import auth, residents
+from mitapo.engine import chart, clock, ledger
+from mitapo.engine.commands import AccountSpec, Command, Idempotency, Leg
+from mitapo.engine.database import Database
+from mitapo.payments import paying as payments
 from mitapo.runtime import Runtime
-from mitapo.services import auth, chart, clock, ledger, payments, residents
 
 SHOPS = 200
 CLIENTS = 32

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import asyncpg
 
-from mitapo.db.urls import plain_url, with_database
+from mitapo.engine.urls import plain_url, with_database
 
 _TPS = re.compile(r"^tps = ([0-9.]+) \(without initial connection time\)", re.MULTILINE)
 _LATENCY = re.compile(r"^latency average = ([0-9.]+) ms", re.MULTILINE)

@@ -18,7 +18,7 @@ def start_server(url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str
     """The service in a process of its own, as `mitapo serve` runs it, on a free port; once /readyz answers.
     It imports the very code this process does (same `sys.path`)."""
     env = {"MITAPO_DATABASE_URL": url, "MITAPO_DATA_DIR": str(data_dir)}
-    return start_uvicorn("mitapo.http.asgi:app", env, "/readyz")
+    return start_uvicorn("mitapo.asgi:app", env, "/readyz")
 
 
 def start_uvicorn(app: str, env: dict[str, str], ready_path: str) -> tuple[subprocess.Popen[bytes], str]:

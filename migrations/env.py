@@ -1,4 +1,4 @@
-"""Alembic environment: async, the URL handed in by `mitapo.db.migrate` (never read from alembic.ini)."""
+"""Alembic environment: async, the URL handed in by `mitapo.engine.migrate` (never read from alembic.ini)."""
 
 import asyncio
 
@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from mitapo.db.models import Base
+from mitapo.engine.tables import Base
 
 target_metadata = Base.metadata
 

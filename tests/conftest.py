@@ -15,8 +15,8 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from mitapo.db import migrate
-from mitapo.db.urls import plain_url, with_database
+from mitapo.engine import migrate
+from mitapo.engine.urls import plain_url, with_database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,7 +25,7 @@ def _server_url() -> str:
     url = os.environ.get("MITAPO_TEST_DATABASE_URL")
     if url:
         return plain_url(url)
-    from mitapo.db.embedded import start_embedded
+    from mitapo.engine.embedded import start_embedded
 
     server = plain_url(start_embedded(ROOT / ".mitapo-test"))
     asyncio.run(_throwaway_durability(server))

@@ -10,13 +10,15 @@ from collections.abc import Awaitable, Callable
 import structlog
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from mitapo.db import migrate, sealer
-from mitapo.db.engine import Database
-from mitapo.db.writer import BatchObserver
-from mitapo.keys import KeyRing, load_keyring
-from mitapo.sealer_process import SealerProcess
-from mitapo.services import bookings, clock, expiry, webhooks
+from mitapo.engine import clock, migrate, sealer
+from mitapo.engine.database import Database
+from mitapo.engine.keys import KeyRing, load_keyring
+from mitapo.engine.sealer_process import SealerProcess
+from mitapo.engine.writer import BatchObserver
+from mitapo.payments import webhooks
+from mitapo.points import expiry
 from mitapo.settings import Settings
+from mitapo.transit import bookings
 
 log = structlog.get_logger(__name__)
 
@@ -25,7 +27,7 @@ def database_url(settings: Settings) -> str:
     """The configured PostgreSQL, or the embedded one under the data directory."""
     if settings.database_url:
         return settings.database_url
-    from mitapo.db.embedded import embedded_database_url
+    from mitapo.engine.embedded import embedded_database_url
 
     return embedded_database_url(settings.data_dir)
 

@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 import pytest
 from litestar.testing import TestClient
 
-from mitapo.http.app import create_app
+from mitapo.accounts import auth
+from mitapo.app import create_app
 from mitapo.runtime import Runtime
-from mitapo.services import auth
 from mitapo.settings import Settings
 
 T = TypeVar("T")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from mitapo.db.commands import Command, Leg
-from mitapo.services import chart, clock, ledger
+from mitapo.engine import chart, clock, ledger
+from mitapo.engine.commands import Command, Leg
 from tests.api.conftest import Api
 
 

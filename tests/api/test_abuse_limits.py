@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from mitapo.http.app import create_app
+from mitapo.app import create_app
 from mitapo.settings import Settings
 from tests.api.conftest import Api
 from tests.api.payments_support import give_money, problem, resident, shop, wallet
 from tests.api.test_metrics import scrape, value
-from tests.api.test_participation_town import Town
+from tests.api.test_points_town import Town
 from tests.api.test_transit_support import Transit
 
 ABUSE = "mitapo_abuse_refusals_total"

@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
-from mitapo.services import clock, codes, paycodes
+from mitapo.engine import clock, codes
+from mitapo.payments import paycodes
 from tests.api.conftest import Api
 from tests.api.payments_support import give_money, give_points, in_days, resident, shop
-from tests.api.test_participation_town import Town
+from tests.api.test_points_town import Town
 from tests.api.test_transit_support import Transit
 
 HOUR = timedelta(hours=1)

@@ -16,7 +16,7 @@ from litestar import Litestar
 from mitapo.http.auth import ANY_ROLE
 from tests.api.conftest import Api
 from tests.api.payments_support import give_money, problem, resident, shop
-from tests.api.test_participation_town import Town
+from tests.api.test_points_town import Town
 from tests.api.test_transit_support import Transit
 
 ANY = "any"

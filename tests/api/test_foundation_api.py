@@ -3,7 +3,7 @@ from __future__ import annotations
 import concurrent.futures
 import uuid
 
-from mitapo.services import ledger
+from mitapo.engine import ledger
 from tests.api.conftest import Api
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from litestar.testing import TestClient
 
-from mitapo.http.app import create_app
+from mitapo.app import create_app
 from mitapo.settings import Settings
 
 

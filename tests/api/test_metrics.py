@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from mitapo.services import ledger
+from mitapo.engine import ledger
 from tests.api.conftest import Api
 
 REVERSAL = "/v1/entries/{entry_id}/reversal"

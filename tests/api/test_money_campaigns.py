@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from mitapo.services import clock
+from mitapo.engine import clock
 from tests.api.conftest import Api
 from tests.api.test_money_support import Town, moment, problem
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mitapo.db.commands import Command, HoldPlacement
-from mitapo.services import chart, clock, ledger
+from mitapo.engine import chart, clock, ledger
+from mitapo.engine.commands import Command, HoldPlacement
 from tests.api.conftest import Api
 from tests.api.test_money_support import Town, problem
 

@@ -6,9 +6,9 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from mitapo.services import chart, ledger
-from tests.api.test_participation_town import Town as ParticipationTown
-from tests.api.test_participation_town import problem
+from mitapo.engine import chart, ledger
+from tests.api.test_points_town import Town as ParticipationTown
+from tests.api.test_points_town import problem
 
 __all__ = ["Town", "moment", "problem"]
 

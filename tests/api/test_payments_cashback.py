@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from mitapo.cli.main import main
-from mitapo.services import cashback, clock
+from mitapo.engine import clock
+from mitapo.payments import cashback
 from tests.api.conftest import Api
 from tests.api.payments_support import balances, give_money, problem, resident, rows, shop, today, wallet
 

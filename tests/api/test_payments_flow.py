@@ -5,7 +5,9 @@ from __future__ import annotations
 import concurrent.futures
 from datetime import timedelta
 
-from mitapo.services import clock, codes, paycodes, payments
+from mitapo.engine import clock, codes
+from mitapo.payments import paycodes
+from mitapo.payments import paying as payments
 from tests.api.conftest import Api
 from tests.api.payments_support import (
     balances,

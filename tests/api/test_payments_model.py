@@ -23,8 +23,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from mitapo.db.commands import Command, Leg
-from mitapo.services import chart, clock, ledger, merchants, payments, refunds, residents, settlement
+from mitapo.accounts import residents
+from mitapo.engine import chart, clock, ledger
+from mitapo.engine.commands import Command, Leg
+from mitapo.payments import merchants, refunds, settlement
+from mitapo.payments import paying as payments
 from tests.stateful.service_machine import ServiceMachine
 
 FEES = (0, 250)  # basis points of the two shops

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mitapo.db.merchants import PaymentView
-from mitapo.services import refunds
+from mitapo.payments import refunds
+from mitapo.payments.reads import PaymentView
 from tests.api.conftest import Api
 from tests.api.payments_support import (
     balances,

@@ -7,8 +7,8 @@ import concurrent.futures
 import csv
 import io
 
-from mitapo.db.commands import Command, Leg
-from mitapo.services import chart, clock, ledger
+from mitapo.engine import chart, clock, ledger
+from mitapo.engine.commands import Command, Leg
 from tests.api.conftest import Api
 from tests.api.payments_support import (
     balances,

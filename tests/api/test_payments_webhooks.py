@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
-from mitapo.http.app import create_app
-from mitapo.services import clock, webhooks
+from mitapo.app import create_app
+from mitapo.engine import clock
+from mitapo.payments import webhooks
 from mitapo.settings import Settings
 from mitapo_merchant import webhooks as sdk_webhooks
 from tests.api.conftest import Api

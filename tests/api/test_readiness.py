@@ -9,8 +9,8 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from mitapo.db.urls import with_database
-from mitapo.http.controllers import system
+from mitapo.engine.urls import with_database
+from mitapo.http import system
 from tests.api.conftest import Api
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from mitapo.services import bookings, clock
+from mitapo.engine import clock
+from mitapo.transit import bookings
 from tests.api.conftest import Api
 from tests.api.payments_support import balances, problem, shop, wallet
 from tests.api.test_transit_support import Transit

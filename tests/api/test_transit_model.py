@@ -24,9 +24,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from mitapo.db.commands import Command, Leg
-from mitapo.db.principals import PrincipalView
-from mitapo.services import bookings, chart, clock, ledger, paycodes, residents, transit
+from mitapo.accounts import residents
+from mitapo.accounts.principals import PrincipalView
+from mitapo.engine import chart, clock, ledger
+from mitapo.engine.commands import Command, Leg
+from mitapo.payments import paycodes
+from mitapo.transit import bookings
+from mitapo.transit import rides as transit
 from tests.api.test_transit_support import one_service_day
 from tests.stateful.service_machine import ServiceMachine
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from mitapo.services import clock
+from mitapo.engine import clock
 from tests.api.conftest import Api
 from tests.api.payments_support import balances, problem
 from tests.api.test_transit_support import Transit

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from mitapo.services import clock, fares, paycodes
+from mitapo.engine import clock
+from mitapo.payments import paycodes
+from mitapo.transit import fares
 from tests.api.conftest import Api
 from tests.api.payments_support import give_money, give_points, in_days
 

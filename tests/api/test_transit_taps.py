@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from mitapo.services import clock
+from mitapo.engine import clock
 from tests.api.conftest import Api
 from tests.api.payments_support import balances, problem, wallet
 from tests.api.test_transit_support import FAR_APART, Transit, one_service_day

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mitapo.db.urls import plain_url, with_database
+from mitapo.engine.urls import plain_url, with_database
 from tests.deploy.processes import DEPLOY, service_env
 from tests.deploy.sql import as_user, execute
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from mitapo.db.urls import plain_url
+from mitapo.engine.urls import plain_url
 
 
 def as_user(url: str, user: str) -> str:

@@ -16,10 +16,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from mitapo.db import migrate
-from mitapo.db.urls import with_database
+from mitapo.audit import reports as audit
+from mitapo.engine import ledger, migrate
+from mitapo.engine.urls import with_database
 from mitapo.runtime import Runtime
-from mitapo.services import audit, ledger
 from mitapo.settings import Settings
 from tests.deploy import drill
 from tests.deploy.processes import service_env

@@ -89,7 +89,7 @@ def town(pg_server: str, template_database: str, tmp_path_factory: pytest.TempPa
     sock = _listening_socket()
     log = (data_dir / "server.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "mitapo.http.asgi:app", "--fd", str(sock.fileno())],
+        [sys.executable, "-m", "uvicorn", "mitapo.asgi:app", "--fd", str(sock.fileno())],
         env=env,
         pass_fds=[sock.fileno()],
         stdout=log,

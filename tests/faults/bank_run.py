@@ -25,8 +25,8 @@ from typing import Any
 
 import httpx
 
-from mitapo.db import migrate
-from mitapo.keys import load_keyring
+from mitapo.engine import migrate
+from mitapo.engine.keys import load_keyring
 from mitapo.runtime import Runtime
 from mitapo.settings import Settings
 from tests.faults import checks, town

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
-from mitapo.db import migrate
+from mitapo.engine import migrate
 from mitapo.runtime import Runtime
 from mitapo.settings import Settings
 from tests.faults.cluster import Cluster

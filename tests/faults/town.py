@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 
+from mitapo.accounts import auth
 from mitapo.runtime import Runtime
-from mitapo.services import auth
 from mitapo.settings import Settings
 
 STARTING_MONEY = 20_000

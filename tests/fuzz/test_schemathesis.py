@@ -128,7 +128,7 @@ def served(pg_server: str, template_database: str, tmp_path: Path) -> Iterator[S
     command = [str(VENV_BIN / "mitapo"), "serve", "--port", str(port)]
     try:
         with serving(command, env, port, tmp_path / "service.log") as base_url:
-            from mitapo.http.app import create_app
+            from mitapo.app import create_app
 
             roles = declared(create_app())
             secrets, ids = asyncio.run(_seed(base_url, url, state))

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import asyncpg
 
-from mitapo.db.engine import Database
+from mitapo.audit import reports as audit
+from mitapo.engine.database import Database
 from mitapo.runtime import Runtime
-from mitapo.services import audit
 from mitapo.settings import Settings
 from mitapo_ledger import verify_export
 

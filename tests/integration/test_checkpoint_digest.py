@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from mitapo.db import sealer
+from mitapo.engine import chart, ledger, sealer
 from mitapo.runtime import Runtime
-from mitapo.services import chart, ledger
 from mitapo_ledger import balances_digest, realize
 from tests.integration.ledger_checks import running
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from mitapo.db.commands import AccountSpec, Command, Leg
-from mitapo.db.engine import Database
+from mitapo.engine import ledger
+from mitapo.engine.commands import AccountSpec, Command, Leg
+from mitapo.engine.database import Database
+from mitapo.engine.errors import DomainError
 from mitapo.runtime import Runtime
-from mitapo.services import ledger
-from mitapo.services.errors import DomainError
 from tests.integration.ledger_checks import journal_problems, running, seal_sign_and_verify
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]

@@ -9,11 +9,12 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mitapo.db import principals, residents
-from mitapo.db.commands import Command, Leg
+from mitapo.accounts import auth, principals
+from mitapo.accounts import reads as residents
+from mitapo.accounts import residents as resident_service
+from mitapo.engine import chart, ledger
+from mitapo.engine.commands import Command, Leg
 from mitapo.runtime import Runtime
-from mitapo.services import auth, chart, ledger
-from mitapo.services import residents as resident_service
 from mitapo.settings import Settings
 
 START = date(2030, 1, 1)

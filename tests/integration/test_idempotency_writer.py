@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import asyncpg
 import pytest
 
-from mitapo.db.commands import AccountSpec, Command, Idempotency, Leg, Once, Outcome, Rejected, Written
-from mitapo.db.engine import Database
-from mitapo.services import ledger
+from mitapo.engine import ledger
+from mitapo.engine.commands import AccountSpec, Command, Idempotency, Leg, Once, Outcome, Rejected, Written
+from mitapo.engine.database import Database
 
 pytestmark = pytest.mark.db
 

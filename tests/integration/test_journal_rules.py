@@ -18,8 +18,8 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from mitapo.db.commands import AccountSpec, Command, Leg, Once
-from mitapo.services import ledger
+from mitapo.engine import ledger
+from mitapo.engine.commands import AccountSpec, Command, Leg, Once
 from tests.conftest import copy_database, drop_database
 from tests.integration.ledger_checks import running, table_count
 

@@ -16,11 +16,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from litestar.testing import TestClient
 
+from mitapo.accounts import auth
+from mitapo.app import create_app
 from mitapo.cli.main import main as mitapo
-from mitapo.http.app import create_app
-from mitapo.keys import load_keyring
+from mitapo.engine import ledger
+from mitapo.engine.keys import load_keyring
 from mitapo.runtime import Runtime
-from mitapo.services import auth, ledger
 from mitapo.settings import Settings
 from mitapo_ledger.cli import main as mitapo_ledger
 

@@ -9,10 +9,10 @@ import asyncio
 import asyncpg
 import pytest
 
-from mitapo.db import limits as buckets
-from mitapo.db.engine import Database
-from mitapo.db.urls import plain_url
-from mitapo.services.limits import Limited, Limiter, Policy
+from mitapo.engine.database import Database
+from mitapo.engine.urls import plain_url
+from mitapo.limits import buckets
+from mitapo.limits.rules import Limited, Limiter, Policy
 
 pytestmark = pytest.mark.db
 

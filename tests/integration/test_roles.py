@@ -15,11 +15,12 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy.engine import make_url
 
-from mitapo.db import roles
-from mitapo.db.urls import plain_url, with_database
-from mitapo.http.app import create_app
+from mitapo.accounts import auth
+from mitapo.app import create_app
+from mitapo.audit import reports as audit
+from mitapo.engine import ledger, roles
+from mitapo.engine.urls import plain_url, with_database
 from mitapo.runtime import Runtime
-from mitapo.services import audit, auth, ledger
 from mitapo.settings import Settings
 from tests.deploy.sql import as_user, execute
 

@@ -17,10 +17,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from mitapo.db import sealer
-from mitapo.db.commands import AccountSpec
+from mitapo.engine import ledger, sealer
+from mitapo.engine.commands import AccountSpec
 from mitapo.runtime import Runtime
-from mitapo.services import ledger
 from mitapo.settings import Settings
 from tests.integration.ledger_checks import journal_problems
 
@@ -137,7 +136,7 @@ def test_the_child_ends_when_the_service_stops(database_url: str, tmp_path: Path
 ORPHANING_PARENT = """
 import os, sys
 from pathlib import Path
-from mitapo.sealer_process import SealerProcess
+from mitapo.engine.sealer_process import SealerProcess
 child = SealerProcess(sys.argv[1], 0.05)
 child.start()
 Path(sys.argv[2]).write_text(str(child.pid))

@@ -20,10 +20,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from mitapo.db.commands import AccountSpec, Command, Leg
-from mitapo.db.engine import Database
+from mitapo.audit import reports as audit
+from mitapo.engine import ledger
+from mitapo.engine.commands import AccountSpec, Command, Leg
+from mitapo.engine.database import Database
 from mitapo.runtime import Runtime
-from mitapo.services import audit, ledger
 from mitapo_ledger import public_key_b64, verify_export
 from tests.integration.ledger_checks import running, seal_sign_and_verify
 

@@ -19,10 +19,11 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from mitapo.db import sealer
-from mitapo.keys import load_keyring
+from mitapo.accounts import auth
+from mitapo.audit import reports as audit
+from mitapo.engine import ledger, sealer
+from mitapo.engine.keys import load_keyring
 from mitapo.runtime import Runtime
-from mitapo.services import audit, auth, ledger
 from mitapo.settings import Settings
 from tests.deploy.processes import VENV_BIN, free_port, service_env, serving
 

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from mitapo.db.failures import CommitUnknown
-from mitapo.db.writer import _Lane
+from mitapo.engine.failures import CommitUnknown
+from mitapo.engine.writer import _Lane
 
 
 async def someone_elses_committed_txid(url: str) -> int:

@@ -21,8 +21,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from mitapo.db import writer
-from mitapo.db.writer import _Lane
+from mitapo.engine import writer
+from mitapo.engine.writer import _Lane
 
 pytestmark = pytest.mark.db
 

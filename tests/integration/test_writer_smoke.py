@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import asyncio
 
+from mitapo.engine import chart, ledger
 from mitapo.runtime import Runtime
-from mitapo.services import chart, ledger
 from mitapo.settings import Settings
 
 

@@ -12,10 +12,12 @@ import httpx
 import pytest
 from bench.server import start_server
 
-from mitapo.db.commands import Command, Leg
-from mitapo.db.engine import Database
-from mitapo.keys import load_keyring
-from mitapo.services import auth, chart, clock, ledger, paycodes
+from mitapo.accounts import auth
+from mitapo.engine import chart, clock, ledger
+from mitapo.engine.commands import Command, Leg
+from mitapo.engine.database import Database
+from mitapo.engine.keys import load_keyring
+from mitapo.payments import paycodes
 from mitapo_merchant import APIError, AsyncClient, Client, CodeExpired, RefundExceedsPayment, emvco
 
 T = TypeVar("T")

@@ -15,9 +15,9 @@ from typing import Any
 from hypothesis.stateful import RuleBasedStateMachine
 from tests.conftest import copy_database, drop_database
 
-from mitapo.db.engine import Database
+from mitapo.engine.database import Database
+from mitapo.engine.errors import DomainError
 from mitapo.runtime import Runtime
-from mitapo.services.errors import DomainError
 from mitapo.settings import Settings
 
 

@@ -38,7 +38,8 @@ from hypothesis.stateful import (
 from tests.conftest import copy_database, drop_database
 from tests.integration.ledger_checks import journal_problems, running, seal_sign_and_verify
 
-from mitapo.db.commands import (
+from mitapo.engine import ledger
+from mitapo.engine.commands import (
     AccountSpec,
     Command,
     HoldPlacement,
@@ -49,10 +50,9 @@ from mitapo.db.commands import (
     Rejected,
     Written,
 )
-from mitapo.db.engine import Database
+from mitapo.engine.database import Database
+from mitapo.engine.errors import DomainError
 from mitapo.runtime import Runtime
-from mitapo.services import ledger
-from mitapo.services.errors import DomainError
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 

@@ -27,7 +27,11 @@ from hypothesis.stateful import (
 )
 from tests.stateful.service_machine import ServiceMachine
 
-from mitapo.services import campaigns, chart, clock, closing, donations, matching, money, programs, residents
+from mitapo.accounts import residents
+from mitapo.engine import chart, clock
+from mitapo.money import campaigns, closing, donations, matching
+from mitapo.money import topups as money
+from mitapo.points import programs
 
 RESIDENTS = 3
 RESIDENT = st.integers(0, RESIDENTS - 1)

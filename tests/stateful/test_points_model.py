@@ -26,21 +26,12 @@ from hypothesis.stateful import (
 )
 from tests.stateful.service_machine import ServiceMachine
 
-from mitapo.db import participation
-from mitapo.db.commands import Command, Leg, Plan, PlanView
-from mitapo.db.engine import Database
-from mitapo.services import (
-    chart,
-    checkins,
-    clock,
-    events,
-    expiry,
-    gifts,
-    ledger,
-    programs,
-    residents,
-    spending,
-)
+from mitapo.accounts import residents
+from mitapo.engine import chart, clock, ledger, spending
+from mitapo.engine.commands import Command, Leg, Plan, PlanView
+from mitapo.engine.database import Database
+from mitapo.points import checkins, events, expiry, gifts, programs
+from mitapo.points import reads as participation
 
 RESIDENTS = 3
 RESIDENT = st.integers(0, RESIDENTS - 1)

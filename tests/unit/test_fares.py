@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mitapo.services.clock import TOKYO
-from mitapo.services.fares import (
+from mitapo.engine.clock import TOKYO
+from mitapo.transit.fares import (
     CATEGORIES,
     DEFAULT_RULE,
     Charge,

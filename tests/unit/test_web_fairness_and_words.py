@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mitapo.services.audit_views import outliers
+from mitapo.audit.desk import outliers
 from mitapo.web import i18n
 
 WEB = Path(i18n.__file__).parent

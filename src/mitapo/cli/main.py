@@ -13,10 +13,11 @@ from datetime import date
 from typing import TypeVar
 
 from mitapo import logs
-from mitapo.db import migrate
-from mitapo.keys import load_keyring, rotate
+from mitapo.accounts import auth
+from mitapo.audit import reports as audit
+from mitapo.engine import migrate
+from mitapo.engine.keys import load_keyring, rotate
 from mitapo.runtime import Runtime, database_url
-from mitapo.services import audit, auth
 from mitapo.settings import Settings
 
 T = TypeVar("T")
@@ -56,9 +57,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         prepare_multiprocess(settings.data_dir / "metrics")  # /metrics sums up every worker
     os.environ["MITAPO_DATABASE_URL"] = url  # every worker uses the same database
     print(f"みたポ is serving at http://{args.host}:{args.port}/  (API schema: /schema, database: {url})")
-    uvicorn.run(
-        "mitapo.http.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="warning"
-    )
+    uvicorn.run("mitapo.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="warning")
     return 0
 
 
@@ -110,7 +109,7 @@ def cmd_db_roles(args: argparse.Namespace) -> int:
     environment (MITAPO_DB_OWNER_PASSWORD, ...) so that they never sit in a shell's history."""
     import asyncpg
 
-    from mitapo.db import roles
+    from mitapo.engine import roles
 
     names = roles.RoleNames(owner=args.owner, service=args.service, auditor=args.auditor)
     passwords = {
@@ -134,7 +133,8 @@ def cmd_db_roles(args: argparse.Namespace) -> int:
 
 
 def cmd_expire(args: argparse.Namespace) -> int:
-    from mitapo.services import clock, expiry
+    from mitapo.engine import clock
+    from mitapo.points import expiry
 
     today = args.date or clock.tokyo_date(clock.now())
 
@@ -147,7 +147,7 @@ def cmd_expire(args: argparse.Namespace) -> int:
 
 
 def cmd_cashback(_: argparse.Namespace) -> int:
-    from mitapo.services import cashback
+    from mitapo.payments import cashback
 
     async def job(runtime: Runtime) -> list[dict[str, object]]:
         return await cashback.run(runtime.db)
@@ -158,7 +158,7 @@ def cmd_cashback(_: argparse.Namespace) -> int:
 
 
 def cmd_demo(_: argparse.Namespace) -> int:
-    from mitapo.services import demo
+    from mitapo.demo import load as demo
 
     settings = Settings.from_env()
 

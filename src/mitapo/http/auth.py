@@ -9,10 +9,10 @@ from typing import Any
 
 from litestar import Request
 
-from mitapo.db.principals import PrincipalView
+from mitapo.accounts.auth import Authenticator
+from mitapo.accounts.principals import PrincipalView
 from mitapo.http import ratelimit
 from mitapo.http.errors import Forbidden, Unauthorized
-from mitapo.services.auth import Authenticator
 
 ANY_ROLE = ("admin", "auditor", "organizer", "resident", "merchant", "operator")
 PRINCIPAL = "mitapo.principal"

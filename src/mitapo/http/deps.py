@@ -12,8 +12,8 @@ from typing import Any
 from litestar import Request
 from litestar.di import Provide
 
-from mitapo.db.engine import Database
-from mitapo.db.principals import PrincipalView
+from mitapo.accounts.principals import PrincipalView
+from mitapo.engine.database import Database
 from mitapo.http.auth import current_principal
 from mitapo.http.idempotency import optional_idempotency, request_idempotency
 from mitapo.runtime import Runtime

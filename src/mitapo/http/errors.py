@@ -10,10 +10,10 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 
-from mitapo.db.failures import is_outage, is_refused_text
+from mitapo.engine.errors import DomainError
+from mitapo.engine.failures import is_outage, is_refused_text
 from mitapo.http import metrics
-from mitapo.services.errors import DomainError
-from mitapo.services.limits import Limited
+from mitapo.limits.rules import Limited
 
 log = structlog.get_logger(__name__)
 

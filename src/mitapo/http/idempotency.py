@@ -9,10 +9,10 @@ from typing import Any
 
 from litestar import Request, Response
 
-from mitapo.db.commands import Idempotency, Written
-from mitapo.db.principals import PrincipalView
+from mitapo.accounts.principals import PrincipalView
+from mitapo.engine.commands import Idempotency, Written
+from mitapo.engine.errors import DomainError
 from mitapo.http import metrics
-from mitapo.services.errors import DomainError
 
 REPLAYED = "Idempotent-Replayed"
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from litestar import Request
 
-from mitapo.db.principals import PrincipalView
+from mitapo.accounts.principals import PrincipalView
+from mitapo.limits.rules import Limiter, Policy
 from mitapo.runtime import Runtime
-from mitapo.services.limits import Limiter, Policy
 
 LIMITER = "limiter"
 

@@ -12,8 +12,8 @@ import msgspec
 from litestar import Request
 from litestar.exceptions import ValidationException
 
+from mitapo.engine.errors import DomainError
 from mitapo.http.auth import current_principal
-from mitapo.services.errors import DomainError
 
 JSON_MEDIA = re.compile(r"^\s*application/([\w.-]+\+)?json\s*(;.*)?$", re.IGNORECASE)
 

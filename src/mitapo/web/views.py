@@ -10,11 +10,12 @@ from typing import Annotated, Any
 from litestar import get
 from litestar.params import Parameter, QueryParameter
 
-from mitapo.db.engine import Database
-from mitapo.db.principals import PrincipalView
+from mitapo.accounts.principals import PrincipalView
+from mitapo.audit import desk as audit_views
+from mitapo.audit.routes import entry_json
+from mitapo.engine.database import Database
 from mitapo.http.auth import roles
-from mitapo.http.controllers.audit import entry_json
-from mitapo.services import audit_views, face_views
+from mitapo.web import faces as face_views
 
 AUDIT = roles("admin", "auditor")
 Text = Annotated[str | None, Parameter(max_length=200)]

@@ -1,0 +1,58 @@
+"""Residents: created by the city, each with a secret and a wallet of point lots and money."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from mitapo.accounts import auth
+from mitapo.accounts import reads as residents
+from mitapo.engine import chart
+from mitapo.engine.commands import Command, Idempotency, Row
+from mitapo.engine.database import Database
+from mitapo.engine.errors import NotFound
+from mitapo.engine.ledger import post
+
+FARE_CATEGORIES = ("adult", "child", "concession")
+
+
+async def create(
+    db: Database, name: str, fare_category: str = "adult", *, idempotency: Idempotency | None = None
+) -> dict[str, Any]:
+    """Create a resident; answer `{id, token}`. A replay answers the id with `token: null`, because the
+    secret is stored only hashed."""
+    import uuid
+
+    resident_id = f"res_{uuid.uuid4().hex[:16]}"
+    secret = auth.new_secret("resident")
+    written = await post(
+        db,
+        Command(
+            kind=None,
+            accounts=(chart.resident_money(resident_id),),
+            rows=(
+                auth.principal_row(resident_id, "resident", name, secret),
+                Row("residents", {"id": resident_id, "name": name, "fare_category": fare_category}),
+            ),
+            idempotency=idempotency,
+            result=lambda _: {"id": resident_id, "token": None},
+        ),
+    )
+    if written.replayed:
+        return dict(written.result)
+    return {"id": resident_id, "token": secret}
+
+
+async def me(db: Database, resident_id: str, today: date) -> dict[str, Any]:
+    async with db.lookup() as conn:
+        resident, wallet = await residents.with_wallet(conn, resident_id, chart.resident_owner(resident_id))
+    if resident is None:
+        raise NotFound("resident")
+    valid = [(expires_on, points) for expires_on, points in wallet.lots if expires_on >= today]
+    return {
+        "id": resident.id,
+        "name": resident.name,
+        "fare_category": resident.fare_category,
+        "balances": {"points": sum(p for _, p in valid), "money": wallet.money},
+        "points_expiring": [{"expires_on": d.isoformat(), "points": p} for d, p in valid],
+    }

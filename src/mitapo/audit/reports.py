@@ -1,0 +1,130 @@
+"""What auditors see: the trial balance, the journal page by page, the export, and verification.
+
+Verification here uses the very `ChainVerifier` that the offline `mitapo-ledger verify` uses, fed from the
+database instead of a file, and adds what only the server can check: every maintained balance equals the
+replay of its postings, nothing is negative that may not be, and the pending holds add up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from mitapo.engine import journal, sealer
+from mitapo.engine.database import Database
+from mitapo_ledger import ChainVerifier, Problem, checkpoint_line, entry_line
+
+CHUNK = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    ok: bool
+    entries_checked: int
+    head_seq: int
+    head_hash: str
+    problems: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+
+async def trial_balance(db: Database) -> dict[str, Any]:
+    async with db.read() as conn:
+        rows = await journal.all_balances(conn)
+    assets: dict[str, dict[str, int]] = {
+        "PT": {"debits": 0, "credits": 0},
+        "JPY": {"debits": 0, "credits": 0},
+    }
+    accounts = []
+    for account, asset, posted, _pending, _sign, _neg in rows:
+        side = "debits" if posted > 0 else "credits"
+        assets[asset][side] += abs(posted)
+        if posted:
+            accounts.append({"account": account, "asset": asset, "balance": posted})
+    return {"assets": assets, "accounts": accounts}
+
+
+async def public_keys(db: Database) -> dict[str, Ed25519PublicKey]:
+    async with db.raw() as conn:
+        raw = await sealer.published_keys(conn)
+    return {kid: Ed25519PublicKey.from_public_bytes(key) for kid, key in raw.items()}
+
+
+async def verify(db: Database) -> Verification:
+    verifier = ChainVerifier(await public_keys(db))
+    async with db.raw() as conn:
+        checkpoints = {c.checkpoint.seq: c for c in await sealer.signed_checkpoints(conn)}
+        head = await sealer.head(conn)
+        after = 0
+        while after < head.seq:
+            chunk = await sealer.sealed_chunk(conn, after, min(after + CHUNK, head.seq))
+            for sealed in chunk:
+                verifier.add_entry(sealed)
+                if sealed.seq in checkpoints:
+                    verifier.add_checkpoint(checkpoints[sealed.seq])
+            after += CHUNK
+    problems = [p for p in verifier.report().problems if p.code not in {"unanchored", "no_checkpoint"}]
+    problems += await _balance_problems(db)
+    report = verifier.report()
+    return Verification(
+        ok=not problems,
+        entries_checked=report.entries_checked,
+        head_seq=report.head_seq,
+        head_hash=report.head_hash.hex(),
+        problems=tuple(_problem_dict(p) for p in problems),
+    )
+
+
+async def _balance_problems(db: Database) -> list[Problem]:
+    async with db.read() as conn:
+        maintained = await journal.all_balances(conn)
+        replayed = await journal.replayed_balances(conn)
+    problems: list[Problem] = []
+    totals: dict[str, int] = {}
+    for account, asset, posted, pending, sign, may_go_negative in maintained:
+        totals[asset] = totals.get(asset, 0) + posted
+        if replayed.get((account, asset), 0) != posted:
+            detail = f"{account} {asset}: maintained {posted}, replayed {replayed.get((account, asset), 0)}"
+            problems.append(Problem("balance_mismatch", detail))
+        if not may_go_negative and sign * posted - pending < 0:
+            problems.append(Problem("negative_balance", f"{account} {asset} is below zero"))
+    problems += [
+        Problem("assets_do_not_sum_to_zero", f"{asset} balances sum to {total}")
+        for asset, total in totals.items()
+        if total != 0
+    ]
+    return problems
+
+
+def _problem_dict(problem: Problem) -> dict[str, Any]:
+    return {
+        "code": problem.code,
+        "detail": problem.detail,
+        "seq": problem.seq,
+        "entry_id": problem.entry_id,
+    }
+
+
+async def entries_page(
+    db: Database, after_seq: int, limit: int
+) -> tuple[list[journal.EntryView], int | None]:
+    async with db.read() as conn:
+        items = await journal.sealed_entries(conn, after_seq, limit)
+    next_after = items[-1].seq if len(items) == limit and items else None
+    return items, next_after
+
+
+async def export_lines(db: Database) -> AsyncIterator[str]:
+    """Every sealed entry up to the latest checkpoint, then that checkpoint, one JSON object per line."""
+    async with db.raw() as conn:
+        checkpoints = await sealer.signed_checkpoints(conn)
+        if not checkpoints:
+            return
+        latest = checkpoints[-1]
+        after = 0
+        while after < latest.checkpoint.seq:
+            for sealed in await sealer.sealed_chunk(conn, after, min(after + CHUNK, latest.checkpoint.seq)):
+                yield entry_line(sealed) + "\n"
+            after += CHUNK
+        yield checkpoint_line(latest) + "\n"

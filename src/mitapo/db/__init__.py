@@ -1,1 +1,0 @@
-"""Everything that knows SQL: the schema's models, the engine, the group-commit writer, repositories."""

@@ -1,0 +1,119 @@
+"""Check-in codes: short-lived, Ed25519-signed, small enough for a phone to read from a screen across a room.
+
+A code names its key, its purpose, a time step and the event, and is signed by the service's current key.
+The step rotates every `checkin_step_seconds` (30 s); the current and the previous step are accepted, so a
+screenshot sent to a friend at home stops working within a minute, while a phone that read the code just
+before it rotated still gets through. Old keys stay in the keyring, so rotating keys never breaks a code
+already on a screen.
+
+The wire form is `MTP1C.` followed by the unpadded base32 of `purpose ‖ kid ‖ step ‖ event id ‖ signature`:
+every character is in the QR alphanumeric set, which packs 5.5 bits a character instead of 8, so the whole
+code fits in a version 7 QR symbol (45 modules a side) at error correction M.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import struct
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import qrcode
+import qrcode.constants
+import qrcode.image.pil
+import qrcode.image.svg
+from cryptography.exceptions import InvalidSignature
+
+from mitapo.engine.errors import DomainError
+from mitapo.engine.keys import KeyRing
+
+PREFIX = "MTP1C."
+CHECKIN = b"C"
+_DOMAIN = b"mitapo.code.v1\x00"  # signed, never sent: a code's signature can never pass for a checkpoint's
+_HEAD = struct.Struct(">c8sI")  # purpose, key id (8 raw bytes), time step
+_SIGNATURE = 64
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    payload: str
+    expires_at: datetime
+
+
+def step_of(moment: datetime, step_seconds: int) -> int:
+    return int(moment.timestamp()) // step_seconds
+
+
+def encode(keys: KeyRing, purpose: bytes, subject: str, step: int) -> str:
+    """Sign `subject` for `purpose` at `step` with the current key."""
+    body = _HEAD.pack(purpose, bytes.fromhex(keys.current_kid), step) + subject.encode()
+    signature = keys.sign(_DOMAIN + body)
+    return PREFIX + base64.b32encode(body + signature).decode().rstrip("=")
+
+
+def issue_checkin(keys: KeyRing, event_id: str, now: datetime, step_seconds: int) -> IssuedCode:
+    """The event's code for the current step; it is accepted until the step after next begins."""
+    step = step_of(now, step_seconds)
+    expires_at = datetime.fromtimestamp((step + 2) * step_seconds, UTC)
+    return IssuedCode(encode(keys, CHECKIN, event_id, step), expires_at)
+
+
+def read_checkin(keys: KeyRing, payload: str, now: datetime, step_seconds: int) -> str:
+    """The event a check-in code names; `code_invalid` unless it is ours, intact and for check-in,
+    `code_expired` when its step is older than the previous one."""
+    purpose, step, event_id = _verified(keys, payload)
+    if purpose != CHECKIN:
+        raise DomainError("code_invalid", "this code is not a check-in code")
+    current = step_of(now, step_seconds)
+    if step < current - 1:
+        raise DomainError("code_expired", "this code has expired; scan the code on the screen again")
+    if step > current:
+        raise DomainError("code_invalid", "this code is not valid yet")
+    return event_id
+
+
+def _verified(keys: KeyRing, payload: str) -> tuple[bytes, int, str]:
+    if not payload.startswith(PREFIX):
+        raise DomainError("code_invalid", "not a みたポ check-in code")
+    raw = _b32decode(payload[len(PREFIX) :])
+    if len(raw) <= _HEAD.size + _SIGNATURE:
+        raise DomainError("code_invalid", "the code is incomplete")
+    body, signature = raw[:-_SIGNATURE], raw[-_SIGNATURE:]
+    purpose, kid, step = _HEAD.unpack_from(body)
+    key = keys.public_keys.get(kid.hex())
+    if key is None:
+        raise DomainError("code_invalid", "the code was signed with an unknown key")
+    try:
+        key.verify(signature, _DOMAIN + body)
+        subject = body[_HEAD.size :].decode()
+    except (InvalidSignature, UnicodeDecodeError):
+        raise DomainError("code_invalid", "the code's signature does not verify") from None
+    return purpose, step, subject
+
+
+def _b32decode(text: str) -> bytes:
+    try:
+        return base64.b32decode(text + "=" * (-len(text) % 8))
+    except (binascii.Error, ValueError):
+        raise DomainError("code_invalid", "the code is mangled") from None
+
+
+def _qr(payload: str) -> qrcode.QRCode:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=12, border=4)
+    code.add_data(payload)
+    code.make(fit=True)
+    return code
+
+
+def qr_png(payload: str) -> bytes:
+    out = io.BytesIO()
+    _qr(payload).make_image(image_factory=qrcode.image.pil.PilImage).save(out)
+    return out.getvalue()
+
+
+def qr_svg(payload: str) -> bytes:
+    out = io.BytesIO()
+    _qr(payload).make_image(image_factory=qrcode.image.svg.SvgPathImage).save(out)
+    return out.getvalue()

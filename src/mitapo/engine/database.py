@@ -1,0 +1,98 @@
+"""The database handle: a SQLAlchemy async engine for reads, asyncpg pools for the hot lookups every request
+makes and for the background jobs, and the group-commit writer for every change to the ledger.
+
+Neither the engine nor the lookup pool pings a connection before lending it (a round trip per request):
+a connection PostgreSQL dropped fails its query, is discarded by its pool, and the next request gets a new
+one."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import cast
+
+import asyncpg
+import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from mitapo.engine.commands import Command, Outcome
+from mitapo.engine.failures import CONNECTION_LOST, backoff
+from mitapo.engine.urls import plain_url, sqlalchemy_url
+from mitapo.engine.writer import BatchObserver, Writer
+
+log = structlog.get_logger(__name__)
+
+
+class Database:
+    def __init__(
+        self, url: str, *, pool_size: int = 20, batch_max: int = 500, observer: BatchObserver | None = None
+    ) -> None:
+        self.url = plain_url(url)
+        self.engine: AsyncEngine = create_async_engine(
+            sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size
+        )
+        self.writer = Writer(self.url, batch_max=batch_max, observer=observer)
+        self._pool_size = pool_size
+        self._pool: asyncpg.Pool | None = None
+        self._lookups: asyncpg.Pool | None = None
+
+    async def wait_until_reachable(self, seconds: float) -> None:
+        """Returns once the database accepts a connection; raises its last failure after `seconds`. For a
+        process starting while the database restarts, which should wait rather than fail at once."""
+        deadline = time.monotonic() + seconds
+        for delay in backoff():
+            try:
+                conn = await asyncpg.connect(self.url)
+            except CONNECTION_LOST as exc:
+                if time.monotonic() + delay > deadline:
+                    raise
+                log.warning("database.unreachable", error=repr(exc), retry_in=delay)
+                await asyncio.sleep(delay)
+            else:
+                await conn.close()
+                return
+
+    async def start(self) -> None:
+        self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=4)
+        self._lookups = await asyncpg.create_pool(
+            self.url, min_size=1, max_size=self._pool_size, reset=_keep_session
+        )
+        await self.writer.start()
+
+    async def close(self) -> None:
+        await self.writer.stop()
+        for pool in (self._pool, self._lookups):
+            if pool is not None:
+                await pool.close()
+        await self.engine.dispose()
+
+    async def submit(self, command: Command) -> Outcome:
+        return await self.writer.submit(command)
+
+    @asynccontextmanager
+    async def raw(self) -> AsyncIterator[asyncpg.Connection]:
+        """A plain asyncpg connection for the sealer, checkpoints and streaming exports."""
+        assert self._pool is not None, "Database.start() first"
+        async with self._pool.acquire() as conn:
+            yield cast(asyncpg.Connection, conn)
+
+    @asynccontextmanager
+    async def lookup(self) -> AsyncIterator[asyncpg.Connection]:
+        """A plain asyncpg connection for the small reads on every request's path (secrets, a wallet): a
+        fraction of the engine's cost, with no BEGIN, ROLLBACK or reset round trips. Read-only: nothing that
+        changes the session may run on it, since the pool does not reset sessions."""
+        assert self._lookups is not None, "Database.start() first"
+        async with self._lookups.acquire() as conn:
+            yield cast(asyncpg.Connection, conn)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn:
+            yield conn
+
+
+async def _keep_session(_: asyncpg.Connection) -> None:
+    """The lookup pool's reset: lookups change no session state, so only asyncpg's own rollback of an open
+    transaction is needed, not its reset query (a round trip per request)."""

@@ -1,0 +1,2 @@
+"""Abuse limits: token buckets shared by every worker process (`buckets`) and the policies over them
+(`rules`)."""

@@ -1,0 +1,203 @@
+"""The money and donation tables (migration 0004) and the reads the money services need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    and_,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TIMESTAMP
+
+from mitapo.accounts.reads import residents
+from mitapo.engine.tables import Balance, Counter, Entry, Posting
+from mitapo.points.reads import programs
+
+metadata = MetaData()
+Timestamp = TIMESTAMP(timezone=True)
+
+recipients = Table(
+    "recipients",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text),
+    Column("created_at", Timestamp),
+)
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("program_id", Text),
+    Column("name", Text),
+    Column("rate_percent", Integer),
+    Column("per_resident_cap", BigInteger),
+    Column("starts_at", Timestamp),
+    Column("ends_at", Timestamp),
+    Column("created_at", Timestamp),
+)
+matchings = Table(
+    "matchings",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("program_id", Text),
+    Column("rate_percent", Integer),
+    Column("per_donation_cap", BigInteger),
+    Column("total_cap", BigInteger),
+    Column("starts_at", Timestamp),
+    Column("ends_at", Timestamp),
+    Column("created_at", Timestamp),
+)
+matching_recipients = Table(
+    "matching_recipients",
+    metadata,
+    Column("matching_id", Text, primary_key=True),
+    Column("recipient_id", Text, primary_key=True),
+)
+donations = Table(
+    "donations",
+    metadata,
+    Column("entry_id", UUID, primary_key=True),
+    Column("resident_id", Text),
+    Column("recipient_id", Text),
+    Column("points", BigInteger),
+    Column("anonymous", Boolean),
+    Column("created_at", Timestamp),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientView:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublicDonation:
+    """A donation as the public sees it: an anonymous donor has no name here."""
+
+    donor: str | None
+    points: int
+    donated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignView:
+    id: str
+    program_id: str
+    rate_percent: int
+    per_resident_cap: int
+    points_valid_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class MatchingView:
+    id: str
+    program_id: str
+    rate_percent: int
+    per_donation_cap: int
+    total_cap: int | None
+
+
+async def recipient(conn: AsyncConnection, recipient_id: str) -> RecipientView | None:
+    row = (await conn.execute(select(recipients).where(recipients.c.id == recipient_id))).first()
+    return None if row is None else RecipientView(row.id, row.name)
+
+
+async def known_recipients(conn: AsyncConnection, ids: list[str]) -> set[str]:
+    return set((await conn.scalars(select(recipients.c.id).where(recipients.c.id.in_(ids)))).all())
+
+
+async def points_received(conn: AsyncConnection, account: str) -> int:
+    """Points credited by donations and matches, net of their reversals; settlements do not lower it."""
+    original = aliased(Entry)
+    total = await conn.scalar(
+        select(func.coalesce(-func.sum(Posting.amount), 0))
+        .join(Entry, Entry.id == Posting.entry_id)
+        .outerjoin(original, original.id == Entry.reverses)
+        .where(
+            Posting.account == account,
+            Posting.asset == "PT",
+            or_(Entry.kind.in_(("donation", "match")), original.kind.in_(("donation", "match"))),
+        )
+    )
+    return int(total or 0)
+
+
+async def recent_donations(conn: AsyncConnection, recipient_id: str, limit: int) -> list[PublicDonation]:
+    rows = await conn.execute(
+        select(donations.c.anonymous, donations.c.points, donations.c.created_at, residents.c.name)
+        .join(residents, residents.c.id == donations.c.resident_id)
+        .where(donations.c.recipient_id == recipient_id)
+        .order_by(donations.c.created_at.desc())
+        .limit(limit)
+    )
+    return [PublicDonation(None if r.anonymous else r.name, r.points, r.created_at) for r in rows]
+
+
+async def program_exists(conn: AsyncConnection, program_id: str) -> bool:
+    return await conn.scalar(select(programs.c.id).where(programs.c.id == program_id)) is not None
+
+
+def _active(table: Table, at: datetime) -> list[ColumnElement[bool]]:
+    """Running at `at`, and already known then: a replay decides the same as the first answer did."""
+    return [
+        table.c.created_at <= at,
+        or_(table.c.starts_at.is_(None), table.c.starts_at <= at),
+        or_(table.c.ends_at.is_(None), table.c.ends_at > at),
+    ]
+
+
+async def active_campaigns(conn: AsyncConnection, at: datetime) -> list[CampaignView]:
+    rows = await conn.execute(
+        select(campaigns, programs.c.points_valid_days)
+        .join(programs, programs.c.id == campaigns.c.program_id)
+        .where(*_active(campaigns, at))
+        .order_by(campaigns.c.created_at, campaigns.c.id)
+    )
+    return [
+        CampaignView(r.id, r.program_id, r.rate_percent, r.per_resident_cap, r.points_valid_days)
+        for r in rows
+    ]
+
+
+async def active_matchings(conn: AsyncConnection, recipient_id: str, at: datetime) -> list[MatchingView]:
+    chosen = and_(
+        matching_recipients.c.matching_id == matchings.c.id,
+        matching_recipients.c.recipient_id == recipient_id,
+    )
+    rows = await conn.execute(
+        select(matchings)
+        .join(matching_recipients, chosen)
+        .where(*_active(matchings, at))
+        .order_by(matchings.c.created_at, matchings.c.id)
+    )
+    return [MatchingView(r.id, r.program_id, r.rate_percent, r.per_donation_cap, r.total_cap) for r in rows]
+
+
+async def available(conn: AsyncConnection, account: str, asset: str) -> int:
+    """The normal balance less pending holds, as the writer will check it; 0 for an account not opened yet."""
+    value = await conn.scalar(
+        select(Balance.normal_sign * Balance.posted - Balance.pending).where(
+            Balance.account == account, Balance.asset == asset
+        )
+    )
+    return int(value or 0)
+
+
+async def counter(conn: AsyncConnection, key: str) -> int:
+    return int(await conn.scalar(select(Counter.value).where(Counter.key == key)) or 0)

@@ -1,0 +1,109 @@
+"""Cashback campaigns, like the farm stands' 10 % back: a rate on what residents spend at chosen shops (or
+shops of chosen MCCs), paid as points from a program's budget, at most a monthly cap per resident.
+
+Credited by a job (`mitapo cashback`) after each Tokyo month ends, on the month's spending net of refunds
+made by then. The points come from the program's budget, never out of the payment: the shop is paid in
+full, and the resident's money is never touched. Each (campaign, resident, month) is decided once by
+`awards.give`, which gives what the budget still allows, so running the job twice credits nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from mitapo.engine import chart, clock
+from mitapo.engine.commands import Command, Idempotency, Row
+from mitapo.engine.database import Database
+from mitapo.engine.errors import Invalid, NotFound
+from mitapo.engine.ledger import post
+from mitapo.money import awards
+from mitapo.payments import reads
+from mitapo.payments.reads import MonthlySpending
+from mitapo.points import reads as participation
+
+CAUSE = "cashback:"
+
+
+@dataclass(frozen=True, slots=True)
+class NewCampaign:
+    name: str
+    program_id: str
+    rate_bps: int
+    monthly_cap: int
+    starts_on: date
+    ends_on: date | None = None
+    merchant_ids: tuple[str, ...] = ()
+    mccs: tuple[str, ...] = ()
+
+
+async def create(db: Database, new: NewCampaign, *, idempotency: Idempotency | None = None) -> dict[str, Any]:
+    if not new.merchant_ids and not new.mccs:
+        raise Invalid("name the shops (merchant_ids) or the kinds of shop (mccs) the campaign pays back at")
+    if new.ends_on is not None and new.ends_on < new.starts_on:
+        raise Invalid("ends_on is before starts_on")
+    async with db.read() as conn:
+        if await participation.program(conn, new.program_id) is None:
+            raise NotFound("program")
+    campaign_id = f"cb_{uuid.uuid4().hex[:16]}"
+    row = {"id": campaign_id, **asdict(new)} | {
+        "merchant_ids": list(new.merchant_ids),
+        "mccs": list(new.mccs),
+    }
+    written = await post(
+        db,
+        Command(
+            kind=None,
+            rows=(Row("cashback_campaigns", row),),
+            idempotency=idempotency,
+            result=lambda _: {"id": campaign_id},
+        ),
+    )
+    return dict(written.result)
+
+
+def cashback(spent: int, rate_bps: int, monthly_cap: int) -> int:
+    """10 % of ¥1,234 is 123 points: rounded down, never past the cap."""
+    return min(spent * rate_bps // 10_000, monthly_cap)
+
+
+async def run(db: Database, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Credit every month that ended by `now` and has not been decided yet; list what was credited."""
+    now = now or clock.now()
+    async with db.read() as conn:
+        due = await reads.uncredited_spending(conn, now, CAUSE)
+    credited = []
+    for spending in due:
+        points = await awards.give(db, _award(spending, clock.tokyo_date(now)))
+        credited.append(
+            {
+                "campaign_id": spending.campaign.id,
+                "resident_id": spending.resident_id,
+                "month": spending.month,
+                "spent": spending.spent,
+                "points": points,
+            }
+        )
+    return credited
+
+
+def _award(spending: MonthlySpending, today: date) -> awards.Award:
+    campaign = spending.campaign
+    key = f"{campaign.id}:{spending.resident_id}:{spending.month}"
+    expires_on = today + timedelta(days=campaign.points_valid_days)
+    return awards.Award(
+        cause=CAUSE + key,
+        kind="cashback",
+        program_id=campaign.program_id,
+        destination=chart.resident_lot(spending.resident_id, expires_on),
+        wanted=cashback(spending.spent, campaign.rate_bps, campaign.monthly_cap),
+        memo=f"cashback of campaign {campaign.id} for {spending.month}",
+        meta={
+            "campaign_id": campaign.id,
+            "resident_id": spending.resident_id,
+            "month": spending.month,
+            "spent": spending.spent,
+        },
+    )

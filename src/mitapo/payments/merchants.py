@@ -1,0 +1,172 @@
+"""Shops: the city registers them; each gets an API key (shown once, stored hashed) and a static code.
+
+The static code is an EMVCo merchant-presented payload (`mitapo_merchant.emvco`, the very module the shops'
+SDK reads codes with). The server never trusts what a payload says: it resolves the shop by the id in it and
+shows the registered name, so a sticker over a shop's code cannot redirect the money.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from mitapo.accounts import auth
+from mitapo.engine import chart
+from mitapo.engine.commands import Command, Idempotency, Row
+from mitapo.engine.database import Database
+from mitapo.engine.errors import DomainError, Invalid, NotFound
+from mitapo.engine.ledger import post
+from mitapo.payments import reads as merchants
+from mitapo.payments.reads import MerchantView
+from mitapo_merchant import emvco
+
+DEFAULT_CITY = "三鷹市"
+CACHE_SECONDS = 5.0
+_CACHE: dict[str, tuple[float, MerchantView]] = {}
+DEFAULT_MCC = "5999"
+
+
+@dataclass(frozen=True, slots=True)
+class BankAccount:
+    """Where the city pays the shop: the fields of a Zengin transfer record (names in half-width kana)."""
+
+    bank_code: str
+    branch_code: str
+    account_type: str
+    account_number: str
+    account_holder_kana: str
+    bank_name_kana: str = ""
+    branch_name_kana: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NewMerchant:
+    name: str
+    city: str = DEFAULT_CITY
+    mcc: str = DEFAULT_MCC
+    fee_bps: int = 0
+    name_ascii: str | None = None
+    city_ascii: str | None = None
+    bank: BankAccount | None = None
+
+
+async def create(db: Database, new: NewMerchant, *, idempotency: Idempotency | None = None) -> dict[str, Any]:
+    """Register a shop; answer `{id, api_key, qr_payload}`. A replay answers `api_key: null`: the key is
+    stored only hashed."""
+    from mitapo.payments import payouts
+
+    merchant_id = f"{auth.PREFIX['merchant']}_{uuid.uuid4().hex[:16]}"
+    secret = auth.new_secret("merchant")
+    row = _merchant_row(merchant_id, new)
+    if new.bank is not None:
+        row |= payouts.bank_columns(new.bank)
+    payload = static_code(_view(row))
+    written = await post(
+        db,
+        Command(
+            kind=None,
+            accounts=(chart.merchant_receivable(merchant_id),),
+            rows=(auth.principal_row(merchant_id, "merchant", new.name, secret), Row("merchants", row)),
+            idempotency=idempotency,
+            result=lambda _: {"id": merchant_id, "api_key": None, "qr_payload": payload},
+        ),
+    )
+    if written.replayed:
+        return dict(written.result)
+    return {"id": merchant_id, "api_key": secret, "qr_payload": payload}
+
+
+def _merchant_row(merchant_id: str, new: NewMerchant) -> dict[str, Any]:
+    if not (len(new.mcc) == 4 and new.mcc.isdigit()):
+        raise Invalid("mcc must be four digits")
+    return {
+        "id": merchant_id,
+        "name": new.name,
+        "name_ascii": _ascii(new.name_ascii, new.name, emvco.NAME_LIMIT, "MITAPO SHOP"),
+        "city": new.city,
+        "city_ascii": _ascii(new.city_ascii, new.city, emvco.CITY_LIMIT, "MITAKA"),
+        "mcc": new.mcc,
+        "fee_bps": new.fee_bps,
+    }
+
+
+def _ascii(given: str | None, fallback: str, limit: int, default: str) -> str:
+    if given is None:
+        return emvco.ascii_name(fallback, limit, default)
+    if not given or len(given) > limit or not all(" " <= c <= "~" for c in given):
+        raise Invalid(f"ASCII names are 1 to {limit} printable ASCII characters")
+    return given
+
+
+def _view(row: dict[str, Any]) -> MerchantView:
+    values: dict[str, Any] = {name: row.get(name) for name in MerchantView.__dataclass_fields__}
+    return MerchantView(**values)
+
+
+def static_code(merchant: MerchantView) -> str:
+    """The sticker at the till: names the shop, the resident enters the amount."""
+    return emvco.encode(_code(merchant, "static"))
+
+
+def dynamic_code(merchant: MerchantView, request_id: str, amount: int, reference: str | None) -> str:
+    """One payment request's code: names the shop, the request and its amount."""
+    return emvco.encode(
+        _code(merchant, "dynamic", payment_request_id=request_id, amount=amount, reference=reference)
+    )
+
+
+def _code(merchant: MerchantView, kind: emvco.Kind, **extra: Any) -> emvco.MerchantCode:
+    name_ja = emvco.local_name(merchant.name)
+    return emvco.MerchantCode(
+        kind=kind,
+        merchant_id=merchant.id,
+        name=merchant.name_ascii,
+        city=merchant.city_ascii,
+        mcc=merchant.mcc,
+        name_ja=name_ja,
+        city_ja=emvco.local_name(merchant.city, emvco.CITY_LIMIT) if name_ja else None,
+        **extra,
+    )
+
+
+async def find(db: Database, merchant_id: str) -> MerchantView | None:
+    """The shop, remembered for a few seconds: a busy till pays one lookup per shop, not one per payment.
+    Shops are never deleted and their registered details do not change, so a remembered one is never wrong."""
+    now = time.monotonic()
+    cached = _CACHE.get(merchant_id)
+    if cached is not None and now - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    async with db.read() as conn:
+        found = await merchants.merchant(conn, merchant_id)
+    if found is not None:
+        if len(_CACHE) > 10_000:
+            _CACHE.clear()
+        _CACHE[merchant_id] = (now, found)
+    return found
+
+
+async def get(db: Database, merchant_id: str) -> MerchantView:
+    found = await find(db, merchant_id)
+    if found is None:
+        raise NotFound("merchant")
+    return found
+
+
+def read_code(payload: str) -> emvco.MerchantCode:
+    """What a scanned shop code says, once its checksum and shape hold; `code_invalid` otherwise."""
+    try:
+        return emvco.decode(payload)
+    except emvco.EMVCoError as error:
+        raise DomainError("code_invalid", f"not a valid みたポ shop code: {error}") from None
+
+
+async def set_webhook(db: Database, merchant_id: str, url: str) -> dict[str, Any]:
+    """Register (or replace) the shop's webhook URL; events are signed with the service's published keys."""
+    if not url.startswith(("https://", "http://")) or len(url) > 2000:
+        raise Invalid("url must be an http(s) URL")
+    await get(db, merchant_id)
+    async with db.raw() as conn:
+        await merchants.set_webhook(conn, merchant_id, url)
+    return {"merchant_id": merchant_id, "url": url}

@@ -1,0 +1,197 @@
+"""Payout files for a settlement: a CSV for people, and the Zengin (全銀) bulk-transfer format for banks.
+
+A Zengin 総合振込 file is fixed-width records of 120 bytes in Shift_JIS: one header (1) naming the city as the
+payer and its account, one data record (2) per payee, a trailer (8) with the count and the total, an end
+record (9). Text fields are half-width katakana, upper-case letters, digits and a few symbols, left-aligned
+and space-padded; numbers are right-aligned and zero-padded. Names are made half-width with `jaconv`, and a
+name that still holds a character the banks refuse is refused when the shop is registered, not on payday.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import jaconv
+
+from mitapo.engine.errors import Invalid
+
+if TYPE_CHECKING:
+    from mitapo.payments.merchants import BankAccount
+
+RECORD_BYTES = 120
+ACCOUNT_TYPES = {"ordinary": "1", "current": "2", "savings": "4"}
+_SMALL_KANA = str.maketrans("ｧｨｩｪｫｬｭｮｯ", "ｱｲｳｴｵﾔﾕﾖﾂ")
+_ALLOWED = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ ().,-/\\ｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜｦﾝﾞﾟ")
+
+
+@dataclass(frozen=True, slots=True)
+class Payer:
+    """The city's side of the transfer (the header record), from the settings."""
+
+    client_code: str
+    name_kana: str
+    bank_code: str
+    bank_name_kana: str
+    branch_code: str
+    branch_name_kana: str
+    account_type: str
+    account_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class Payee:
+    party_id: str
+    name: str
+    points: int
+    money: int
+    fee: int
+    payout: int
+    bank: dict[str, Any] | None
+
+
+def zengin_kana(text: str) -> str:
+    """`text` as the banks' half-width character set; refuses what has no such form."""
+    folded = jaconv.z2h(jaconv.hira2kata(text), kana=True, ascii=True, digit=True).upper()
+    folded = folded.translate(_SMALL_KANA).replace("ｰ", "-").replace("ー", "-")
+    bad = sorted({c for c in folded if c not in _ALLOWED})
+    if bad:
+        raise Invalid(f"{text!r} has characters a Zengin transfer cannot carry: {''.join(bad)}")
+    return folded
+
+
+def bank_columns(bank: BankAccount) -> dict[str, Any]:
+    """The merchants table's bank columns, names already in the banks' character set."""
+    if bank.account_type not in ACCOUNT_TYPES:
+        raise Invalid(f"account_type must be one of {sorted(ACCOUNT_TYPES)}")
+    for name, value, width in (
+        ("bank_code", bank.bank_code, 4),
+        ("branch_code", bank.branch_code, 3),
+        ("account_number", bank.account_number, 7),
+    ):
+        if not (len(value) == width and value.isdigit()):
+            raise Invalid(f"{name} must be {width} digits")
+    return {
+        "bank_code": bank.bank_code,
+        "bank_name_kana": zengin_kana(bank.bank_name_kana),
+        "branch_code": bank.branch_code,
+        "branch_name_kana": zengin_kana(bank.branch_name_kana),
+        "account_type": bank.account_type,
+        "account_number": bank.account_number,
+        "account_holder_kana": zengin_kana(bank.account_holder_kana),
+    }
+
+
+def to_csv(settlement_id: str, payees: Sequence[Payee]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        [
+            "settlement_id",
+            "party_id",
+            "name",
+            "points",
+            "money",
+            "fee",
+            "payout",
+            "bank_code",
+            "branch_code",
+            "account_type",
+            "account_number",
+            "account_holder_kana",
+        ]
+    )
+    for p in payees:
+        bank = p.bank or {}
+        writer.writerow(
+            [
+                settlement_id,
+                p.party_id,
+                p.name,
+                p.points,
+                p.money,
+                p.fee,
+                p.payout,
+                bank.get("bank_code", ""),
+                bank.get("branch_code", ""),
+                bank.get("account_type", ""),
+                bank.get("account_number", ""),
+                bank.get("account_holder_kana", ""),
+            ]
+        )
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_zengin(payer: Payer, payees: Sequence[Payee], transfer_on: date) -> bytes:
+    """The 総合振込 file: every payee with bank details and something to pay; records joined by CRLF."""
+    paid = [p for p in payees if p.bank and p.payout > 0]
+    records = [_header(payer, transfer_on)]
+    records += [_data(p) for p in paid]
+    records += [_trailer(len(paid), sum(p.payout for p in paid)), _end()]
+    return b"\r\n".join(records) + b"\r\n"
+
+
+def _header(payer: Payer, transfer_on: date) -> bytes:
+    return _record(
+        ("1", 1),
+        ("21", 2),
+        ("0", 1),
+        (_digits(payer.client_code, 10), 10),
+        (zengin_kana(payer.name_kana), 40),
+        (transfer_on.strftime("%m%d"), 4),
+        (_digits(payer.bank_code, 4), 4),
+        (zengin_kana(payer.bank_name_kana), 15),
+        (_digits(payer.branch_code, 3), 3),
+        (zengin_kana(payer.branch_name_kana), 15),
+        (ACCOUNT_TYPES[payer.account_type], 1),
+        (_digits(payer.account_number, 7), 7),
+        ("", 17),
+    )
+
+
+def _data(payee: Payee) -> bytes:
+    bank = payee.bank or {}
+    return _record(
+        ("2", 1),
+        (bank["bank_code"], 4),
+        (bank.get("bank_name_kana") or "", 15),
+        (bank["branch_code"], 3),
+        (bank.get("branch_name_kana") or "", 15),
+        ("", 4),
+        (ACCOUNT_TYPES[bank["account_type"]], 1),
+        (bank["account_number"], 7),
+        (bank["account_holder_kana"], 30),
+        (_digits(str(payee.payout), 10), 10),
+        ("0", 1),
+        ("", 10),
+        ("", 10),
+        ("7", 1),
+        (" ", 1),
+        ("", 7),
+    )
+
+
+def _trailer(count: int, total: int) -> bytes:
+    return _record(("8", 1), (_digits(str(count), 6), 6), (_digits(str(total), 12), 12), ("", 101))
+
+
+def _end() -> bytes:
+    return _record(("9", 1), ("", 119))
+
+
+def _record(*fields: tuple[str, int]) -> bytes:
+    """Fields left-aligned and space-padded (numbers arrive already zero-padded), cut to their width."""
+    raw = b"".join(value.encode("cp932")[:width].ljust(width, b" ") for value, width in fields)
+    if len(raw) != RECORD_BYTES:
+        raise AssertionError(f"a Zengin record is {RECORD_BYTES} bytes, not {len(raw)}")
+    return raw
+
+
+def _digits(value: str, width: int) -> str:
+    if not value.isdigit() or len(value) > width:
+        raise Invalid(f"{value!r} does not fit {width} digits")
+    return value.zfill(width)

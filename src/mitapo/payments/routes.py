@@ -1,0 +1,268 @@
+"""Paying at shops: merchants and their codes, payment requests, payments, charges, refunds, webhooks,
+cashback campaigns and settlements."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from litestar import Response, get, post
+from litestar.params import Parameter, QueryParameter
+
+from mitapo.accounts.principals import PrincipalView
+from mitapo.engine import clock, codes
+from mitapo.engine.commands import Idempotency
+from mitapo.engine.database import Database
+from mitapo.engine.errors import NotFound
+from mitapo.http.auth import roles
+from mitapo.http.idempotency import created
+from mitapo.http.schemas import (
+    CashbackCampaignIn,
+    ChargeIn,
+    MerchantIn,
+    PaymentIn,
+    PaymentPreviewIn,
+    PaymentRequestIn,
+    RefundIn,
+    SettlementIn,
+    WebhookIn,
+    whole,
+)
+from mitapo.payments import cashback, merchants, paycodes, refunds, settlement
+from mitapo.payments import paying as payments
+from mitapo.runtime import Runtime
+
+TAGS = ["payments"]
+IMAGE_TYPES = {"png": ("image/png", codes.qr_png), "svg": ("image/svg+xml", codes.qr_svg)}
+ImageFormat = Annotated[Literal["json", "png", "svg"], QueryParameter(name="format")]
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _code_response(body: dict[str, Any], image: str, headers: dict[str, str] | None = None) -> Response[Any]:
+    """The code as JSON, or drawn as a QR image for a screen or a sticker."""
+    if image == "json":
+        return Response(body, headers=headers or {})
+    media_type, render = IMAGE_TYPES[image]
+    return Response(render(body["payload"]), media_type=media_type, headers=headers or {})
+
+
+def _created(body: dict[str, Any], replayed: bool) -> Response[dict[str, Any]]:
+    return Response(body, status_code=201, headers={"Idempotent-Replayed": "true"} if replayed else {})
+
+
+@post("/v1/merchants", opt=roles("admin"), tags=TAGS)
+async def create_merchant(
+    data: MerchantIn, db: Database, principal: PrincipalView, maybe_idempotency: Idempotency | None
+) -> Response[dict[str, Any]]:
+    bank = merchants.BankAccount(**asdict_struct(data.bank)) if data.bank is not None else None
+    new = merchants.NewMerchant(
+        name=data.name,
+        city=data.city,
+        mcc=data.mcc,
+        fee_bps=data.fee_bps,
+        name_ascii=data.name_ascii,
+        city_ascii=data.city_ascii,
+        bank=bank,
+    )
+    body = await merchants.create(db, new, idempotency=maybe_idempotency)
+    return _created(body, body["api_key"] is None)
+
+
+def asdict_struct(struct: Any) -> dict[str, Any]:
+    return {name: getattr(struct, name) for name in struct.__struct_fields__}
+
+
+@get("/v1/merchants/{merchant_id:str}/qr", opt=roles("admin", "merchant"), tags=TAGS)
+async def merchant_code(
+    merchant_id: str, db: Database, principal: PrincipalView, image: ImageFormat = "json"
+) -> Response[Any]:
+    """The shop's static code, for the sticker at the till."""
+    if principal.role == "merchant" and principal.id != merchant_id:
+        raise NotFound("merchant")
+    merchant = await merchants.get(db, merchant_id)
+    return _code_response({"payload": merchants.static_code(merchant)}, image)
+
+
+@post("/v1/merchant/webhooks", opt=roles("merchant"), tags=TAGS)
+async def set_webhook(data: WebhookIn, db: Database, principal: PrincipalView) -> Response[dict[str, Any]]:
+    return Response(await merchants.set_webhook(db, principal.id, data.url), status_code=201)
+
+
+@post("/v1/payment-requests", opt=roles("merchant"), tags=TAGS)
+async def create_payment_request(
+    data: PaymentRequestIn, runtime: Runtime, principal: PrincipalView, maybe_idempotency: Idempotency | None
+) -> Response[dict[str, Any]]:
+    seconds = runtime.settings.payment_request_seconds
+    return created(
+        await payments.create_request(
+            runtime.db, principal.id, data.amount, data.reference, seconds, idempotency=maybe_idempotency
+        )
+    )
+
+
+@get("/v1/payment-requests/{request_id:str}", opt=roles("merchant"), tags=TAGS)
+async def read_payment_request(request_id: str, db: Database, principal: PrincipalView) -> dict[str, Any]:
+    return await payments.get_request(db, principal.id, request_id)
+
+
+@get("/v1/payment-requests/{request_id:str}/qr", opt=roles("merchant"), tags=TAGS)
+async def payment_request_code(
+    request_id: str, db: Database, principal: PrincipalView, image: ImageFormat = "json"
+) -> Response[Any]:
+    return _code_response({"payload": await payments.request_code(db, principal.id, request_id)}, image)
+
+
+@post("/v1/payment-previews", opt=roles("resident"), tags=TAGS, status_code=200)
+async def preview_payment(data: PaymentPreviewIn, db: Database, principal: PrincipalView) -> dict[str, Any]:
+    """What the app shows before the resident confirms: the shop's registered name, never the sticker's."""
+    return await payments.preview(db, data.qr_payload)
+
+
+@get("/v1/me/pay-code", opt=roles("resident", limit="pay_codes"), tags=TAGS)
+async def pay_code(
+    runtime: Runtime,
+    principal: PrincipalView,
+    image: ImageFormat = "json",
+    funding: Literal["points_first", "points_only", "money_only"] = "points_first",
+) -> Response[Any]:
+    """A single-use code for a shop or a bus reader to scan, good for `pay_code_seconds`."""
+    body = paycodes.issue(runtime.keys, principal.id, clock.now(), runtime.settings.pay_code_seconds, funding)
+    return _code_response(body, image, NO_STORE)
+
+
+@post("/v1/payments", opt=roles("resident", limit="payments"), tags=TAGS)
+async def pay(
+    data: PaymentIn, runtime: Runtime, principal: PrincipalView, idempotency: Idempotency
+) -> Response[dict[str, Any]]:
+    return created(
+        await payments.pay(
+            runtime.db,
+            principal.id,
+            data.qr_payload,
+            data.amount,
+            data.funding,
+            idempotency=idempotency,
+            spend_per_day=runtime.settings.daily_spend_limit,
+        )
+    )
+
+
+@post("/v1/charges", opt=roles("merchant", limit="payments"), tags=TAGS)
+async def charge(
+    data: ChargeIn, runtime: Runtime, principal: PrincipalView, idempotency: Idempotency
+) -> Response[dict[str, Any]]:
+    return created(
+        await payments.charge(
+            runtime.db,
+            runtime.keys,
+            principal.id,
+            data.pay_code,
+            data.amount,
+            data.reference,
+            runtime.settings.pay_code_seconds,
+            idempotency=idempotency,
+            spend_per_day=runtime.settings.daily_spend_limit,
+        )
+    )
+
+
+@post("/v1/payments/{payment_id:str}/refunds", opt=roles("merchant"), tags=TAGS)
+async def refund(
+    payment_id: str, data: RefundIn, db: Database, principal: PrincipalView, idempotency: Idempotency
+) -> Response[dict[str, Any]]:
+    return created(await refunds.refund(db, principal.id, payment_id, data.amount, idempotency=idempotency))
+
+
+@get("/v1/merchant/payments", opt=roles("merchant"), tags=TAGS)
+async def list_payments(
+    db: Database,
+    principal: PrincipalView,
+    cursor: Annotated[str | None, Parameter(pattern=whole(r"[0-9]{1,18}"))] = None,
+    limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    return await payments.list_for_merchant(db, principal.id, cursor, limit)
+
+
+@post("/v1/cashback-campaigns", opt=roles("admin"), tags=TAGS)
+async def create_cashback_campaign(
+    data: CashbackCampaignIn, db: Database, principal: PrincipalView, maybe_idempotency: Idempotency | None
+) -> Response[dict[str, Any]]:
+    new = cashback.NewCampaign(
+        name=data.name,
+        program_id=data.program_id,
+        rate_bps=data.rate_bps,
+        monthly_cap=data.monthly_cap,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        merchant_ids=tuple(data.merchant_ids),
+        mccs=tuple(data.mccs),
+    )
+    return Response(await cashback.create(db, new, idempotency=maybe_idempotency), status_code=201)
+
+
+@post("/v1/settlements", opt=roles("admin"), tags=TAGS)
+async def settle(
+    data: SettlementIn, runtime: Runtime, principal: PrincipalView, idempotency: Idempotency
+) -> Response[dict[str, Any]]:
+    body, replayed = await settlement.settle(runtime.db, data.until, idempotency=idempotency)
+    for fmt in settlement.FORMATS:  # written under the data directory as the period closes
+        await settlement.payout_file(
+            runtime.db, runtime.settings.data_dir, runtime.settings.payout_payer, body["id"], fmt
+        )
+    return _created(body, replayed)
+
+
+@get("/v1/settlements/{settlement_id:str}", opt=roles("admin", "auditor"), tags=TAGS)
+async def read_settlement(settlement_id: str, db: Database, principal: PrincipalView) -> dict[str, Any]:
+    return await settlement.describe(db, settlement_id)
+
+
+async def _payout(runtime: Runtime, settlement_id: str, fmt: str) -> Response[bytes]:
+    content = await settlement.payout_file(
+        runtime.db, runtime.settings.data_dir, runtime.settings.payout_payer, settlement_id, fmt
+    )
+    disposition = f'attachment; filename="{settlement_id}.{fmt}"'
+    media_type, _, charset = settlement.FORMATS[fmt].partition("; charset=")  # Litestar adds the charset
+    return Response(
+        content, media_type=media_type, encoding=charset, headers={"Content-Disposition": disposition}
+    )
+
+
+@get(
+    "/v1/settlements/{settlement_id:str}/payout.csv",
+    opt=roles("admin", "auditor"),
+    tags=TAGS,
+    media_type="text/csv",
+)
+async def payout_csv(settlement_id: str, runtime: Runtime, principal: PrincipalView) -> Response[bytes]:
+    return await _payout(runtime, settlement_id, "csv")
+
+
+@get(
+    "/v1/settlements/{settlement_id:str}/payout.zengin",
+    opt=roles("admin", "auditor"),
+    tags=TAGS,
+    media_type="text/plain",
+)
+async def payout_zengin(settlement_id: str, runtime: Runtime, principal: PrincipalView) -> Response[bytes]:
+    return await _payout(runtime, settlement_id, "zengin")
+
+
+ROUTES = [
+    create_merchant,
+    merchant_code,
+    set_webhook,
+    create_payment_request,
+    read_payment_request,
+    payment_request_code,
+    preview_payment,
+    pay_code,
+    pay,
+    charge,
+    refund,
+    list_payments,
+    create_cashback_campaign,
+    settle,
+    read_settlement,
+    payout_csv,
+    payout_zengin,
+]

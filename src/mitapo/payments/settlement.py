@@ -1,0 +1,236 @@
+"""Settlement: the city closes a period and pays what shops, recipients and transit operators are owed.
+
+A period runs from the end of the previous settlement to `until`. Opening it spends the token
+`settlement:after:<previous end>`, so two admins pressing the button at once, or a retry with another key,
+cannot settle one period twice, and periods never overlap. Then each receivable gets one `settlement` entry
+that moves what it held at `until` (less what later settlements already took) to the city's payable, the
+shop's fee to fee income. Each line is its own command, with its own token, so a settlement interrupted
+half-way is completed, not repeated, by the same request again.
+
+The payout file lists the lines: CSV, and the Zengin format banks take (`payouts`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mitapo.engine import chart, clock
+from mitapo.engine.commands import (
+    ENTRY_ID,
+    Command,
+    Idempotency,
+    Leg,
+    Once,
+    Plan,
+    PlanView,
+    Refusal,
+    Row,
+    Written,
+)
+from mitapo.engine.database import Database
+from mitapo.engine.errors import DomainError, Invalid, NotFound
+from mitapo.engine.ledger import post
+from mitapo.payments import payouts, reads
+from mitapo.payments.reads import Receivable
+
+NOTHING_DUE = "nothing_due"
+FORMATS = {"csv": "text/csv; charset=utf-8", "zengin": "text/plain; charset=shift_jis"}
+
+
+async def settle(
+    db: Database, until: datetime | None, *, idempotency: Idempotency | None = None
+) -> tuple[dict[str, Any], bool]:
+    """Close the period ending at `until` (now by default); answer `{id, created_at, lines, …}`, and whether
+    this was a replay of the request that closed it."""
+    now = clock.now()
+    until = until or now
+    if until.tzinfo is None or until > now:
+        raise Invalid("until is a moment with an offset, not in the future")
+    opened = await _open(db, until, idempotency)
+    settlement_id, until = opened.result["id"], datetime.fromisoformat(opened.result["until"])
+    async with db.read() as conn:
+        due = [r for r in await reads.receivables_due(conn, until) if r.points > 0 or r.money > 0]
+        fees = {
+            m.id: m.fee_bps
+            for m in (await reads.merchants_by_id(conn, [_party(r.account)[1] for r in due])).values()
+        }
+    await asyncio.gather(
+        *(_settle_line(db, settlement_id, r, fees.get(_party(r.account)[1], 0)) for r in due)
+    )
+    return await describe(db, settlement_id), opened.replayed
+
+
+async def _open(db: Database, until: datetime, idempotency: Idempotency | None) -> Written:
+    async with db.read() as conn:
+        previous = await reads.last_settlement_end(conn)
+    settlement_id = f"st_{uuid.uuid4().hex[:16]}"
+    answer = {"id": settlement_id, "until": until.isoformat()}
+    if previous is not None and until <= previous:  # only a replay of the request that settled it may answer
+        command = Command(kind=None, plan=_already_settled, idempotency=idempotency)
+    else:
+        command = Command(
+            kind=None,
+            rows=(Row("settlements", {"id": settlement_id, "period_start": previous, "period_end": until}),),
+            once=(
+                Once(f"settlement:after:{previous.isoformat() if previous else 'start'}", "already_settled"),
+            ),
+            idempotency=idempotency,
+            result=lambda _: answer,
+        )
+    return await post(db, command)
+
+
+def _already_settled(view: PlanView) -> Plan:
+    raise Refusal("already_settled", "this period is settled already")
+
+
+def _party(account: str) -> tuple[str, str]:
+    kind, party_id, _ = account.split(":")
+    return kind, party_id
+
+
+def fee_of(total: int, fee_bps: int) -> int:
+    """The shop's fee, rounded down: the city never takes a fraction of a yen more than agreed."""
+    return total * fee_bps // 10_000
+
+
+async def _settle_line(db: Database, settlement_id: str, due: Receivable, fee_bps: int) -> None:
+    kind, party_id = _party(due.account)
+
+    def plan(view: PlanView) -> Plan:
+        points = min(due.points, view.balances[(due.account, chart.PT)].available)
+        money = min(due.money, view.balances[(due.account, chart.JPY)].available)
+        if points <= 0 and money <= 0:
+            raise Refusal(NOTHING_DUE)
+        points, money = max(points, 0), max(money, 0)
+        fee = fee_of(points + money, fee_bps)
+        fee_money = min(fee, money)
+        legs = _legs(due.account, chart.PT, points, fee - fee_money) + _legs(
+            due.account, chart.JPY, money, fee_money
+        )
+        row = {
+            "settlement_id": settlement_id,
+            "account": due.account,
+            "party_kind": kind,
+            "party_id": party_id,
+            "points": points,
+            "money": money,
+            "fee": fee,
+            "payout": points + money - fee,
+            "entry_id": ENTRY_ID,
+        }
+        return Plan(postings=tuple(legs), rows=(Row("settlement_lines", row),))
+
+    try:
+        await post(
+            db,
+            Command(
+                kind="settlement",
+                memo=f"settlement {settlement_id} of {due.account}",
+                meta={"settlement_id": settlement_id, "account": due.account},
+                accounts=(chart.CITY_PAYABLE, chart.FEE_INCOME),
+                lock_owners=(f"{kind}:{party_id}",),
+                plan=plan,
+                once=(Once(f"settlement:{settlement_id}:{due.account}", "already_settled"),),
+            ),
+        )
+    except DomainError as error:
+        if error.code not in (NOTHING_DUE, "already_settled"):
+            raise
+
+
+def _legs(account: str, asset: str, amount: int, fee: int) -> list[Leg]:
+    """Take `amount` off the receivable: the fee to fee income, the rest to the city's payable."""
+    if amount <= 0:
+        return []
+    legs = [Leg(account, asset, amount)]
+    if amount - fee:
+        legs.append(Leg(chart.CITY_PAYABLE.code, asset, -(amount - fee)))
+    if fee:
+        legs.append(Leg(chart.FEE_INCOME.code, asset, -fee))
+    return legs
+
+
+async def describe(db: Database, settlement_id: str) -> dict[str, Any]:
+    async with db.read() as conn:
+        found = await reads.settlement(conn, settlement_id)
+    if found is None:
+        raise NotFound("settlement")
+    return {
+        "id": settlement_id,
+        "period_start": found.period_start.isoformat() if found.period_start else None,
+        "until": found.period_end.isoformat(),
+        "created_at": found.created_at.isoformat(),
+        "lines": [
+            {
+                "merchant_id": line.party_id,
+                "party_kind": line.party_kind,
+                "account": line.account,
+                "points": line.points,
+                "money": line.money,
+                "fee": line.fee,
+                "payout": line.payout,
+                "entry_id": line.entry_id,
+            }
+            for line in found.lines
+        ],
+        "payout_files": {fmt: f"/v1/settlements/{settlement_id}/payout.{fmt}" for fmt in FORMATS},
+    }
+
+
+async def payout_file(
+    db: Database, data_dir: Path, payer_setting: str, settlement_id: str, fmt: str
+) -> bytes:
+    """The payout file of a settlement in `fmt` (csv or zengin), also written under the data directory."""
+    async with db.read() as conn:
+        found = await reads.settlement(conn, settlement_id)
+        if found is None:
+            raise NotFound("settlement")
+        shops = await reads.merchants_by_id(conn, [line.party_id for line in found.lines])
+    payees = [_payee(line, shops.get(line.party_id)) for line in found.lines]
+    if fmt == "csv":
+        content = payouts.to_csv(settlement_id, payees)
+    else:
+        content = payouts.to_zengin(payer(payer_setting), payees, clock.tokyo_date(found.created_at))
+    folder = data_dir / "payouts"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{settlement_id}.{fmt}").write_bytes(content)
+    return content
+
+
+def _payee(line: reads.SettlementLine, shop: reads.MerchantView | None) -> payouts.Payee:
+    bank = None
+    if shop is not None and shop.bank_code is not None:
+        bank = {
+            name: getattr(shop, name)
+            for name in (
+                "bank_code",
+                "bank_name_kana",
+                "branch_code",
+                "branch_name_kana",
+                "account_type",
+                "account_number",
+                "account_holder_kana",
+            )
+        }
+    return payouts.Payee(
+        party_id=line.party_id,
+        name=shop.name if shop else line.party_id,
+        points=line.points,
+        money=line.money,
+        fee=line.fee,
+        payout=line.payout,
+        bank=bank,
+    )
+
+
+def payer(setting: str) -> payouts.Payer:
+    """The city's account from `settings.payout_payer` (eight comma-separated fields)."""
+    fields = [field.strip() for field in setting.split(",")]
+    if len(fields) != 8:
+        raise ValueError("payout_payer needs eight comma-separated fields (see settings.py)")
+    return payouts.Payer(*fields)

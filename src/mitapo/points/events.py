@@ -1,0 +1,88 @@
+"""Organizers and their events. An organizer runs events under the city's programs and sees only its own;
+the city (admin) sees every event. Someone else's event is reported as not found, not as forbidden, so that
+its existence is not disclosed either."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from mitapo.accounts import auth
+from mitapo.engine.commands import Command, Idempotency, Row, Written
+from mitapo.engine.database import Database
+from mitapo.engine.errors import Invalid, NotFound
+from mitapo.engine.ledger import post
+from mitapo.points import programs
+from mitapo.points import reads as participation
+from mitapo.points.reads import EventView
+
+
+async def create_organizer(
+    db: Database, name: str, *, idempotency: Idempotency | None = None
+) -> dict[str, Any]:
+    """Answer `{id, token}`; a replay answers `token: null`, the secret being stored only hashed."""
+    organizer_id, secret = await auth.create_principal(db, "organizer", name, idempotency=idempotency)
+    return {"id": organizer_id, "token": secret or None}
+
+
+async def create(
+    db: Database,
+    organizer_id: str,
+    program_id: str,
+    title: str,
+    points: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int | None = None,
+    *,
+    idempotency: Idempotency | None = None,
+) -> Written:
+    """Create an event under an existing program; the points it grants are fixed here, never by the client."""
+    if ends_at <= starts_at:
+        raise Invalid("ends_at must be after starts_at")
+    await programs.get(db, program_id)
+    event_id = f"evt_{uuid.uuid4().hex[:16]}"
+    row = {
+        "id": event_id,
+        "program_id": program_id,
+        "organizer_id": organizer_id,
+        "title": title,
+        "points": points,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "capacity": capacity,
+    }
+    return await post(
+        db,
+        Command(
+            kind=None, rows=(Row("events", row),), idempotency=idempotency, result=lambda _: {"id": event_id}
+        ),
+    )
+
+
+async def visible(db: Database, event_id: str, organizer_id: str | None) -> EventView:
+    """The event, if the viewer may see it: its own organizer, or the city when `organizer_id` is None."""
+    async with db.read() as conn:
+        event = await participation.event(conn, event_id)
+    if event is None or (organizer_id is not None and event.organizer_id != organizer_id):
+        raise NotFound("event")
+    return event
+
+
+async def listing(db: Database, organizer_id: str | None, limit: int = 100) -> list[EventView]:
+    async with db.read() as conn:
+        return await participation.events_of(conn, organizer_id, limit)
+
+
+def as_json(event: EventView) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "program_id": event.program_id,
+        "organizer_id": event.organizer_id,
+        "title": event.title,
+        "points": event.points,
+        "starts_at": event.starts_at.isoformat(),
+        "ends_at": event.ends_at.isoformat(),
+        "capacity": event.capacity,
+    }

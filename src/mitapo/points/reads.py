@@ -1,0 +1,221 @@
+"""Programs, events and check-ins, and the reads that participation needs: a program's totals, the lots due
+to expire, and a resident's statement."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    and_,
+    func,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import TIMESTAMP
+
+from mitapo.engine.tables import Balance, Entry, Posting
+
+_metadata = MetaData()
+
+programs = Table(
+    "programs",
+    _metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text),
+    Column("points_valid_days", Integer),
+    Column("monthly_cap", BigInteger),
+    Column("annual_cap", BigInteger),
+    Column("created_at", TIMESTAMP(timezone=True)),
+)
+
+events = Table(
+    "events",
+    _metadata,
+    Column("id", Text, primary_key=True),
+    Column("program_id", Text),
+    Column("organizer_id", Text),
+    Column("title", Text),
+    Column("points", BigInteger),
+    Column("starts_at", TIMESTAMP(timezone=True)),
+    Column("ends_at", TIMESTAMP(timezone=True)),
+    Column("capacity", Integer),
+    Column("created_at", TIMESTAMP(timezone=True)),
+)
+
+checkins = Table(
+    "checkins",
+    _metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("resident_id", Text, primary_key=True),
+    Column("program_id", Text),
+    Column("points", BigInteger),
+    Column("entry_id", UUID(as_uuid=True)),
+    Column("claimed_at", TIMESTAMP(timezone=True)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramView:
+    id: str
+    name: str
+    points_valid_days: int
+    monthly_cap: int | None
+    annual_cap: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    id: str
+    program_id: str
+    organizer_id: str
+    title: str
+    points: int
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DueLot:
+    owner: str
+    account: str
+    expires_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    entry_id: uuid.UUID
+    kind: str
+    created_at: datetime
+    memo: str
+    meta: dict[str, Any]
+    points: int  # debit-positive sum of the resident's postings
+    money: int
+
+
+async def program(conn: AsyncConnection, program_id: str) -> ProgramView | None:
+    row = (await conn.execute(select(programs).where(programs.c.id == program_id))).first()
+    if row is None:
+        return None
+    return ProgramView(row.id, row.name, row.points_valid_days, row.monthly_cap, row.annual_cap)
+
+
+async def granted_total(conn: AsyncConnection, program_id: str) -> int:
+    """Points granted by check-ins under the program: each check-in row commits with its grant entry."""
+    total = await conn.scalar(
+        select(func.coalesce(func.sum(checkins.c.points), 0)).where(checkins.c.program_id == program_id)
+    )
+    return int(total or 0)
+
+
+def _event_view(row: Any) -> EventView:
+    return EventView(
+        row.id,
+        row.program_id,
+        row.organizer_id,
+        row.title,
+        row.points,
+        row.starts_at,
+        row.ends_at,
+        row.capacity,
+    )
+
+
+async def event(conn: AsyncConnection, event_id: str) -> EventView | None:
+    row = (await conn.execute(select(events).where(events.c.id == event_id))).first()
+    return None if row is None else _event_view(row)
+
+
+async def event_and_program(conn: AsyncConnection, event_id: str) -> tuple[EventView, ProgramView] | None:
+    """What a claim needs in one round trip: the event and the rules of its program."""
+    query = select(
+        events,
+        programs.c.name.label("program_name"),
+        programs.c.points_valid_days,
+        programs.c.monthly_cap,
+        programs.c.annual_cap,
+    ).join(programs, programs.c.id == events.c.program_id)
+    row = (await conn.execute(query.where(events.c.id == event_id))).first()
+    if row is None:
+        return None
+    program_view = ProgramView(
+        row.program_id, row.program_name, row.points_valid_days, row.monthly_cap, row.annual_cap
+    )
+    return _event_view(row), program_view
+
+
+async def events_of(conn: AsyncConnection, organizer_id: str | None, limit: int) -> list[EventView]:
+    """An organizer's events, or every event when `organizer_id` is None (the city's view)."""
+    query = select(events).order_by(events.c.starts_at.desc(), events.c.id).limit(limit)
+    if organizer_id is not None:
+        query = query.where(events.c.organizer_id == organizer_id)
+    return [_event_view(row) for row in await conn.execute(query)]
+
+
+async def event_titles(conn: AsyncConnection, event_ids: list[str]) -> dict[str, str]:
+    if not event_ids:
+        return {}
+    rows = await conn.execute(select(events.c.id, events.c.title).where(events.c.id.in_(event_ids)))
+    return {r.id: r.title for r in rows}
+
+
+async def due_lots(
+    conn: AsyncConnection, today: date, after: tuple[date, str] | None, limit: int
+) -> list[DueLot]:
+    """Point lots dated before `today` that still hold something, in (expires_on, account) order.
+
+    Served by the partial index `balances_points_due`, which holds only lots with a balance, so the cost is
+    the number of lots due, not the number of lots ever created.
+    """
+    query = (
+        select(Balance.owner, Balance.account, Balance.expires_on)
+        .where(
+            Balance.expires_on.is_not(None),
+            Balance.posted != 0,
+            Balance.asset == "PT",
+            Balance.expires_on < today,
+        )
+        .order_by(Balance.expires_on, Balance.account)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(tuple_(Balance.expires_on, Balance.account) > tuple_(*after))
+    rows = await conn.execute(query)
+    return [DueLot(r.owner, r.account, r.expires_on) for r in rows]
+
+
+async def statement(
+    conn: AsyncConnection, owner: str, before: tuple[datetime, uuid.UUID] | None, limit: int
+) -> list[StatementLine]:
+    """The entries that touched the owner's accounts, newest first, with the owner's net change in each."""
+    mine = select(Balance.account).where(Balance.owner == owner)
+    points = func.coalesce(func.sum(Posting.amount).filter(Posting.asset == "PT"), 0)
+    money = func.coalesce(func.sum(Posting.amount).filter(Posting.asset == "JPY"), 0)
+    query = (
+        select(Entry.id, Entry.kind, Entry.created_at, Entry.memo, Entry.meta, points, money)
+        .join(Entry, Entry.id == Posting.entry_id)
+        .where(Posting.account.in_(mine))
+        .group_by(Entry.id)
+        .order_by(Entry.created_at.desc(), Entry.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        moment, entry_id = before
+        query = query.where(
+            Posting.created_at <= moment,
+            or_(Entry.created_at < moment, and_(Entry.created_at == moment, Entry.id < entry_id)),
+        )
+    rows = await conn.execute(query)
+    return [StatementLine(r[0], r[1], r[2], r[3], r[4], int(r[5]), int(r[6])) for r in rows]

@@ -1,0 +1,164 @@
+"""Points for taking part: programs and their budgets, organizers and events, check-in codes and claims,
+gifts between residents, and the resident's statement."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from litestar import Response, get, post
+from litestar.params import Parameter, QueryParameter
+
+from mitapo.accounts.principals import PrincipalView
+from mitapo.engine import clock, codes
+from mitapo.engine.commands import Idempotency
+from mitapo.engine.database import Database
+from mitapo.http.auth import roles
+from mitapo.http.idempotency import REPLAYED, created
+from mitapo.http.schemas import CheckinIn, EventIn, FundingIn, GiftIn, OrganizerIn, ProgramIn
+from mitapo.points import checkins, events, gifts, programs, statements
+from mitapo.runtime import Runtime
+
+TAGS = ["participation"]
+IMAGE_TYPES = {"png": ("image/png", codes.qr_png), "svg": ("image/svg+xml", codes.qr_svg)}
+
+
+def _organizer_scope(principal: PrincipalView) -> str | None:
+    """An organizer sees its own events; the city sees them all."""
+    return principal.id if principal.role == "organizer" else None
+
+
+@post("/v1/programs", opt=roles("admin"), tags=TAGS)
+async def create_program(
+    data: ProgramIn, db: Database, principal: PrincipalView, maybe_idempotency: Idempotency | None
+) -> Response[dict[str, Any]]:
+    written = await programs.create(
+        db,
+        data.name,
+        data.points_valid_days,
+        data.monthly_cap,
+        data.annual_cap,
+        idempotency=maybe_idempotency,
+    )
+    return created(written)
+
+
+@get("/v1/programs/{program_id:str}", opt=roles("admin", "auditor"), tags=TAGS)
+async def read_program(program_id: str, db: Database, principal: PrincipalView) -> dict[str, Any]:
+    return await programs.describe(db, program_id)
+
+
+@post("/v1/programs/{program_id:str}/funding", opt=roles("admin"), tags=TAGS)
+async def fund_program(
+    program_id: str, data: FundingIn, db: Database, principal: PrincipalView, idempotency: Idempotency
+) -> Response[dict[str, Any]]:
+    return created(await programs.fund(db, program_id, data.points, idempotency=idempotency))
+
+
+@post("/v1/organizers", opt=roles("admin"), tags=TAGS)
+async def create_organizer(
+    data: OrganizerIn, db: Database, principal: PrincipalView, maybe_idempotency: Idempotency | None
+) -> Response[dict[str, Any]]:
+    body = await events.create_organizer(db, data.name, idempotency=maybe_idempotency)
+    headers = {REPLAYED: "true"} if body["token"] is None else {}
+    return Response(body, status_code=201, headers=headers)
+
+
+@post("/v1/events", opt=roles("admin", "organizer"), tags=TAGS)
+async def create_event(
+    data: EventIn, db: Database, principal: PrincipalView, maybe_idempotency: Idempotency | None
+) -> Response[dict[str, Any]]:
+    written = await events.create(
+        db,
+        principal.id,
+        data.program_id,
+        data.title,
+        data.points,
+        data.starts_at,
+        data.ends_at,
+        data.capacity,
+        idempotency=maybe_idempotency,
+    )
+    return created(written)
+
+
+@get("/v1/events", opt=roles("admin", "organizer"), tags=TAGS)
+async def list_events(db: Database, principal: PrincipalView) -> dict[str, Any]:
+    found = await events.listing(db, _organizer_scope(principal))
+    return {"items": [events.as_json(event) for event in found]}
+
+
+@get("/v1/events/{event_id:str}", opt=roles("admin", "organizer"), tags=TAGS)
+async def read_event(event_id: str, db: Database, principal: PrincipalView) -> dict[str, Any]:
+    return events.as_json(await events.visible(db, event_id, _organizer_scope(principal)))
+
+
+@get("/v1/events/{event_id:str}/checkin-code", opt=roles("admin", "organizer"), tags=TAGS)
+async def checkin_code(
+    event_id: str,
+    runtime: Runtime,
+    principal: PrincipalView,
+    image: Annotated[Literal["json", "png", "svg"], QueryParameter(name="format")] = "json",
+) -> Response[Any]:
+    """The code to show at the door; it rotates every step, so a screen should fetch it again each step."""
+    event = await events.visible(runtime.db, event_id, _organizer_scope(principal))
+    issued = codes.issue_checkin(runtime.keys, event.id, clock.now(), runtime.settings.checkin_step_seconds)
+    no_store = {"Cache-Control": "no-store"}
+    if image == "json":
+        body = {"payload": issued.payload, "expires_at": issued.expires_at.isoformat()}
+        return Response(body, headers=no_store)
+    media_type, render = IMAGE_TYPES[image]
+    return Response(render(issued.payload), media_type=media_type, headers=no_store)
+
+
+@post("/v1/checkins", opt=roles("resident", limit="checkins"), tags=TAGS)
+async def check_in(
+    data: CheckinIn, runtime: Runtime, principal: PrincipalView, idempotency: Idempotency
+) -> Response[dict[str, Any]]:
+    step = runtime.settings.checkin_step_seconds
+    written = await checkins.claim(
+        runtime.db, runtime.keys, principal.id, data.payload, clock.now(), step, idempotency=idempotency
+    )
+    return created(written)
+
+
+@post("/v1/gifts", opt=roles("resident"), tags=TAGS)
+async def give_gift(
+    data: GiftIn, runtime: Runtime, principal: PrincipalView, idempotency: Idempotency
+) -> Response[dict[str, Any]]:
+    settings = runtime.settings
+    written = await gifts.give(
+        runtime.db,
+        principal.id,
+        data.to_resident_id,
+        data.points,
+        clock.now(),
+        enabled=settings.gifting_enabled,
+        daily_limit=settings.gift_daily_limit,
+        idempotency=idempotency,
+    )
+    return created(written)
+
+
+@get("/v1/me/entries", opt=roles("resident"), tags=TAGS)
+async def my_entries(
+    db: Database,
+    principal: PrincipalView,
+    cursor: Annotated[str | None, Parameter(max_length=500)] = None,
+    limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    return await statements.page(db, principal.id, cursor, limit)
+
+
+ROUTES = [
+    create_program,
+    read_program,
+    fund_program,
+    create_organizer,
+    create_event,
+    list_events,
+    read_event,
+    checkin_code,
+    check_in,
+    give_gift,
+    my_entries,
+]

@@ -1,0 +1,1 @@
+"""Riding with みたポ: operators, routes, the fare table, taps from the readers, and on-demand bookings."""

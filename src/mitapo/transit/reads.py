@@ -1,0 +1,302 @@
+"""Transit's tables and the reads that fares and bookings need: routes, the fare rule in force at a moment, a
+resident's recorded taps around a moment (with the counter that says whether they are still the latest), the
+balances a booking's hold is planned on, and bookings with their holds and how they ended."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Date, Integer, MetaData, Table, Text, select
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import TIMESTAMP
+
+from mitapo.engine.commands import BalanceState
+from mitapo.engine.tables import Balance, Counter, Hold
+
+_metadata = MetaData()
+_Moment = TIMESTAMP(timezone=True)
+
+operators = Table(
+    "transit_operators",
+    _metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text),
+    Column("created_at", _Moment),
+)
+
+routes = Table(
+    "transit_routes",
+    _metadata,
+    Column("id", Text, primary_key=True),
+    Column("operator_id", Text),
+    Column("code", Text),
+    Column("name", Text),
+    Column("kind", Text),
+    Column("adult_fare", BigInteger),
+    Column("created_at", _Moment),
+)
+
+fare_rules = Table(
+    "fare_rules",
+    _metadata,
+    Column("id", Text, primary_key=True),
+    Column("effective_from", _Moment),
+    Column("default_adult_fare", BigInteger),
+    Column("reduced_percent", Integer),
+    Column("round_to", Integer),
+    Column("transfer_discount", BigInteger),
+    Column("transfer_window_minutes", Integer),
+    Column("cap_adult", BigInteger),
+    Column("cap_child", BigInteger),
+    Column("cap_concession", BigInteger),
+    Column("created_at", _Moment),
+)
+
+taps = Table(
+    "transit_taps",
+    _metadata,
+    Column("id", Text, primary_key=True),
+    Column("resident_id", Text),
+    Column("operator_id", Text),
+    Column("route_id", Text),
+    Column("booking_id", Text),
+    Column("tapped_at", _Moment),
+    Column("service_day", Date),
+    Column("category", Text),
+    Column("fare_rule", Text),
+    Column("fare", BigInteger),
+    Column("discount", BigInteger),
+    Column("charged", BigInteger),
+    Column("points_used", BigInteger),
+    Column("money_used", BigInteger),
+    Column("entry_id", UUID(as_uuid=True)),
+    Column("created_at", _Moment),
+)
+
+bookings = Table(
+    "transit_bookings",
+    _metadata,
+    Column("id", Text, primary_key=True),
+    Column("resident_id", Text),
+    Column("route_id", Text),
+    Column("category", Text),
+    Column("fare_rule", Text),
+    Column("fare", BigInteger),
+    Column("points_held", BigInteger),
+    Column("money_held", BigInteger),
+    Column("pickup_at", _Moment),
+    Column("expires_at", _Moment),
+    Column("created_at", _Moment),
+)
+
+booking_holds = Table(
+    "transit_booking_holds",
+    _metadata,
+    Column("hold_id", UUID(as_uuid=True), primary_key=True),
+    Column("booking_id", Text),
+)
+
+booking_ends = Table(
+    "transit_booking_ends",
+    _metadata,
+    Column("booking_id", Text, primary_key=True),
+    Column("outcome", Text),
+    Column("ended_by", Text),
+    Column("tap_id", Text),
+    Column("created_at", _Moment),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteView:
+    id: str
+    operator_id: str
+    code: str
+    name: str
+    kind: str
+    adult_fare: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FareRuleView:
+    id: str
+    effective_from: datetime
+    default_adult_fare: int
+    reduced_percent: int
+    round_to: int
+    transfer_discount: int
+    transfer_window_minutes: int
+    cap_adult: int
+    cap_child: int
+    cap_concession: int
+
+
+@dataclass(frozen=True, slots=True)
+class TapView:
+    id: str
+    tapped_at: datetime
+    service_day: date
+    fare: int
+    discount: int
+    charged: int
+
+
+@dataclass(frozen=True, slots=True)
+class TapHistory:
+    """A resident's recorded taps in a span, and how many taps the resident had ever recorded when read."""
+
+    recorded_count: int
+    taps: tuple[TapView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HeldView:
+    hold_id: uuid.UUID
+    account: str
+    asset: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class BookingView:
+    id: str
+    resident_id: str
+    route: RouteView
+    category: str
+    fare_rule: str
+    fare: int
+    points_held: int
+    money_held: int
+    pickup_at: datetime
+    expires_at: datetime
+    holds: tuple[HeldView, ...]
+    outcome: str | None
+
+
+async def operator_exists(conn: AsyncConnection, operator_id: str) -> bool:
+    return await conn.scalar(select(operators.c.id).where(operators.c.id == operator_id)) is not None
+
+
+def _route(row: Any) -> RouteView:
+    return RouteView(row.id, row.operator_id, row.code, row.name, row.kind, row.adult_fare)
+
+
+async def route(conn: AsyncConnection, route_id: str) -> RouteView | None:
+    row = (await conn.execute(select(routes).where(routes.c.id == route_id))).first()
+    return None if row is None else _route(row)
+
+
+async def route_by_code(conn: AsyncConnection, operator_id: str, code: str) -> RouteView | None:
+    query = select(routes).where(routes.c.operator_id == operator_id, routes.c.code == code)
+    row = (await conn.execute(query)).first()
+    return None if row is None else _route(row)
+
+
+def _fare_rule(row: Any) -> FareRuleView:
+    return FareRuleView(
+        **{c.name: getattr(row, c.name) for c in fare_rules.columns if c.name != "created_at"}
+    )
+
+
+async def fare_rule(conn: AsyncConnection, rule_id: str) -> FareRuleView | None:
+    row = (await conn.execute(select(fare_rules).where(fare_rules.c.id == rule_id))).first()
+    return None if row is None else _fare_rule(row)
+
+
+async def fare_rule_at(conn: AsyncConnection, moment: datetime) -> FareRuleView:
+    """The rule in force at `moment`: the latest to take effect at or before it (the seed row always does)."""
+    query = (
+        select(fare_rules)
+        .where(fare_rules.c.effective_from <= moment)
+        .order_by(fare_rules.c.effective_from.desc(), fare_rules.c.created_at.desc())
+        .limit(1)
+    )
+    return _fare_rule((await conn.execute(query)).one())
+
+
+async def all_fare_rules(conn: AsyncConnection) -> list[FareRuleView]:
+    query = select(fare_rules).order_by(fare_rules.c.effective_from, fare_rules.c.created_at)
+    return [_fare_rule(row) for row in await conn.execute(query)]
+
+
+async def tap_history(
+    conn: AsyncConnection, resident_id: str, counter_key: str, start: datetime, end: datetime
+) -> TapHistory:
+    """The counter first, then the taps: a tap committed in between shows in the taps but not in the count,
+    so a decision on this read fails the writer's count check and is taken again, never on stale taps."""
+    count = await recorded_count(conn, counter_key)
+    query = (
+        select(taps.c.id, taps.c.tapped_at, taps.c.service_day, taps.c.fare, taps.c.discount, taps.c.charged)
+        .where(taps.c.resident_id == resident_id, taps.c.tapped_at.between(start, end))
+        .order_by(taps.c.tapped_at, taps.c.id)
+    )
+    rows = await conn.execute(query)
+    return TapHistory(count, tuple(TapView(*row) for row in rows))
+
+
+async def recorded_count(conn: AsyncConnection, counter_key: str) -> int:
+    return int(await conn.scalar(select(Counter.value).where(Counter.key == counter_key)) or 0)
+
+
+async def balances_of(conn: AsyncConnection, owner: str) -> dict[tuple[str, str], BalanceState]:
+    """An owner's balances as the writer's plans see them, for planning a hold before the writer checks it."""
+    query = select(
+        Balance.account,
+        Balance.asset,
+        Balance.normal_sign,
+        Balance.may_go_negative,
+        Balance.owner,
+        Balance.expires_on,
+        Balance.posted,
+        Balance.pending,
+    ).where(Balance.owner == owner)
+    return {(row.account, row.asset): BalanceState(*row) for row in await conn.execute(query)}
+
+
+async def booking(conn: AsyncConnection, booking_id: str) -> BookingView | None:
+    route_columns = (routes.c.operator_id, routes.c.code, routes.c.name, routes.c.kind, routes.c.adult_fare)
+    query = (
+        select(bookings, *route_columns, booking_ends.c.outcome)
+        .join(routes, routes.c.id == bookings.c.route_id)
+        .outerjoin(booking_ends, booking_ends.c.booking_id == bookings.c.id)
+        .where(bookings.c.id == booking_id)
+    )
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return None
+    held = await conn.execute(
+        select(Hold.id, Hold.account, Hold.asset, Hold.amount)
+        .join(booking_holds, booking_holds.c.hold_id == Hold.id)
+        .where(booking_holds.c.booking_id == booking_id)
+        .order_by(Hold.asset.desc(), Hold.account)
+    )
+    return BookingView(
+        id=row.id,
+        resident_id=row.resident_id,
+        route=RouteView(row.route_id, row.operator_id, row.code, row.name, row.kind, row.adult_fare),
+        category=row.category,
+        fare_rule=row.fare_rule,
+        fare=row.fare,
+        points_held=row.points_held,
+        money_held=row.money_held,
+        pickup_at=row.pickup_at,
+        expires_at=row.expires_at,
+        holds=tuple(HeldView(*h) for h in held),
+        outcome=row.outcome,
+    )
+
+
+async def overdue_bookings(conn: AsyncConnection, now: datetime, limit: int) -> list[str]:
+    """Bookings still open after their no-show timeout, oldest first."""
+    query = (
+        select(bookings.c.id)
+        .outerjoin(booking_ends, booking_ends.c.booking_id == bookings.c.id)
+        .where(bookings.c.expires_at < now, booking_ends.c.booking_id.is_(None))
+        .order_by(bookings.c.expires_at, bookings.c.id)
+        .limit(limit)
+    )
+    return [row.id for row in await conn.execute(query)]
