@@ -1,3 +1,4 @@
+-- Back to 0001's per-row checks.
 CREATE OR REPLACE FUNCTION entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM assert_entry_balanced(NEW.id);

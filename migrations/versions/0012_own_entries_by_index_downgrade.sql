@@ -1,3 +1,4 @@
+-- 0010's check, looking up entries by an anti-join.
 CREATE OR REPLACE FUNCTION postings_join_own_entries() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     mine xid := pg_current_xact_id()::xid;

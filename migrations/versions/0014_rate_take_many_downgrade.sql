@@ -1,3 +1,4 @@
+-- Back to 0011's rate_take (its text as 0011_limits.sql created it).
 CREATE FUNCTION rate_take(keys text[], steps float8[], bursts float8[]) RETURNS float8
 LANGUAGE plpgsql AS $$
 DECLARE
