@@ -1,6 +1,8 @@
 """Alembic environment: async, the URL handed in by `mitapo.engine.migrate` (never read from alembic.ini)."""
 
 import asyncio
+import sys
+from pathlib import Path
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -9,6 +11,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from mitapo.engine.tables import Base
 
 target_metadata = Base.metadata
+
+# The revisions import `sqlscripts` (the runner of their .sql files) from this folder.
+HERE = str(Path(__file__).resolve().parent)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
 
 
 def _run(connection: Connection) -> None:

@@ -5,7 +5,7 @@ Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
 """
 
-from alembic import op
+from sqlscripts import run_script
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}
@@ -14,8 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    ${upgrades if upgrades else "pass"}
+    run_script(__file__)  # ${up_revision}_<what it changes>.sql beside this file
 
 
 def downgrade() -> None:
-    ${downgrades if downgrades else "pass"}
+    run_script(__file__, "downgrade")  # <this file's name>_downgrade.sql

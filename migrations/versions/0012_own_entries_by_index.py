@@ -12,37 +12,17 @@ Revises: 0011
 Create Date: 2026-11-22
 """
 
-from alembic import op
+from sqlscripts import run_script
 
 revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
 
-_CHECK = r"""
-CREATE OR REPLACE FUNCTION postings_join_own_entries() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    mine xid := pg_current_xact_id()::xid;
-    foreign_entry uuid;
-BEGIN
-    SELECT a.entry_id INTO foreign_entry FROM (SELECT DISTINCT entry_id FROM added) AS a
-    WHERE %s
-    LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'entry %% was written by an earlier transaction; postings cannot be added to it',
-            foreign_entry USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NULL;
-END $$
-"""
-
-BY_KEY = "(SELECT e.xmin FROM entries e WHERE e.id = a.entry_id) IS DISTINCT FROM mine"
-ANTI_JOIN_0010 = "NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = a.entry_id AND e.xmin = mine)"
-
 
 def upgrade() -> None:
-    op.execute(_CHECK % BY_KEY)
+    run_script(__file__)
 
 
 def downgrade() -> None:
-    op.execute(_CHECK % ANTI_JOIN_0010)
+    run_script(__file__, "downgrade")

@@ -13,7 +13,7 @@ Revises: 0012
 Create Date: 2026-11-22
 """
 
-from alembic import op
+from sqlscripts import run_script
 
 revision = "0013"
 down_revision = "0012"
@@ -22,12 +22,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute("ALTER TABLE seal_queue ADD COLUMN created_at timestamptz")
-    op.execute("UPDATE seal_queue q SET created_at = e.created_at FROM entries e WHERE e.id = q.entry_id")
-    op.execute("ALTER TABLE seal_queue ALTER COLUMN created_at SET NOT NULL")
-    op.execute("CREATE INDEX seal_queue_in_order ON seal_queue (created_at, entry_id)")
+    run_script(__file__)
 
 
 def downgrade() -> None:
-    op.execute("DROP INDEX seal_queue_in_order")
-    op.execute("ALTER TABLE seal_queue DROP COLUMN created_at")
+    run_script(__file__, "downgrade")

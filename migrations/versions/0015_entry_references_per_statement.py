@@ -21,63 +21,17 @@ Revises: 0014
 Create Date: 2026-11-22
 """
 
-from alembic import op
+from sqlscripts import run_script
 
 revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
 
-ROWS_NAME_ENTRIES = r"""
-CREATE FUNCTION rows_name_entries() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    missing uuid;
-BEGIN
-    SELECT a.entry_id INTO missing FROM (SELECT DISTINCT entry_id FROM added WHERE entry_id IS NOT NULL) AS a
-    WHERE (SELECT e.id FROM entries e WHERE e.id = a.entry_id) IS NULL
-    LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'a row of % names entry %, which is not in the journal', TG_TABLE_NAME, missing
-            USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    RETURN NULL;
-END $$
-"""
-
-# table -> the events its rows may name an entry through (spent tokens are never updated: append-only)
-CHECKED = {
-    "seal_queue": ("INSERT", "UPDATE"),
-    "idempotency_keys": ("INSERT", "UPDATE"),
-    "spent_tokens": ("INSERT",),
-}
-# postings.entry_id is checked by postings_join_own_entries (0010, 0012)
-FOREIGN_KEYS = {"postings": "postings_entry_id_fkey"} | {t: f"{t}_entry_id_fkey" for t in CHECKED}
-
-
-def _trigger(table: str, event: str) -> str:
-    return f"{table}_names_entries_on_{event.lower()}"
-
 
 def upgrade() -> None:
-    op.execute(ROWS_NAME_ENTRIES)
-    for table, events in CHECKED.items():
-        for event in events:
-            op.execute(
-                f"CREATE TRIGGER {_trigger(table, event)} AFTER {event} ON {table} "
-                "REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION rows_name_entries()"
-            )
-            op.execute(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {_trigger(table, event)}")
-    for table, constraint in FOREIGN_KEYS.items():
-        op.execute(f"ALTER TABLE {table} DROP CONSTRAINT {constraint}")
+    run_script(__file__)
 
 
 def downgrade() -> None:
-    """Back to the foreign keys."""
-    for table, constraint in FOREIGN_KEYS.items():
-        op.execute(
-            f"ALTER TABLE {table} ADD CONSTRAINT {constraint} FOREIGN KEY (entry_id) REFERENCES entries (id)"
-        )
-    for table, events in CHECKED.items():
-        for event in events:
-            op.execute(f"DROP TRIGGER {_trigger(table, event)} ON {table}")
-    op.execute("DROP FUNCTION rows_name_entries()")
+    run_script(__file__, "downgrade")

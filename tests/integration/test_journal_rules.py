@@ -2,7 +2,9 @@
 
 Every statement here bypasses the service and its writer, as a bug, a migration or a person at a psql prompt
 would. Each test first seeds a real journal through the service (entries, postings, seals, a checkpoint and a
-spent token), then tries one forbidden change and proves the database refused it and kept every row as it was.
+spent token) and a row in each other append-only table (check-ins, the money trail, transit's fare rules, taps
+and booking ends), then tries one forbidden change and proves the database refused it and kept every row as it
+was.
 """
 
 from __future__ import annotations
@@ -21,18 +23,25 @@ from sqlalchemy.engine import make_url
 from mitapo.engine import ledger
 from mitapo.engine.commands import AccountSpec, Command, Leg, Once
 from tests.conftest import copy_database, drop_database
+from tests.integration.append_only import append_only_tables
 from tests.integration.ledger_checks import running, table_count
 
 pytestmark = pytest.mark.db
 
-JOURNAL_TABLES = ("entries", "postings", "seals", "checkpoints", "spent_tokens")
 ROLES = ("origin", "replica")
-UPDATES = {
+UPDATES = {  # every append-only table, with a change a forger might want (checked against the catalog below)
     "entries": "UPDATE entries SET memo = 'rewritten'",
     "postings": "UPDATE postings SET amount = amount * 2",
     "seals": "UPDATE seals SET sealed_at = now()",
     "checkpoints": "UPDATE checkpoints SET signed_at = now()",
     "spent_tokens": "UPDATE spent_tokens SET result = NULL",
+    "checkins": "UPDATE checkins SET points = points * 10",
+    "topups": "UPDATE topups SET amount = amount * 10",
+    "donations": "UPDATE donations SET anonymous = NOT anonymous",
+    "closures": "UPDATE closures SET money_paid = money_paid + 1000",
+    "fare_rules": "UPDATE fare_rules SET default_adult_fare = 0",
+    "transit_taps": "UPDATE transit_taps SET charged = 0, money_used = 0, entry_id = NULL",
+    "transit_booking_ends": "UPDATE transit_booking_ends SET outcome = 'cancelled', tap_id = NULL",
 }
 CHANGES = {
     "update": UPDATES.__getitem__,
@@ -69,6 +78,46 @@ async def _seed(url: str, data_dir: Path) -> None:
             ),
         )
         assert await runtime.checkpoint_now() == 2
+        await _seed_trails(url)
+
+
+# One row in each append-only table the journal does not fill, pointing at the seeded entry; fare_rules has
+# its default from migration 0006.
+TRAILS = """
+INSERT INTO principals (id, role, name, secret_hash) VALUES
+    ('r1', 'resident', 'Resident', '\\x01'), ('org', 'organizer', 'Organizer', '\\x02'),
+    ('bus', 'operator', 'Bus', '\\x03');
+INSERT INTO residents (id, name) VALUES ('r1', 'Resident');
+INSERT INTO programs (id, name, points_valid_days) VALUES ('p1', 'Program', 180);
+INSERT INTO events (id, program_id, organizer_id, title, points, starts_at, ends_at)
+    VALUES ('e1', 'p1', 'org', 'Event', 10, now(), now() + interval '1 hour');
+INSERT INTO checkins (event_id, resident_id, program_id, points, entry_id) VALUES ('e1', 'r1', 'p1', 10, $1);
+INSERT INTO recipients (id, name) VALUES ('npo', 'NPO');
+INSERT INTO topups (entry_id, resident_id, channel, external_ref, amount)
+    VALUES ($1, 'r1', 'bank', 'ref-1', 500);
+INSERT INTO donations (entry_id, resident_id, recipient_id, points, anonymous)
+    VALUES ($1, 'r1', 'npo', 5, false);
+INSERT INTO closures (resident_id, entry_id, channel, money_paid, points_forfeited)
+    VALUES ('r1', $1, 'bank', 0, 0);
+INSERT INTO transit_operators (id, name) VALUES ('bus', 'Bus');
+INSERT INTO transit_routes (id, operator_id, code, name, kind)
+    VALUES ('rt1', 'bus', 'R1', 'Route', 'on_demand');
+INSERT INTO transit_bookings (id, resident_id, route_id, category, fare_rule, fare, points_held, money_held,
+                              pickup_at, expires_at)
+    VALUES ('b1', 'r1', 'rt1', 'adult', 'fr_default', 210, 0, 210, now(), now() + interval '1 hour');
+INSERT INTO transit_taps (id, resident_id, operator_id, route_id, booking_id, tapped_at, service_day,
+                          category, fare_rule, fare, discount, charged, points_used, money_used, entry_id)
+    VALUES ('t1', 'r1', 'bus', 'rt1', 'b1', now(), current_date, 'adult', 'fr_default', 210, 0, 210, 0, 210,
+            $1);
+INSERT INTO transit_booking_ends (booking_id, outcome, ended_by, tap_id)
+    VALUES ('b1', 'completed', 'bus', 't1');
+"""
+
+
+async def _seed_trails(url: str) -> None:
+    async with connected(url) as conn, conn.transaction():
+        for statement in filter(None, (part.strip() for part in TRAILS.split(";"))):
+            await conn.execute(statement, *((OLD_ENTRY,) if "$1" in statement else ()))
 
 
 @pytest.fixture(scope="module")
@@ -129,8 +178,19 @@ async def insert_postings(
     )
 
 
+def test_every_append_only_table_is_tried(seeded_url: str) -> None:
+    """The tables below are those whose triggers call refuse_journal_change(), so a table made append-only
+    by a new migration fails here until the refusals are tried on it too."""
+
+    async def main() -> None:
+        async with connected(seeded_url) as conn:
+            assert await append_only_tables(conn) == set(UPDATES)
+
+    asyncio.run(main())
+
+
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("table", JOURNAL_TABLES)
+@pytest.mark.parametrize("table", UPDATES)
 def test_journal_refuses_update_delete_truncate(seeded_url: str, table: str, role: str) -> None:
     async def main() -> None:
         async with connected(seeded_url, role) as conn:
