@@ -1,6 +1,6 @@
-"""The reads the pages need beyond CONTRACT.md's endpoints, as JSON endpoints like any other: the auditor's
-monthly volumes, filtered journal, point trails, fairness and budgets; an event's live check-in count; the
-recipients a resident may donate to; the shop a till is signed in as."""
+"""The reads the pages need beyond the v1 endpoints, as JSON endpoints like any other (docs/api.md): the
+auditor's monthly volumes, filtered journal, point trails, fairness and budgets; an event's live check-in
+count; the recipients a resident may donate to; the shop a till is signed in as."""
 
 from __future__ import annotations
 
