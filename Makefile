@@ -30,6 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy ledger/src merchant_sdk/src src
+	$(BIN)/lint-imports  # the import rules in pyproject.toml ([tool.importlinter]; docs/architecture.md)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.ledger_throughput

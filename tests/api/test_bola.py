@@ -1,5 +1,5 @@
 """Who may touch what (BOLA, broken object-level authorization): the routes and their roles as the app
-declares them, read from `app.routes`, match CONTRACT.md; every secret of a role a route does not name gets
+declares them, read from `app.routes`, match docs/api.md; every secret of a role a route does not name gets
 403 and writes nothing; and every route that names an object owned by one principal answers 404 to another
 principal of the same role, for reads and for writes, writing nothing."""
 
@@ -20,7 +20,7 @@ from tests.api.test_points_town import Town
 from tests.api.test_transit_support import Transit
 
 ANY = "any"
-CONTRACT = {  # CONTRACT.md's endpoint table: "any" is a route anyone may call, with or without a secret
+CONTRACT = {  # docs/api.md's endpoint table: "any" is a route anyone may call, with or without a secret
     "POST /v1/residents": {"admin"},
     "GET /v1/me": {"resident"},
     "GET /v1/me/entries": {"resident"},

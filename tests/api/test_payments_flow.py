@@ -6,8 +6,7 @@ import concurrent.futures
 from datetime import timedelta
 
 from mitapo.engine import clock, codes
-from mitapo.payments import paycodes
-from mitapo.payments import paying as payments
+from mitapo.payments import paycodes, paying
 from tests.api.conftest import Api
 from tests.api.payments_support import (
     balances,
@@ -138,7 +137,7 @@ def test_an_expired_request_is_refused(api: Api, admin: str) -> None:
     farm = shop(api, admin)
     rid, secret = resident(api, admin)
     give_money(api, rid, 100)
-    written = api.run(payments.create_request, api.runtime.db, farm["id"], 50, None, -1)
+    written = api.run(paying.create_request, api.runtime.db, farm["id"], 50, None, -1)
     before = api.journal_size()
     problem(
         api.post("/v1/payments", secret, {"qr_payload": written.result["qr_payload"]}), 422, "code_expired"

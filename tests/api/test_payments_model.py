@@ -26,8 +26,7 @@ from hypothesis.stateful import (
 from mitapo.accounts import residents
 from mitapo.engine import chart, clock, ledger
 from mitapo.engine.commands import Command, Leg
-from mitapo.payments import merchants, refunds, settlement
-from mitapo.payments import paying as payments
+from mitapo.payments import merchants, paying, refunds, settlement
 from tests.stateful.service_machine import ServiceMachine
 
 FEES = (0, 250)  # basis points of the two shops
@@ -109,7 +108,7 @@ class PaymentsMachine(ServiceMachine):
     def pay(self, resident: int, shop: int, amount: int, mode: str) -> None:
         expected = self.model.split(resident, amount, mode)
         payload = self.shops[shop]["qr_payload"]
-        code, written = self._attempt(payments.pay, self.db, self.residents[resident], payload, amount, mode)
+        code, written = self._attempt(paying.pay, self.db, self.residents[resident], payload, amount, mode)
         if expected is None:
             assert code == "insufficient_funds"
             return

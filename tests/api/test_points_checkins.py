@@ -13,8 +13,7 @@ import pytest
 from mitapo.engine import clock, codes
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.errors import DomainError
-from mitapo.points import checkins
-from mitapo.points import reads as participation
+from mitapo.points import checkins, reads
 from mitapo.runtime import Runtime
 from mitapo.settings import Settings
 from tests.api.conftest import Api
@@ -247,7 +246,7 @@ def test_two_service_processes_racing_give_one_grant(town: Town, database_url: s
 
 async def _claim_through(runtime: Runtime, resident_id: str, event_id: str) -> str:
     async with runtime.db.read() as conn:
-        found = await participation.event_and_program(conn, event_id)
+        found = await reads.event_and_program(conn, event_id)
     assert found is not None
     try:
         await checkins.grant(runtime.db, resident_id, found[0], found[1], now())

@@ -11,8 +11,7 @@ import pytest
 
 from mitapo.engine import chart, clock, ledger
 from mitapo.engine.commands import Command, Leg
-from mitapo.points import checkins, expiry
-from mitapo.points import reads as participation
+from mitapo.points import checkins, expiry, reads
 from tests.api.conftest import Api
 from tests.api.test_points_town import HOUR, Town, now, problem
 
@@ -98,7 +97,7 @@ def test_pages_follow_each_other_to_the_end(town: Town) -> None:
     async def in_one_batch() -> None:
         """Submitted together, they share a batch and its created_at: pages then turn on the entry id."""
         async with db.read() as conn:
-            found = [await participation.event_and_program(conn, e) for e in events]
+            found = [await reads.event_and_program(conn, e) for e in events]
         await asyncio.gather(*(checkins.grant(db, resident_id, *f, now()) for f in found if f))
 
     town.api.run(in_one_batch)

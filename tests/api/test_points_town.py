@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mitapo.engine.commands import Written
-from mitapo.points import checkins
-from mitapo.points import reads as participation
+from mitapo.points import checkins, reads
 from tests.api.conftest import Api
 
 HOUR = timedelta(hours=1)
@@ -109,7 +108,7 @@ class Town:
 
         async def grant() -> Written:
             async with db.read() as conn:
-                found = await participation.event_and_program(conn, event_id)
+                found = await reads.event_and_program(conn, event_id)
             assert found is not None
             return await checkins.grant(db, resident_id, found[0], found[1], moment)
 

@@ -29,8 +29,7 @@ from mitapo.accounts.principals import PrincipalView
 from mitapo.engine import chart, clock, ledger
 from mitapo.engine.commands import Command, Leg
 from mitapo.payments import paycodes
-from mitapo.transit import bookings
-from mitapo.transit import rides as transit
+from mitapo.transit import bookings, rides
 from tests.api.test_transit_support import one_service_day
 from tests.stateful.service_machine import ServiceMachine
 
@@ -56,15 +55,15 @@ class Rider:
 
 @dataclass(frozen=True)
 class Sent:
-    reading: transit.Reading
+    reading: rides.Reading
     answer: dict[str, Any]
 
 
 class TransitMachine(ServiceMachine):
     def __init__(self, server: str, template: str) -> None:
         super().__init__(server, template)
-        self.window = transit.TapWindow(timedelta(minutes=2), timedelta(hours=24), 60)
-        self.operator_id = self._call(transit.create_operator, self.db, "みたかシティバス")["id"]
+        self.window = rides.TapWindow(timedelta(minutes=2), timedelta(hours=24), 60)
+        self.operator_id = self._call(rides.create_operator, self.db, "みたかシティバス")["id"]
         self.route_ids = {code: self._route(code) for code in ROUTES}
         self.riders = [self._rider(category) for category in CATEGORIES]
         self.start = one_service_day(clock.now())
@@ -72,8 +71,8 @@ class TransitMachine(ServiceMachine):
 
     def _route(self, code: str) -> str:
         kind = "on_demand" if code.startswith("area") else "bus"
-        route = transit.NewRoute(self.operator_id, code, code, kind, ROUTES[code])
-        return str(self._call(transit.create_route, self.db, route)[1]["id"])
+        route = rides.NewRoute(self.operator_id, code, code, kind, ROUTES[code])
+        return str(self._call(rides.create_route, self.db, route)[1]["id"])
 
     def _rider(self, category: str) -> Rider:
         resident_id = self._call(residents.create, self.db, f"{category} rider", category)["id"]
@@ -104,10 +103,10 @@ class TransitMachine(ServiceMachine):
         rider = self.riders[who]
         at = self.start + timedelta(minutes=minute)
         pay_code = paycodes.issue(self.runtime.keys, rider.id, at, 60)["payload"]
-        reading = transit.Reading(self.operator_id, code, pay_code, at)
+        reading = rides.Reading(self.operator_id, code, pay_code, at)
         before = rider.available
         refused, done = self._attempt(
-            transit.tap, self.db, self.runtime.keys, reading, self.window, clock.now()
+            rides.tap, self.db, self.runtime.keys, reading, self.window, clock.now()
         )
         if refused is not None:
             assert refused == "insufficient_funds" and before < self._fare(rider, code), refused
@@ -127,7 +126,7 @@ class TransitMachine(ServiceMachine):
     def upload_again(self, data: st.DataObject) -> None:
         first = data.draw(st.sampled_from(self.sent))
         written, answer = self._call(
-            transit.tap, self.db, self.runtime.keys, first.reading, self.window, clock.now()
+            rides.tap, self.db, self.runtime.keys, first.reading, self.window, clock.now()
         )
         assert written.replayed and answer == first.answer
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from mitapo.audit import reports as audit
+from mitapo.audit import reports
 from mitapo.engine import ledger, migrate
 from mitapo.engine.urls import with_database
 from mitapo.runtime import Runtime
@@ -117,7 +117,7 @@ async def _verify(url: str, state: Path) -> tuple[bool, int]:
     runtime = Runtime(Settings(data_dir=state), url)
     await runtime.start(migrate_first=False, background=False)
     try:
-        result = await audit.verify(runtime.db)
+        result = await reports.verify(runtime.db)
         return result.ok, result.entries_checked
     finally:
         await runtime.stop()

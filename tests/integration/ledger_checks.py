@@ -14,7 +14,7 @@ from pathlib import Path
 
 import asyncpg
 
-from mitapo.audit import reports as audit
+from mitapo.audit import reports
 from mitapo.engine.database import Database
 from mitapo.runtime import Runtime
 from mitapo.settings import Settings
@@ -79,9 +79,9 @@ async def journal_problems(db: Database) -> list[str]:
 async def seal_sign_and_verify(runtime: Runtime) -> list[str]:
     """Seal and sign everything written, verify it in the service and offline; return the export's lines."""
     await runtime.checkpoint_now()
-    verification = await audit.verify(runtime.db)
+    verification = await reports.verify(runtime.db)
     assert verification.ok, verification.problems
-    lines = [line async for line in audit.export_lines(runtime.db)]
+    lines = [line async for line in reports.export_lines(runtime.db)]
     report = verify_export(lines, runtime.keys.public_keys)
     assert report.ok, report.problems
     async with runtime.db.raw() as conn:

@@ -9,9 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mitapo.accounts import auth, principals
-from mitapo.accounts import reads as residents
-from mitapo.accounts import residents as resident_service
+from mitapo.accounts import auth, principals, reads, residents
 from mitapo.engine import chart, ledger
 from mitapo.engine.commands import Command, Leg
 from mitapo.runtime import Runtime
@@ -35,13 +33,13 @@ async def _grant(runtime: Runtime, resident_id: str, grants: list[tuple[int, int
 
 async def _both_ways(
     runtime: Runtime, resident_id: str
-) -> tuple[tuple[residents.ResidentView | None, residents.Wallet], tuple[object, object]]:
+) -> tuple[tuple[reads.ResidentView | None, reads.Wallet], tuple[object, object]]:
     owner = chart.resident_owner(resident_id)
     async with runtime.db.lookup() as conn:
-        fast = await residents.with_wallet(conn, resident_id, owner)
+        fast = await reads.with_wallet(conn, resident_id, owner)
     async with runtime.db.read() as conn:
-        found = await residents.get(conn, resident_id)
-        slow = (found, await residents.wallet(conn, owner) if found else residents.Wallet(0, ()))
+        found = await reads.get(conn, resident_id)
+        slow = (found, await reads.wallet(conn, owner) if found else reads.Wallet(0, ()))
     return fast, slow
 
 
@@ -71,7 +69,7 @@ def test_with_wallet_answers_what_get_and_wallet_answer(database_url: str, tmp_p
 
 
 async def _make_resident(runtime: Runtime, name: str) -> str:
-    return str((await resident_service.create(runtime.db, name))["id"])
+    return str((await residents.create(runtime.db, name))["id"])
 
 
 def test_a_secret_is_found_until_its_principal_is_disabled(database_url: str, tmp_path: Path) -> None:

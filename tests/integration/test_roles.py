@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from mitapo.accounts import auth
 from mitapo.app import create_app
-from mitapo.audit import reports as audit
+from mitapo.audit import reports
 from mitapo.engine import ledger, roles
 from mitapo.engine.urls import plain_url, with_database
 from mitapo.runtime import Runtime
@@ -204,7 +204,7 @@ def test_service_runs_the_http_app_writer_and_sealer_as_that_role(
         again = client.post(path, json={"reason": "typo"}, headers=headers)
         assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
         assert call(runtime.checkpoint_now) == 2
-        verification = call(audit.verify, runtime.db)
+        verification = call(reports.verify, runtime.db)
         assert verification.ok and verification.entries_checked == 2, verification.problems
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from mitapo.audit import reports as audit
+from mitapo.audit import reports
 from mitapo.engine import ledger
 from mitapo.engine.commands import AccountSpec, Command, Leg
 from mitapo.engine.database import Database
@@ -123,14 +123,14 @@ def test_an_edit_behind_the_triggers_is_found(database_url: str, tmp_path: Path,
                 await conn.close()
             forged = (seq, str(FORGED))
 
-            verification = await audit.verify(runtime.db)
+            verification = await reports.verify(runtime.db)
             found = [(p["code"], p["seq"], p["entry_id"]) for p in verification.problems]
             assert not verification.ok and hash_mismatches(found) == [forged]
 
             exit_code, output = await mitapo_audit_verify(database_url, tmp_path)
             assert exit_code == 1 and f"PROBLEM hash_mismatch seq={seq} entry={FORGED}" in output
 
-            after = [line async for line in audit.export_lines(runtime.db)]
+            after = [line async for line in reports.export_lines(runtime.db)]
             report = verify_export(after, runtime.keys.public_keys)
             assert hash_mismatches([(p.code, p.seq, p.entry_id) for p in report.problems]) == [forged]
             assert [p.line for p in report.problems if p.code == "hash_mismatch"] == [seq]

@@ -20,7 +20,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from mitapo.accounts import auth
-from mitapo.audit import reports as audit
+from mitapo.audit import reports
 from mitapo.engine import ledger, sealer
 from mitapo.engine.keys import load_keyring
 from mitapo.runtime import Runtime
@@ -131,7 +131,7 @@ def test_guarantees_hold_across_processes(
 
     asyncio.run(_seal_everything(database_url))
     expected = len(entries) * 2  # every funding and its one reversal
-    result = with_runtime(database_url, state, lambda runtime: audit.verify(runtime.db))
+    result = with_runtime(database_url, state, lambda runtime: reports.verify(runtime.db))
     assert result.ok, result.problems
     assert result.entries_checked == result.head_seq == expected
     for base_url in two_servers:

@@ -29,8 +29,7 @@ from tests.stateful.service_machine import ServiceMachine
 
 from mitapo.accounts import residents
 from mitapo.engine import chart, clock
-from mitapo.money import campaigns, closing, donations, matching
-from mitapo.money import topups as money
+from mitapo.money import campaigns, closing, donations, matching, topups
 from mitapo.points import programs
 
 RESIDENTS = 3
@@ -58,7 +57,7 @@ class Model:
 
 @dataclass(frozen=True)
 class SentTopUp:
-    request: money.TopUp
+    request: topups.TopUp
     answer: dict[str, Any]
 
 
@@ -96,8 +95,8 @@ class MoneyMachine(ServiceMachine):
 
     @rule(resident=RESIDENT, amount=st.integers(1, 8_000), channel=CHANNEL)
     def top_up(self, resident: int, amount: int, channel: str) -> None:
-        request = money.TopUp(self.residents[resident], amount, channel, uuid.uuid4().hex)
-        code, done = self._attempt(money.top_up, self.db, request, ceiling=CEILING, idempotency=None)
+        request = topups.TopUp(self.residents[resident], amount, channel, uuid.uuid4().hex)
+        code, done = self._attempt(topups.top_up, self.db, request, ceiling=CEILING, idempotency=None)
         if resident in self.model.closed:
             assert code == "account_closed"
         elif self.model.money[resident] + amount > CEILING:
@@ -124,10 +123,10 @@ class MoneyMachine(ServiceMachine):
         first = data.draw(st.sampled_from(self.sent))
         request = first.request
         if not same:
-            request = money.TopUp(
+            request = topups.TopUp(
                 request.resident_id, request.amount + 1, request.channel, request.external_ref
             )
-        code, done = self._attempt(money.top_up, self.db, request, ceiling=CEILING, idempotency=None)
+        code, done = self._attempt(topups.top_up, self.db, request, ceiling=CEILING, idempotency=None)
         if same:
             assert code is None and done[1] == first.answer
         else:

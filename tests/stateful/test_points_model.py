@@ -30,8 +30,7 @@ from mitapo.accounts import residents
 from mitapo.engine import chart, clock, ledger, spending
 from mitapo.engine.commands import Command, Leg, Plan, PlanView
 from mitapo.engine.database import Database
-from mitapo.points import checkins, events, expiry, gifts, programs
-from mitapo.points import reads as participation
+from mitapo.points import checkins, events, expiry, gifts, programs, reads
 
 RESIDENTS = 3
 RESIDENT = st.integers(0, RESIDENTS - 1)
@@ -153,7 +152,7 @@ class PointsMachine(ServiceMachine):
 
     async def _grant(self, resident_id: str, event_id: str) -> None:
         async with self.db.read() as conn:
-            found = await participation.event_and_program(conn, event_id)
+            found = await reads.event_and_program(conn, event_id)
         assert found is not None
         await checkins.grant(self.db, resident_id, found[0], found[1], self.now)
 

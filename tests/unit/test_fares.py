@@ -1,6 +1,6 @@
 """The fare engine's promises, for any taps in any upload order: the day's cap holds, fares are never
 negative, reduced fares round up to ¥10, a duplicate upload is charged once, and in time order the transfer
-rule is CONTRACT.md's "within 60 minutes of the last charged tap"."""
+rule is docs/api.md's "within 60 minutes of the last charged tap"."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def test_contract_fares_and_caps() -> None:
 
 
 def last_charged_rule(moment: datetime, earlier: list[RecordedTap], window: timedelta) -> bool:
-    """CONTRACT.md read literally: within the window after the resident's last charged tap."""
+    """docs/api.md read literally: within the window after the resident's last charged tap."""
     charged = [r.tapped_at for r in earlier if r.charge.charged > 0]
     return bool(charged) and moment - max(charged) <= window
 

@@ -145,7 +145,7 @@ class TransportError(MitapoError):
 
 
 class UnexpectedResponse(MitapoError):
-    """A success answer whose body does not match CONTRACT.md; a server bug, never the caller's."""
+    """A success answer whose body does not match docs/api.md; a server bug, never the caller's."""
 
 
 class APIError(MitapoError):

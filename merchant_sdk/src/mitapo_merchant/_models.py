@@ -1,4 +1,4 @@
-"""The typed results of the client's calls, with exactly the fields CONTRACT.md promises.
+"""The typed results of the client's calls, with exactly the fields docs/api.md promises.
 
 Each model is built from the server's JSON by `from_json`, which checks every field's type: a wrong answer
 fails loudly here as `UnexpectedResponse` instead of as a confusing error deep in a shop's POS code.

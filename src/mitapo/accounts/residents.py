@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from mitapo.accounts import auth
-from mitapo.accounts import reads as residents
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from mitapo.accounts import auth, reads
+from mitapo.accounts.reads import ResidentView
 from mitapo.engine import chart
 from mitapo.engine.commands import Command, Idempotency, Row
 from mitapo.engine.database import Database
@@ -43,9 +45,15 @@ async def create(
     return {"id": resident_id, "token": secret}
 
 
+async def find(conn: AsyncConnection, resident_id: str) -> ResidentView | None:
+    """The resident, closed or not, or None: how another capability looks a resident up on the connection
+    it already reads on, without reaching into this capability's reads."""
+    return await reads.get(conn, resident_id)
+
+
 async def me(db: Database, resident_id: str, today: date) -> dict[str, Any]:
     async with db.lookup() as conn:
-        resident, wallet = await residents.with_wallet(conn, resident_id, chart.resident_owner(resident_id))
+        resident, wallet = await reads.with_wallet(conn, resident_id, chart.resident_owner(resident_id))
     if resident is None:
         raise NotFound("resident")
     valid = [(expires_on, points) for expires_on, points in wallet.lots if expires_on >= today]

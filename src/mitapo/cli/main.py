@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from mitapo import logs
 from mitapo.accounts import auth
-from mitapo.audit import reports as audit
+from mitapo.audit import reports
 from mitapo.engine import migrate
 from mitapo.engine.keys import load_keyring, rotate
 from mitapo.runtime import Runtime, database_url
@@ -76,9 +76,9 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(_: argparse.Namespace) -> int:
-    async def job(runtime: Runtime) -> audit.Verification:
+    async def job(runtime: Runtime) -> reports.Verification:
         await runtime.seal_now()
-        return await audit.verify(runtime.db)
+        return await reports.verify(runtime.db)
 
     result = _with_runtime(job)
     print(

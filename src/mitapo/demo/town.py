@@ -15,13 +15,11 @@ from typing import Any
 from mitapo.accounts import auth, residents
 from mitapo.engine import clock
 from mitapo.engine.commands import Idempotency
-from mitapo.money import donations
-from mitapo.money import topups as money
-from mitapo.payments import merchants, paycodes, refunds, settlement
-from mitapo.payments import paying as payments
+from mitapo.money import donations, topups
+from mitapo.payments import merchants, paycodes, paying, refunds, settlement
 from mitapo.points import checkins, events, gifts, programs
 from mitapo.runtime import Runtime
-from mitapo.transit import rides as transit
+from mitapo.transit import rides
 
 PROGRAMS = (  # name, points valid for days, monthly cap, budget
     ("地域ボランティア活動", 365, 3000, 300_000),
@@ -109,8 +107,8 @@ async def _take_part(runtime: Runtime, resident_ids: list[str], event_views: lis
 
 async def _charge_money(runtime: Runtime, resident_ids: list[str]) -> None:
     for n, resident_id in enumerate(resident_ids[:10]):
-        topup = money.TopUp(resident_id, 3000 + 1000 * (n % 3), "convenience_store", f"demo-{n:04d}")
-        await money.top_up(runtime.db, topup, ceiling=runtime.settings.money_ceiling, idempotency=None)
+        topup = topups.TopUp(resident_id, 3000 + 1000 * (n % 3), "convenience_store", f"demo-{n:04d}")
+        await topups.top_up(runtime.db, topup, ceiling=runtime.settings.money_ceiling, idempotency=None)
 
 
 async def _shop(runtime: Runtime, name: str, ascii_name: str, mcc: str, fee_bps: int) -> dict[str, Any]:
@@ -124,12 +122,12 @@ async def _shop_around(runtime: Runtime, resident_ids: list[str], shops: list[di
     for n, resident_id in enumerate(resident_ids[:10]):  # those with money besides their points
         shop = shops[n % len(shops)]
         amount = 180 + 70 * (n % 5)
-        bought.append(await payments.pay(runtime.db, resident_id, shop["qr_payload"], amount, "points_first"))
+        bought.append(await paying.pay(runtime.db, resident_id, shop["qr_payload"], amount, "points_first"))
     first = bought[0].result
     await refunds.refund(runtime.db, str(first["merchant_id"]), str(first["id"]), 50)
     await settlement.settle(runtime.db, None)
     for n, resident_id in enumerate(resident_ids[:4]):
-        await payments.pay(runtime.db, resident_id, shops[0]["qr_payload"], 240 + 30 * n, "points_first")
+        await paying.pay(runtime.db, resident_id, shops[0]["qr_payload"], 240 + 30 * n, "points_first")
 
 
 async def _donate_and_give(runtime: Runtime, resident_ids: list[str]) -> None:
@@ -155,17 +153,17 @@ async def _donate_and_give(runtime: Runtime, resident_ids: list[str]) -> None:
 
 
 async def _ride_the_bus(runtime: Runtime, resident_id: str) -> None:
-    operator = await transit.create_operator(runtime.db, "みたかシティバス")
-    route = transit.NewRoute(operator["id"], "kitano", "北野ルート", "bus")
-    await transit.create_route(runtime.db, route)
+    operator = await rides.create_operator(runtime.db, "みたかシティバス")
+    route = rides.NewRoute(operator["id"], "kitano", "北野ルート", "bus")
+    await rides.create_route(runtime.db, route)
     settings = runtime.settings
     now = clock.now()
     code = paycodes.issue(runtime.keys, resident_id, now, settings.pay_code_seconds)["payload"]
-    window = transit.TapWindow(
+    window = rides.TapWindow(
         skew=timedelta(seconds=settings.transit_reader_skew_seconds),
         late=timedelta(hours=settings.transit_late_upload_hours),
         pay_code_seconds=settings.pay_code_seconds,
     )
-    await transit.tap(
-        runtime.db, runtime.keys, transit.Reading(operator["id"], "kitano", code, None), window, now
+    await rides.tap(
+        runtime.db, runtime.keys, rides.Reading(operator["id"], "kitano", code, None), window, now
     )

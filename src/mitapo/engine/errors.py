@@ -1,4 +1,4 @@
-"""The domain's refusals. One class, one stable snake_case code each (CONTRACT.md's error codes)."""
+"""The domain's refusals. One class, one stable snake_case code each (docs/api.md's error codes)."""
 
 from __future__ import annotations
 

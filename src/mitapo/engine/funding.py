@@ -1,4 +1,4 @@
-"""How a resident pays an amount: points that expire soonest first, then money (CONTRACT.md's default), or
+"""How a resident pays an amount: points that expire soonest first, then money (docs/api.md's default), or
 only points, or only money, as the resident chooses. Shops and bus fares both pay this way.
 
 `split` is pure over a `PlanView`, so it runs inside a command's plan under the lock of the resident's

@@ -22,7 +22,7 @@ from mitapo.engine.commands import AccountSpec, Command, Leg, Limit, Once
 from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError
 from mitapo.engine.ledger import post
-from mitapo.money import reads as money
+from mitapo.money import reads
 
 ATTEMPTS = 20
 RACED = ("cap_exceeded", "budget_exhausted")  # another award got there first: size it again
@@ -71,8 +71,8 @@ async def give(db: Database, award: Award) -> int:
 
 async def _affordable(db: Database, award: Award) -> int:
     async with db.read() as conn:
-        budget = await money.available(conn, chart.program_budget(award.program_id).code, chart.PT)
-        room = [cap.maximum - await money.counter(conn, cap.key) for cap in award.caps]
+        budget = await reads.available(conn, chart.program_budget(award.program_id).code, chart.PT)
+        room = [cap.maximum - await reads.counter(conn, cap.key) for cap in award.caps]
     return max(0, min(award.wanted, budget, *room))
 
 

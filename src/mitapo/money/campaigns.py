@@ -17,8 +17,7 @@ from mitapo.engine.commands import Command, Idempotency, Row, Written
 from mitapo.engine.database import Database
 from mitapo.engine.errors import Invalid, NotFound
 from mitapo.engine.ledger import post
-from mitapo.money import awards, closing
-from mitapo.money import reads as money
+from mitapo.money import awards, closing, reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +34,7 @@ async def create(db: Database, campaign: NewCampaign, *, idempotency: Idempotenc
     if campaign.ends_at <= campaign.starts_at:
         raise Invalid("ends_at must be after starts_at")
     async with db.read() as conn:
-        if not await money.program_exists(conn, campaign.program_id):
+        if not await reads.program_exists(conn, campaign.program_id):
             raise NotFound("program")
     campaign_id = f"cmp_{uuid.uuid4().hex[:16]}"
     return await post(
@@ -57,7 +56,7 @@ def bonus(amount: int, rate_percent: int) -> int:
 async def give_bonuses(db: Database, topup_entry_id: str, resident_id: str, amount: int, at: datetime) -> int:
     """The bonus of every campaign running at the top-up's moment; return the points given in all."""
     async with db.read() as conn:
-        running = await money.active_campaigns(conn, at)
+        running = await reads.active_campaigns(conn, at)
     given = 0
     for campaign in running:
         wanted = bonus(amount, campaign.rate_percent)

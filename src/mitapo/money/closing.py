@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mitapo.accounts import reads as residents
+from mitapo.accounts import residents
 from mitapo.engine import chart
 from mitapo.engine.commands import (
     ENTRY_ID,
@@ -50,7 +50,7 @@ async def require_resident(db: Database, resident_id: str) -> None:
     """Closed or not: a closed resident is refused by `still_open` inside the writer, after replays are
     answered, so that a retry of a top-up made before the closure still gets its first answer."""
     async with db.read() as conn:
-        if await residents.get(conn, resident_id) is None:
+        if await residents.find(conn, resident_id) is None:
             raise NotFound("resident")
 
 

@@ -17,8 +17,7 @@ from mitapo.engine.commands import ENTRY_ID, Command, Decided, Idempotency, Leg,
 from mitapo.engine.database import Database
 from mitapo.engine.errors import NotFound
 from mitapo.engine.ledger import post
-from mitapo.money import matching
-from mitapo.money import reads as money
+from mitapo.money import matching, reads
 
 PUBLIC_DONATIONS = 20
 
@@ -39,11 +38,11 @@ async def create_recipient(db: Database, name: str, *, idempotency: Idempotency 
 
 async def public_page(db: Database, recipient_id: str) -> dict[str, Any]:
     async with db.read() as conn:
-        recipient = await money.recipient(conn, recipient_id)
+        recipient = await reads.recipient(conn, recipient_id)
         if recipient is None:
             raise NotFound("recipient")
-        received = await money.points_received(conn, chart.recipient_account(recipient_id).code)
-        recent = await money.recent_donations(conn, recipient_id, PUBLIC_DONATIONS)
+        received = await reads.points_received(conn, chart.recipient_account(recipient_id).code)
+        recent = await reads.recent_donations(conn, recipient_id, PUBLIC_DONATIONS)
     return {
         "id": recipient.id,
         "name": recipient.name,
@@ -65,7 +64,7 @@ async def donate(
 ) -> tuple[Written, dict[str, Any]]:
     """Post the donation, then the matches; answer `{entry_id, matched_points}`."""
     async with db.read() as conn:
-        if await money.recipient(conn, recipient_id) is None:
+        if await reads.recipient(conn, recipient_id) is None:
             raise NotFound("recipient")
     recipient = chart.recipient_account(recipient_id)
     row = {"entry_id": ENTRY_ID, "resident_id": resident_id, "recipient_id": recipient_id}

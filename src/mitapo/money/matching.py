@@ -16,8 +16,7 @@ from mitapo.engine.commands import Command, Idempotency, Row, Written
 from mitapo.engine.database import Database
 from mitapo.engine.errors import Invalid, NotFound
 from mitapo.engine.ledger import post
-from mitapo.money import awards
-from mitapo.money import reads as money
+from mitapo.money import awards, reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +35,9 @@ async def create(db: Database, offer: NewMatching, *, idempotency: Idempotency |
         raise Invalid("ends_at must be after starts_at")
     chosen = sorted(set(offer.recipient_ids))
     async with db.read() as conn:
-        if not await money.program_exists(conn, offer.program_id):
+        if not await reads.program_exists(conn, offer.program_id):
             raise NotFound("program")
-        if len(await money.known_recipients(conn, chosen)) != len(chosen):
+        if len(await reads.known_recipients(conn, chosen)) != len(chosen):
             raise NotFound("recipient")
     matching_id = f"mat_{uuid.uuid4().hex[:16]}"
     terms = {"id": matching_id, "program_id": offer.program_id, "rate_percent": offer.rate_percent}
@@ -61,7 +60,7 @@ async def match_donation(
 ) -> int:
     """The match of every offer for this recipient running at the donation's moment; return the points."""
     async with db.read() as conn:
-        offers = await money.active_matchings(conn, recipient_id, at)
+        offers = await reads.active_matchings(conn, recipient_id, at)
     matched = 0
     for offer in offers:
         wanted = min(points * offer.rate_percent // 100, offer.per_donation_cap)

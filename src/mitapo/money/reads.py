@@ -201,3 +201,14 @@ async def available(conn: AsyncConnection, account: str, asset: str) -> int:
 
 async def counter(conn: AsyncConnection, key: str) -> int:
     return int(await conn.scalar(select(Counter.value).where(Counter.key == key)) or 0)
+
+
+async def recipient_list(conn: AsyncConnection, limit: int) -> list[tuple[str, str]]:
+    """(id, name) of the first `limit` recipients, oldest first: the list a resident's donation page offers,
+    which no endpoint of the API offers."""
+    rows = await conn.execute(
+        select(recipients.c.id, recipients.c.name)
+        .order_by(recipients.c.created_at, recipients.c.id)
+        .limit(limit)
+    )
+    return [(r.id, r.name) for r in rows]

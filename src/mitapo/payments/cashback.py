@@ -17,12 +17,12 @@ from typing import Any
 from mitapo.engine import chart, clock
 from mitapo.engine.commands import Command, Idempotency, Row
 from mitapo.engine.database import Database
-from mitapo.engine.errors import Invalid, NotFound
+from mitapo.engine.errors import Invalid
 from mitapo.engine.ledger import post
 from mitapo.money import awards
 from mitapo.payments import reads
 from mitapo.payments.reads import MonthlySpending
-from mitapo.points import reads as participation
+from mitapo.points import programs
 
 CAUSE = "cashback:"
 
@@ -44,9 +44,7 @@ async def create(db: Database, new: NewCampaign, *, idempotency: Idempotency | N
         raise Invalid("name the shops (merchant_ids) or the kinds of shop (mccs) the campaign pays back at")
     if new.ends_on is not None and new.ends_on < new.starts_on:
         raise Invalid("ends_on is before starts_on")
-    async with db.read() as conn:
-        if await participation.program(conn, new.program_id) is None:
-            raise NotFound("program")
+    await programs.get(db, new.program_id)  # NotFound("program")
     campaign_id = f"cb_{uuid.uuid4().hex[:16]}"
     row = {"id": campaign_id, **asdict(new)} | {
         "merchant_ids": list(new.merchant_ids),

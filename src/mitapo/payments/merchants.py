@@ -18,7 +18,7 @@ from mitapo.engine.commands import Command, Idempotency, Row
 from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.ledger import post
-from mitapo.payments import reads as merchants
+from mitapo.payments import reads
 from mitapo.payments.reads import MerchantView
 from mitapo_merchant import emvco
 
@@ -139,7 +139,7 @@ async def find(db: Database, merchant_id: str) -> MerchantView | None:
     if cached is not None and now - cached[0] < CACHE_SECONDS:
         return cached[1]
     async with db.read() as conn:
-        found = await merchants.merchant(conn, merchant_id)
+        found = await reads.merchant(conn, merchant_id)
     if found is not None:
         if len(_CACHE) > 10_000:
             _CACHE.clear()
@@ -168,5 +168,5 @@ async def set_webhook(db: Database, merchant_id: str, url: str) -> dict[str, Any
         raise Invalid("url must be an http(s) URL")
     await get(db, merchant_id)
     async with db.raw() as conn:
-        await merchants.set_webhook(conn, merchant_id, url)
+        await reads.set_webhook(conn, merchant_id, url)
     return {"merchant_id": merchant_id, "url": url}

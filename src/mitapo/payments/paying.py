@@ -22,7 +22,7 @@ from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.funding import FundingMode
 from mitapo.engine.keys import KeyRing
 from mitapo.engine.ledger import post
-from mitapo.limits import rules as limits
+from mitapo.limits import rules
 from mitapo.payments import merchants, paycodes, reads, webhooks
 from mitapo.payments.reads import MerchantView, PaymentView
 
@@ -285,7 +285,7 @@ def _command(purchase: Purchase, once: tuple[Once, ...], idempotency: Idempotenc
         lock_owners=(chart.resident_owner(purchase.resident_id), receivable.owner or ""),
         plan=plan,
         once=once,
-        limits=limits.daily_spend(
+        limits=rules.daily_spend(
             purchase.resident_id, purchase.amount, clock.tokyo_date(clock.now()), purchase.spend_per_day
         ),
         idempotency=idempotency,

@@ -24,7 +24,7 @@ from mitapo.engine import clock
 from mitapo.engine.commands import Row
 from mitapo.engine.database import Database
 from mitapo.engine.keys import KeyRing
-from mitapo.payments import reads as merchants
+from mitapo.payments import reads
 from mitapo.payments.reads import OutboxItem
 from mitapo_merchant import webhooks as signatures
 
@@ -73,7 +73,7 @@ async def deliver_due(
     backoff instead of waiting for it."""
     now = now or clock.now()
     async with db.raw() as conn:
-        due = await merchants.claim_due(conn, now, now + LEASE, limit)
+        due = await reads.claim_due(conn, now, now + LEASE, limit)
     if not due:
         return 0
     async with contextlib.AsyncExitStack() as stack:
@@ -83,10 +83,10 @@ async def deliver_due(
     async with db.raw() as conn:
         for item, error in zip(due, outcomes, strict=True):
             if error is None:
-                await merchants.mark_delivered(conn, item.id, clock.now())
+                await reads.mark_delivered(conn, item.id, clock.now())
             else:
                 log.info("webhook.failed", event_id=str(item.id), attempt=item.attempts + 1, error=error)
-                await merchants.mark_failed(conn, item.id, error, retry_at(item.attempts, now), clock.now())
+                await reads.mark_failed(conn, item.id, error, retry_at(item.attempts, now), clock.now())
     return sum(1 for error in outcomes if error is None)
 
 

@@ -18,7 +18,7 @@ from mitapo.engine.errors import DomainError
 from mitapo.engine.keys import KeyRing
 from mitapo.engine.ledger import earlier_answer, post
 from mitapo.money import closing
-from mitapo.points import reads as participation
+from mitapo.points import reads
 from mitapo.points.reads import EventView, ProgramView
 
 KNOWN_EVENTS_MAX = 1024
@@ -63,7 +63,7 @@ async def _scanned_event(
     found = known.get(event_id)
     if found is None:
         async with db.read() as conn:
-            found = await participation.event_and_program(conn, event_id)
+            found = await reads.event_and_program(conn, event_id)
         if found is None:
             raise DomainError("code_invalid", "the code names no event")
         if len(known) >= KNOWN_EVENTS_MAX:

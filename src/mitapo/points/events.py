@@ -13,8 +13,7 @@ from mitapo.engine.commands import Command, Idempotency, Row, Written
 from mitapo.engine.database import Database
 from mitapo.engine.errors import Invalid, NotFound
 from mitapo.engine.ledger import post
-from mitapo.points import programs
-from mitapo.points import reads as participation
+from mitapo.points import programs, reads
 from mitapo.points.reads import EventView
 
 
@@ -64,7 +63,7 @@ async def create(
 async def visible(db: Database, event_id: str, organizer_id: str | None) -> EventView:
     """The event, if the viewer may see it: its own organizer, or the city when `organizer_id` is None."""
     async with db.read() as conn:
-        event = await participation.event(conn, event_id)
+        event = await reads.event(conn, event_id)
     if event is None or (organizer_id is not None and event.organizer_id != organizer_id):
         raise NotFound("event")
     return event
@@ -72,7 +71,7 @@ async def visible(db: Database, event_id: str, organizer_id: str | None) -> Even
 
 async def listing(db: Database, organizer_id: str | None, limit: int = 100) -> list[EventView]:
     async with db.read() as conn:
-        return await participation.events_of(conn, organizer_id, limit)
+        return await reads.events_of(conn, organizer_id, limit)
 
 
 def as_json(event: EventView) -> dict[str, Any]:

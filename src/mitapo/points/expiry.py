@@ -16,7 +16,7 @@ from datetime import date
 from mitapo.engine import chart
 from mitapo.engine.commands import Command, Leg, Once, Plan, PlanView, Written
 from mitapo.engine.database import Database
-from mitapo.points import reads as participation
+from mitapo.points import reads
 from mitapo.points.reads import DueLot
 
 PAGE = 2000
@@ -38,7 +38,7 @@ async def run(db: Database, today: date, page: int = PAGE) -> ExpiryReport:
     after: tuple[date, str] | None = None
     while True:
         async with db.read() as conn:
-            due = await participation.due_lots(conn, today, after, page)
+            due = await reads.due_lots(conn, today, after, page)
         if not due:
             return report
         after = (due[-1].expires_on, due[-1].account)

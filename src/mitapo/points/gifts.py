@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
-from mitapo.accounts import reads as residents
+from mitapo.accounts import residents
 from mitapo.engine import chart, clock, spending
 from mitapo.engine.commands import Command, Idempotency, Leg, Limit, Plan, PlanView, Written
 from mitapo.engine.database import Database
@@ -32,7 +32,7 @@ async def give(
     if recipient_id == sender_id:
         raise Invalid("a gift goes to another resident")
     async with db.read() as conn:
-        recipient = await residents.get(conn, recipient_id)
+        recipient = await residents.find(conn, recipient_id)
     if recipient is None or recipient.closed_at is not None:
         raise NotFound("resident")
     today = clock.tokyo_date(now)

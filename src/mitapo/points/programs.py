@@ -13,7 +13,7 @@ from mitapo.engine import chart, journal, ledger
 from mitapo.engine.commands import Command, Idempotency, Row, Written
 from mitapo.engine.database import Database
 from mitapo.engine.errors import NotFound
-from mitapo.points import reads as participation
+from mitapo.points import reads
 from mitapo.points.reads import ProgramView
 
 
@@ -49,7 +49,7 @@ async def create(
 
 async def get(db: Database, program_id: str) -> ProgramView:
     async with db.read() as conn:
-        found = await participation.program(conn, program_id)
+        found = await reads.program(conn, program_id)
     if found is None:
         raise NotFound("program")
     return found
@@ -68,7 +68,7 @@ async def describe(db: Database, program_id: str) -> dict[str, Any]:
     budget = chart.program_budget(program_id)
     async with db.read() as conn:
         posted = await journal.balance(conn, budget.code, chart.PT)
-        granted = await participation.granted_total(conn, program_id)
+        granted = await reads.granted_total(conn, program_id)
     return {
         "id": program.id,
         "name": program.name,

@@ -219,3 +219,22 @@ async def statement(
         )
     rows = await conn.execute(query)
     return [StatementLine(r[0], r[1], r[2], r[3], r[4], int(r[5]), int(r[6])) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Attendance:
+    count: int
+    points: int
+
+
+async def attendance(conn: AsyncConnection, event_id: str) -> Attendance:
+    """How many residents checked in to an event so far and the points they were granted: the organizer's
+    live screen (`/faces/events/{id}/attendance`), which no endpoint of the API offers."""
+    row = (
+        await conn.execute(
+            select(func.count(), func.coalesce(func.sum(checkins.c.points), 0)).where(
+                checkins.c.event_id == event_id
+            )
+        )
+    ).one()
+    return Attendance(int(row[0]), int(row[1]))

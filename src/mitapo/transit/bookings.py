@@ -36,8 +36,7 @@ from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.funding import FundingMode
 from mitapo.engine.ledger import post
-from mitapo.transit import reads
-from mitapo.transit import rides as transit
+from mitapo.transit import reads, rides
 from mitapo.transit.fares import Charge
 from mitapo.transit.reads import BookingView, HeldView
 from mitapo.transit.rides import Paid, Ride, TapWindow
@@ -73,9 +72,9 @@ async def book(
             raise NotFound("route")
         if route.kind != "on_demand":
             raise DomainError("route_not_bookable", "only on-demand routes take bookings")
-        category = await transit.resident_category(conn, booking.resident_id)
+        category = await rides.resident_category(conn, booking.resident_id)
         rule = await reads.fare_rule_at(conn, pickup_at)
-    fare = transit.to_rule(rule).fare(category, route.adult_fare)
+    fare = rides.to_rule(rule).fare(category, route.adult_fare)
     ride = _Booked(
         id=f"bk_{uuid.uuid4().hex[:16]}",
         request=booking,
@@ -86,7 +85,7 @@ async def book(
         pickup_at=pickup_at,
         expires_at=pickup_at + no_show_after,
     )
-    written = await transit.answered_once(db, idempotency, lambda: _place(db, ride, now, idempotency))
+    written = await rides.answered_once(db, idempotency, lambda: _place(db, ride, now, idempotency))
     return written, dict(written.result)
 
 
@@ -223,7 +222,7 @@ async def cancel(
         booking = await _visible(db, principal, booking_id)
         return await post(db, _release(booking, "voided", "cancelled", principal.id, idempotency))
 
-    written = await transit.answered_once(db, idempotency, attempt)
+    written = await rides.answered_once(db, idempotency, attempt)
     return written, dict(written.result)
 
 
@@ -267,14 +266,14 @@ async def complete(
             category=booking.category,
             route=booking.route,
             tapped_at=window.judge(ended_at, now),
-            rule=transit.to_rule(rule),
+            rule=rides.to_rule(rule),
             booking_id=booking.id,
         )
-        return await transit.charge_ride(
+        return await rides.charge_ride(
             db, ride, lambda charge, seen: _completion(booking, ride, charge, seen, idempotency)
         )
 
-    written = await transit.answered_once(db, idempotency, attempt)
+    written = await rides.answered_once(db, idempotency, attempt)
     return written, dict(written.result)
 
 
@@ -309,14 +308,14 @@ def _completion(
         kind="fare",
         entry_id=entry_id,
         memo=f"on-demand ride on {booking.route.code} ({booking.route.name})",
-        meta=transit.ride_meta(ride, charge),
+        meta=rides.ride_meta(ride, charge),
         postings=(*debits, *credits),
         accounts=(receivable,),
         lock_owners=(chart.resident_owner(booking.resident_id),),
         resolve_holds=tuple(HoldResolution(h.hold_id, "posted" if part else "voided") for h, part in taken),
-        limits=transit.ride_limits(ride, charge, seen),
-        rows=(transit.tap_row(ride, charge, paid), end),
+        limits=rides.ride_limits(ride, charge, seen),
+        rows=(rides.tap_row(ride, charge, paid), end),
         once=(once,),
         idempotency=idempotency,
-        result=lambda _: transit.ride_answer(ride, charge, paid, entry_id),
+        result=lambda _: rides.ride_answer(ride, charge, paid, entry_id),
     )

@@ -30,7 +30,7 @@ def round_up(amount: int, step: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class FareRule:
-    """One version of the fare table. Defaults: CONTRACT.md's; an admin posts a new version to change it."""
+    """One version of the fare table. Defaults: docs/api.md's; an admin posts a new version to change it."""
 
     id: str = "fr_default"
     default_adult_fare: int = 210

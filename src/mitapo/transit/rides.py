@@ -20,8 +20,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mitapo.accounts import auth
-from mitapo.accounts import reads as residents
+from mitapo.accounts import auth, residents
 from mitapo.engine import chart, clock, funding
 from mitapo.engine.commands import (
     ENTRY_ID,
@@ -40,7 +39,7 @@ from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.funding import FundingMode
 from mitapo.engine.keys import KeyRing
 from mitapo.engine.ledger import post
-from mitapo.limits import rules as limits
+from mitapo.limits import rules
 from mitapo.payments import paycodes
 from mitapo.transit import fares, reads
 from mitapo.transit.fares import Charge, FareRule
@@ -224,7 +223,7 @@ def ride_limits(ride: Ride, charge: Charge, seen: int) -> tuple[Limit, ...]:
         day_counter(ride.resident_id, charge), charge.charged, ride.rule.cap(ride.category), "cap_exceeded"
     )
     day = clock.tokyo_date(ride.tapped_at)
-    return fresh, cap, *limits.daily_spend(ride.resident_id, charge.charged, day, ride.spend_per_day)
+    return fresh, cap, *rules.daily_spend(ride.resident_id, charge.charged, day, ride.spend_per_day)
 
 
 def ride_meta(ride: Ride, charge: Charge) -> dict[str, Any]:
@@ -410,7 +409,7 @@ async def _tap(
 
 
 async def resident_category(conn: AsyncConnection, resident_id: str) -> str:
-    resident = await residents.get(conn, resident_id)
+    resident = await residents.find(conn, resident_id)
     if resident is None:
         raise DomainError("code_invalid", "the pay code names no resident")
     if resident.closed_at is not None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from mitapo.engine.database import Database
+from mitapo.money import reads as money_reads
 from mitapo.payments import merchants
 from mitapo.points import events
-from mitapo.web import face_reads as face_views
+from mitapo.points import reads as points_reads
 
 RECIPIENTS_SHOWN = 200
 
@@ -17,14 +18,14 @@ async def attendance(db: Database, event_id: str, organizer_id: str | None) -> d
     """How many residents checked in so far; only for the event's organizer or the city."""
     event = await events.visible(db, event_id, organizer_id)
     async with db.read() as conn:
-        found = await face_views.attendance(conn, event.id)
+        found = await points_reads.attendance(conn, event.id)
     return {"event_id": event.id, "count": found.count, "points": found.points, "capacity": event.capacity}
 
 
 async def recipients(db: Database) -> dict[str, Any]:
     """Public, like each recipient's own page."""
     async with db.read() as conn:
-        found = await face_views.recipient_list(conn, RECIPIENTS_SHOWN)
+        found = await money_reads.recipient_list(conn, RECIPIENTS_SHOWN)
     return {"items": [{"id": recipient_id, "name": name} for recipient_id, name in found]}
 
 

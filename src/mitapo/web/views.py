@@ -1,6 +1,6 @@
-"""The reads the pages need beyond CONTRACT.md's endpoints, as JSON endpoints like any other: the auditor's
-monthly volumes, filtered journal, point trails, fairness and budgets; an event's live check-in count; the
-recipients a resident may donate to; the shop a till is signed in as."""
+"""The reads the pages need beyond the v1 endpoints, as JSON endpoints like any other (docs/api.md): the
+auditor's monthly volumes, filtered journal, point trails, fairness and budgets; an event's live check-in
+count; the recipients a resident may donate to; the shop a till is signed in as."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from litestar import get
 from litestar.params import Parameter, QueryParameter
 
 from mitapo.accounts.principals import PrincipalView
-from mitapo.audit import desk as audit_views
+from mitapo.audit import desk
 from mitapo.audit.routes import entry_json
 from mitapo.engine.database import Database
 from mitapo.http.auth import roles
-from mitapo.web import faces as face_views
+from mitapo.web import faces
 
 AUDIT = roles("admin", "auditor")
 Text = Annotated[str | None, Parameter(max_length=200)]
@@ -24,7 +24,7 @@ Text = Annotated[str | None, Parameter(max_length=200)]
 @get("/v1/audit/monthly", opt=AUDIT, tags=["audit"])
 async def monthly(db: Database, principal: PrincipalView) -> dict[str, Any]:
     """Points funded, granted, spent, donated and expired, and money charged and spent, per month (Tokyo)."""
-    return await audit_views.monthly(db)
+    return await desk.monthly(db)
 
 
 @get("/v1/audit/journal", opt=AUDIT, tags=["audit"])
@@ -42,8 +42,8 @@ async def journal(
 ) -> dict[str, Any]:
     """Sealed entries by account (a code, or its start up to a ':'), kind, Tokyo dates, resident and shop,
     newest first, with postings and hashes; `next_before_seq` reads on."""
-    query = audit_views.JournalQuery(account, kind, since, until, resident, shop)
-    found, next_before = await audit_views.journal(db, query, before_seq, limit)
+    query = desk.JournalQuery(account, kind, since, until, resident, shop)
+    found, next_before = await desk.journal(db, query, before_seq, limit)
     return {"items": [entry_json(entry) for entry in found], "next_before_seq": next_before}
 
 
@@ -55,36 +55,36 @@ async def trail(
     point: Annotated[int, Parameter(ge=0, le=2**63 - 1)] = 0,
 ) -> dict[str, Any]:
     """One point that this entry moved, from the funding that created it to where it rests now."""
-    found = await audit_views.trail(db, entry_id, point)
+    found = await desk.trail(db, entry_id, point)
     found["steps"] = [step | {"entry": entry_json(step["entry"])} for step in found["steps"]]
     return found
 
 
 @get("/v1/audit/fairness", opt=AUDIT, tags=["audit"])
 async def fairness(db: Database, principal: PrincipalView) -> dict[str, Any]:
-    return await audit_views.fairness(db)
+    return await desk.fairness(db)
 
 
 @get("/v1/audit/budgets", opt=AUDIT, tags=["audit"])
 async def budgets(db: Database, principal: PrincipalView) -> dict[str, Any]:
-    return await audit_views.budgets(db)
+    return await desk.budgets(db)
 
 
-@get("/v1/events/{event_id:str}/attendance", opt=roles("admin", "organizer"), tags=["participation"])
+@get("/v1/events/{event_id:str}/attendance", opt=roles("admin", "organizer"), tags=["points"])
 async def attendance(event_id: str, db: Database, principal: PrincipalView) -> dict[str, Any]:
     """The live count on the organizer's screen."""
     organizer = principal.id if principal.role == "organizer" else None
-    return await face_views.attendance(db, event_id, organizer)
+    return await faces.attendance(db, event_id, organizer)
 
 
 @get("/v1/recipients", tags=["money"], security=[{}])
 async def recipients(db: Database) -> dict[str, Any]:
-    return await face_views.recipients(db)
+    return await faces.recipients(db)
 
 
 @get("/v1/merchant", opt=roles("merchant"), tags=["payments"])
 async def my_shop(db: Database, principal: PrincipalView) -> dict[str, Any]:
-    return await face_views.shop(db, principal.id)
+    return await faces.shop(db, principal.id)
 
 
 ROUTES = [monthly, journal, trail, fairness, budgets, attendance, recipients, my_shop]
