@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from mitapo.accounts import auth
+from mitapo.accounts import auth, tables
 from mitapo.accounts import reads as residents
 from mitapo.engine import chart
 from mitapo.engine.commands import Command, Idempotency, Row
@@ -32,7 +32,7 @@ async def create(
             accounts=(chart.resident_money(resident_id),),
             rows=(
                 auth.principal_row(resident_id, "resident", name, secret),
-                Row("residents", {"id": resident_id, "name": name, "fare_category": fare_category}),
+                Row(tables.residents, {"id": resident_id, "name": name, "fare_category": fare_category}),
             ),
             idempotency=idempotency,
             result=lambda _: {"id": resident_id, "token": None},
