@@ -1,5 +1,5 @@
-"""Programs, events and check-ins, and the reads that participation needs: a program's totals, the lots due
-to expire, and a resident's statement."""
+"""The reads that participation needs, on the tables of `points.tables`: programs and events, a program's
+totals, the lots due to expire, and a resident's statement."""
 
 from __future__ import annotations
 

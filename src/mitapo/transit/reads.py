@@ -1,6 +1,6 @@
-"""Transit's tables and the reads that fares and bookings need: routes, the fare rule in force at a moment, a
-resident's recorded taps around a moment (with the counter that says whether they are still the latest), the
-balances a booking's hold is planned on, and bookings with their holds and how they ended."""
+"""The reads that fares and bookings need, on the tables of `transit.tables`: routes, the fare rule in force
+at a moment, a resident's recorded taps around a moment (with the counter that says whether they are still the
+latest), the balances a booking's hold is planned on, and bookings with their holds and how they ended."""
 
 from __future__ import annotations
 
