@@ -8,7 +8,7 @@ import secrets
 import time
 import uuid
 
-from mitapo.accounts import principals
+from mitapo.accounts import principals, tables
 from mitapo.accounts.principals import PrincipalView
 from mitapo.engine.commands import Command, Idempotency, Row
 from mitapo.engine.database import Database
@@ -36,7 +36,8 @@ def new_secret(role: str) -> str:
 
 def principal_row(principal_id: str, role: str, name: str, secret: str) -> Row:
     return Row(
-        "principals", {"id": principal_id, "role": role, "name": name, "secret_hash": hash_secret(secret)}
+        tables.principals,
+        {"id": principal_id, "role": role, "name": name, "secret_hash": hash_secret(secret)},
     )
 
 

@@ -8,7 +8,7 @@ import asyncpg
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mitapo.engine.tables import Principal
+from mitapo.accounts.tables import principals
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,9 @@ async def by_secret_hash(conn: asyncpg.Connection, secret_hash: bytes) -> Princi
 async def by_id(conn: AsyncConnection, principal_id: str) -> PrincipalView | None:
     row = (
         await conn.execute(
-            select(Principal.id, Principal.role, Principal.name).where(Principal.id == principal_id)
+            select(principals.c.id, principals.c.role, principals.c.name).where(
+                principals.c.id == principal_id
+            )
         )
     ).first()
     return None if row is None else PrincipalView(row.id, row.role, row.name)

@@ -8,21 +8,11 @@ from datetime import date, datetime
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Column, MetaData, Table, Text, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.types import TIMESTAMP
 
+from mitapo.accounts.tables import residents
 from mitapo.engine.tables import Balance
-
-residents = Table(
-    "residents",
-    MetaData(),
-    Column("id", Text, primary_key=True),
-    Column("name", Text),
-    Column("fare_category", Text),
-    Column("created_at", TIMESTAMP(timezone=True)),
-    Column("closed_at", TIMESTAMP(timezone=True)),
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mitapo.accounts import auth, reads
+from mitapo.accounts import auth, reads, tables
 from mitapo.accounts.reads import ResidentView
 from mitapo.engine import chart
 from mitapo.engine.commands import Command, Idempotency, Row
@@ -34,7 +34,7 @@ async def create(
             accounts=(chart.resident_money(resident_id),),
             rows=(
                 auth.principal_row(resident_id, "resident", name, secret),
-                Row("residents", {"id": resident_id, "name": name, "fare_category": fare_category}),
+                Row(tables.residents, {"id": resident_id, "name": name, "fare_category": fare_category}),
             ),
             idempotency=idempotency,
             result=lambda _: {"id": resident_id, "token": None},

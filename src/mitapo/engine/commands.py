@@ -9,11 +9,14 @@ command carries a pure `plan` that the writer runs under those locks.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+from sqlalchemy import Table
 
 ENTRY_ID = object()
 """Placeholder in `Row.values` for the id of the command's entry."""
@@ -83,10 +86,24 @@ class Idempotency:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """A domain row inserted in the same transaction as the entry (a claim, a payment)."""
+    """A domain row inserted in the same transaction as the entry (a claim, a payment).
 
-    table: str
+    The table is the capability's `Table` object, and every key must name one of its columns: a misspelt
+    column fails where the row is built, in any test that builds it, not at the INSERT in production."""
+
+    table: Table
     values: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        unknown = self.values.keys() - _column_names(self.table)
+        if unknown:
+            raise ValueError(f"{self.table.name} has no column {', '.join(map(repr, sorted(unknown)))}")
+
+
+@functools.cache
+def _column_names(table: Table) -> frozenset[str]:
+    """A table's column names, once per table: a row is checked on the writer's hot path."""
+    return frozenset(table.c.keys())
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,8 @@
-"""The schema as typed SQLAlchemy models. The migrations in `migrations/` create it, with the triggers and
-CHECKs that make PostgreSQL itself enforce the ledger's rules; these models are how the service reads it.
+"""The engine's tables as typed SQLAlchemy models, and the one `metadata` every table in code is on. The
+migrations in `migrations/` create the schema, with the triggers and CHECKs that make PostgreSQL itself
+enforce the ledger's rules; these models are how the service reads it. Each capability describes its own
+tables in its `tables.py`, on the same `metadata`, and `tests/integration/test_schema_matches_tables.py`
+compares them all with the migrated database.
 
 A `ForeignKey` here names a reference the database keeps, not always with a foreign key: rows the writer adds
 with every entry (postings, the seal queue, idempotency records, spent tokens) are checked once per statement
@@ -23,6 +26,10 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSONB,
         bytes: LargeBinary,
     }
+
+
+metadata = Base.metadata
+"""The schema in code: the engine's models and every capability's `Table`s (a name defined twice fails)."""
 
 
 class Account(Base):
@@ -142,13 +149,3 @@ class IdempotencyKey(Base):
     result: Mapped[dict[str, Any]]
     entry_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("entries.id"))
     created_at: Mapped[datetime]
-
-
-class Principal(Base):
-    __tablename__ = "principals"
-    id: Mapped[str] = mapped_column(Text, primary_key=True)
-    role: Mapped[str] = mapped_column(Text)
-    name: Mapped[str] = mapped_column(Text)
-    secret_hash: Mapped[bytes] = mapped_column(unique=True)
-    created_at: Mapped[datetime]
-    disabled_at: Mapped[datetime | None]

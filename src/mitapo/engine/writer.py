@@ -647,7 +647,7 @@ def _decide(i: int, command: Command, state: _Batch) -> _Accepted | Rejected:
         state.spent[once.token] = (i, once.request_hash)
     if command.idempotency is not None:
         state.keys[(command.idempotency.scope, command.idempotency.key)] = i
-    rows = [(row.table, row.values) for row in (*command.rows, *plan.rows)]
+    rows = [(row.table.name, row.values) for row in (*command.rows, *plan.rows)]
     return _Accepted(command=command, created_at=state.now, postings=written, result=result, rows=rows)
 
 

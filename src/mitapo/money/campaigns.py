@@ -17,7 +17,7 @@ from mitapo.engine.commands import Command, Idempotency, Row, Written
 from mitapo.engine.database import Database
 from mitapo.engine.errors import Invalid, NotFound
 from mitapo.engine.ledger import post
-from mitapo.money import awards, closing, reads
+from mitapo.money import awards, closing, reads, tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ async def create(db: Database, campaign: NewCampaign, *, idempotency: Idempotenc
         db,
         Command(
             kind=None,
-            rows=(Row("campaigns", {"id": campaign_id, **asdict(campaign)}),),
+            rows=(Row(tables.campaigns, {"id": campaign_id, **asdict(campaign)}),),
             idempotency=idempotency,
             result=lambda _: {"id": campaign_id},
         ),

@@ -35,6 +35,7 @@ from mitapo.engine.commands import (
 from mitapo.engine.database import Database
 from mitapo.engine.errors import NotFound
 from mitapo.engine.ledger import post
+from mitapo.money import tables
 
 
 def _closed_key(resident_id: str) -> str:
@@ -99,5 +100,5 @@ def _emptying(view: PlanView, resident_id: str, channel: str) -> Plan:
     return Plan(
         postings=tuple(legs),
         info={"money_paid": money, "points_forfeited": points},
-        rows=(Row("closures", closure),),
+        rows=(Row(tables.closures, closure),),
     )

@@ -17,7 +17,7 @@ from mitapo.engine.commands import ENTRY_ID, Command, Decided, Idempotency, Leg,
 from mitapo.engine.database import Database
 from mitapo.engine.errors import NotFound
 from mitapo.engine.ledger import post
-from mitapo.money import matching, reads
+from mitapo.money import matching, reads, tables
 
 PUBLIC_DONATIONS = 20
 
@@ -29,7 +29,7 @@ async def create_recipient(db: Database, name: str, *, idempotency: Idempotency 
         Command(
             kind=None,
             accounts=(chart.recipient_account(recipient_id),),
-            rows=(Row("recipients", {"id": recipient_id, "name": name}),),
+            rows=(Row(tables.recipients, {"id": recipient_id, "name": name}),),
             idempotency=idempotency,
             result=lambda _: {"id": recipient_id},
         ),
@@ -78,7 +78,7 @@ async def donate(
             accounts=(recipient,),
             lock_owners=(chart.resident_owner(resident_id),),
             plan=lambda view: _taking(view, resident_id, recipient.code, points),
-            rows=(Row("donations", row),),
+            rows=(Row(tables.donations, row),),
             idempotency=idempotency,
             result=_result,
         ),

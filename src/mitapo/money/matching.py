@@ -16,7 +16,7 @@ from mitapo.engine.commands import Command, Idempotency, Row, Written
 from mitapo.engine.database import Database
 from mitapo.engine.errors import Invalid, NotFound
 from mitapo.engine.ledger import post
-from mitapo.money import awards, reads
+from mitapo.money import awards, reads, tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +43,14 @@ async def create(db: Database, offer: NewMatching, *, idempotency: Idempotency |
     terms = {"id": matching_id, "program_id": offer.program_id, "rate_percent": offer.rate_percent}
     terms |= {"per_donation_cap": offer.per_donation_cap, "total_cap": offer.total_cap}
     terms |= {"starts_at": offer.starts_at, "ends_at": offer.ends_at}
-    links = tuple(Row("matching_recipients", {"matching_id": matching_id, "recipient_id": r}) for r in chosen)
+    links = tuple(
+        Row(tables.matching_recipients, {"matching_id": matching_id, "recipient_id": r}) for r in chosen
+    )
     return await post(
         db,
         Command(
             kind=None,
-            rows=(Row("matchings", terms), *links),
+            rows=(Row(tables.matchings, terms), *links),
             idempotency=idempotency,
             result=lambda _: {"id": matching_id},
         ),

@@ -1,4 +1,4 @@
-"""The money and donation tables (migration 0004) and the reads the money services need."""
+"""The reads the money services need: recipients and their public donations, campaigns, matching offers."""
 
 from __future__ import annotations
 
@@ -6,78 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    Integer,
-    MetaData,
     Table,
-    Text,
     and_,
     func,
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.types import TIMESTAMP
 
-from mitapo.accounts.reads import residents
+from mitapo.accounts.tables import residents
 from mitapo.engine.tables import Balance, Counter, Entry, Posting
-from mitapo.points.reads import programs
-
-metadata = MetaData()
-Timestamp = TIMESTAMP(timezone=True)
-
-recipients = Table(
-    "recipients",
-    metadata,
-    Column("id", Text, primary_key=True),
-    Column("name", Text),
-    Column("created_at", Timestamp),
-)
-campaigns = Table(
-    "campaigns",
-    metadata,
-    Column("id", Text, primary_key=True),
-    Column("program_id", Text),
-    Column("name", Text),
-    Column("rate_percent", Integer),
-    Column("per_resident_cap", BigInteger),
-    Column("starts_at", Timestamp),
-    Column("ends_at", Timestamp),
-    Column("created_at", Timestamp),
-)
-matchings = Table(
-    "matchings",
-    metadata,
-    Column("id", Text, primary_key=True),
-    Column("program_id", Text),
-    Column("rate_percent", Integer),
-    Column("per_donation_cap", BigInteger),
-    Column("total_cap", BigInteger),
-    Column("starts_at", Timestamp),
-    Column("ends_at", Timestamp),
-    Column("created_at", Timestamp),
-)
-matching_recipients = Table(
-    "matching_recipients",
-    metadata,
-    Column("matching_id", Text, primary_key=True),
-    Column("recipient_id", Text, primary_key=True),
-)
-donations = Table(
-    "donations",
-    metadata,
-    Column("entry_id", UUID, primary_key=True),
-    Column("resident_id", Text),
-    Column("recipient_id", Text),
-    Column("points", BigInteger),
-    Column("anonymous", Boolean),
-    Column("created_at", Timestamp),
-)
+from mitapo.money.tables import campaigns, donations, matching_recipients, matchings, recipients
+from mitapo.points.tables import programs
 
 
 @dataclass(frozen=True, slots=True)

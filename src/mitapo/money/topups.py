@@ -32,7 +32,7 @@ from mitapo.engine.commands import (
 )
 from mitapo.engine.database import Database
 from mitapo.engine.ledger import post
-from mitapo.money import campaigns, closing
+from mitapo.money import campaigns, closing, tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,7 @@ def _command(topup: TopUp, ceiling: int, idempotency: Idempotency | None) -> Com
         limits=(closing.still_open(topup.resident_id),),
         once=(Once(topup.token, "duplicate_external_ref", request_hash=topup.fingerprint),),
         ceilings=(Ceiling(wallet.code, chart.JPY, ceiling, "balance_limit_exceeded"),),
-        rows=(Row("topups", row),),
+        rows=(Row(tables.topups, row),),
         idempotency=idempotency,
         result=_result,
     )

@@ -20,7 +20,7 @@ from mitapo.engine.database import Database
 from mitapo.engine.errors import Invalid
 from mitapo.engine.ledger import post
 from mitapo.money import awards
-from mitapo.payments import reads
+from mitapo.payments import reads, tables
 from mitapo.payments.reads import MonthlySpending
 from mitapo.points import programs
 
@@ -54,7 +54,7 @@ async def create(db: Database, new: NewCampaign, *, idempotency: Idempotency | N
         db,
         Command(
             kind=None,
-            rows=(Row("cashback_campaigns", row),),
+            rows=(Row(tables.cashback_campaigns, row),),
             idempotency=idempotency,
             result=lambda _: {"id": campaign_id},
         ),

@@ -18,7 +18,7 @@ from mitapo.engine.commands import Command, Idempotency, Row
 from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.ledger import post
-from mitapo.payments import reads
+from mitapo.payments import reads, tables
 from mitapo.payments.reads import MerchantView
 from mitapo_merchant import emvco
 
@@ -68,7 +68,7 @@ async def create(db: Database, new: NewMerchant, *, idempotency: Idempotency | N
         Command(
             kind=None,
             accounts=(chart.merchant_receivable(merchant_id),),
-            rows=(auth.principal_row(merchant_id, "merchant", new.name, secret), Row("merchants", row)),
+            rows=(auth.principal_row(merchant_id, "merchant", new.name, secret), Row(tables.merchants, row)),
             idempotency=idempotency,
             result=lambda _: {"id": merchant_id, "api_key": None, "qr_payload": payload},
         ),

@@ -23,7 +23,7 @@ from mitapo.engine.funding import FundingMode
 from mitapo.engine.keys import KeyRing
 from mitapo.engine.ledger import post
 from mitapo.limits import rules
-from mitapo.payments import merchants, paycodes, reads, webhooks
+from mitapo.payments import merchants, paycodes, reads, tables, webhooks
 from mitapo.payments.reads import MerchantView, PaymentView
 
 REFERENCE_LIMIT = 25
@@ -75,7 +75,10 @@ async def create_request(
     return await post(
         db,
         Command(
-            kind=None, rows=(Row("payment_requests", row),), idempotency=idempotency, result=lambda _: body
+            kind=None,
+            rows=(Row(tables.payment_requests, row),),
+            idempotency=idempotency,
+            result=lambda _: body,
         ),
     )
 
@@ -295,7 +298,7 @@ def _command(purchase: Purchase, once: tuple[Once, ...], idempotency: Idempotenc
 
 def _payment_row(purchase: Purchase, payment_id: str, paid: funding.Funding, at: datetime) -> Row:
     return Row(
-        "payments",
+        tables.payments,
         {
             "id": payment_id,
             "merchant_id": purchase.merchant.id,

@@ -32,7 +32,7 @@ from mitapo.engine.commands import (
 from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError, NotFound
 from mitapo.engine.ledger import post
-from mitapo.payments import reads, webhooks
+from mitapo.payments import reads, tables, webhooks
 from mitapo.payments.reads import PaymentView
 
 RACED = "refund_raced"
@@ -120,7 +120,7 @@ def _command(payment: PaymentView, amount: int, idempotency: Idempotency | None)
             postings=tuple(legs),
             accounts=accounts,
             info={"refund": record},
-            rows=(Row("refunds", row), event),
+            rows=(Row(tables.refunds, row), event),
         )
 
     return Command(

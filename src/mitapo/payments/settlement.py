@@ -34,7 +34,7 @@ from mitapo.engine.commands import (
 from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.ledger import post
-from mitapo.payments import payouts, reads
+from mitapo.payments import payouts, reads, tables
 from mitapo.payments.reads import Receivable
 
 NOTHING_DUE = "nothing_due"
@@ -74,7 +74,9 @@ async def _open(db: Database, until: datetime, idempotency: Idempotency | None) 
     else:
         command = Command(
             kind=None,
-            rows=(Row("settlements", {"id": settlement_id, "period_start": previous, "period_end": until}),),
+            rows=(
+                Row(tables.settlements, {"id": settlement_id, "period_start": previous, "period_end": until}),
+            ),
             once=(
                 Once(f"settlement:after:{previous.isoformat() if previous else 'start'}", "already_settled"),
             ),
@@ -123,7 +125,7 @@ async def _settle_line(db: Database, settlement_id: str, due: Receivable, fee_bp
             "payout": points + money - fee,
             "entry_id": ENTRY_ID,
         }
-        return Plan(postings=tuple(legs), rows=(Row("settlement_lines", row),))
+        return Plan(postings=tuple(legs), rows=(Row(tables.settlement_lines, row),))
 
     try:
         await post(

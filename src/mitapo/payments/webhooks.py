@@ -24,7 +24,7 @@ from mitapo.engine import clock
 from mitapo.engine.commands import Row
 from mitapo.engine.database import Database
 from mitapo.engine.keys import KeyRing
-from mitapo.payments import reads
+from mitapo.payments import reads, tables
 from mitapo.payments.reads import OutboxItem
 from mitapo_merchant import webhooks as signatures
 
@@ -42,7 +42,7 @@ TIMEOUT_SECONDS = 10.0
 def event_row(merchant_id: str, event_type: str, data: Mapping[str, Any], created_at: datetime) -> Row:
     """The outbox row to add to the command that writes the entry this event announces."""
     return Row(
-        "webhook_outbox",
+        tables.webhook_outbox,
         {
             "id": uuid.uuid4(),
             "merchant_id": merchant_id,

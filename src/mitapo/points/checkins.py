@@ -18,7 +18,7 @@ from mitapo.engine.errors import DomainError
 from mitapo.engine.keys import KeyRing
 from mitapo.engine.ledger import earlier_answer, post
 from mitapo.money import closing
-from mitapo.points import reads
+from mitapo.points import reads, tables
 from mitapo.points.reads import EventView, ProgramView
 
 KNOWN_EVENTS_MAX = 1024
@@ -108,7 +108,7 @@ def _grant_command(
         meta={"event_id": event.id, "program_id": program.id, "resident_id": resident_id},
         limits=limits(resident_id, event, program, now),
         once=(Once(f"checkin:{event.id}:{resident_id}", "already_claimed"),),
-        rows=(Row("checkins", checkin),),
+        rows=(Row(tables.checkins, checkin),),
         shortfall_codes={"program:": "budget_exhausted"},
         idempotency=idempotency,
         result=lambda decided: {

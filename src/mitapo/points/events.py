@@ -13,7 +13,7 @@ from mitapo.engine.commands import Command, Idempotency, Row, Written
 from mitapo.engine.database import Database
 from mitapo.engine.errors import Invalid, NotFound
 from mitapo.engine.ledger import post
-from mitapo.points import programs, reads
+from mitapo.points import programs, reads, tables
 from mitapo.points.reads import EventView
 
 
@@ -55,7 +55,10 @@ async def create(
     return await post(
         db,
         Command(
-            kind=None, rows=(Row("events", row),), idempotency=idempotency, result=lambda _: {"id": event_id}
+            kind=None,
+            rows=(Row(tables.events, row),),
+            idempotency=idempotency,
+            result=lambda _: {"id": event_id},
         ),
     )
 

@@ -13,7 +13,7 @@ from mitapo.engine import chart, journal, ledger
 from mitapo.engine.commands import Command, Idempotency, Row, Written
 from mitapo.engine.database import Database
 from mitapo.engine.errors import NotFound
-from mitapo.points import reads
+from mitapo.points import reads, tables
 from mitapo.points.reads import ProgramView
 
 
@@ -40,7 +40,7 @@ async def create(
         Command(
             kind=None,
             accounts=(chart.CITY_ISSUANCE, chart.program_budget(program_id)),
-            rows=(Row("programs", row),),
+            rows=(Row(tables.programs, row),),
             idempotency=idempotency,
             result=lambda _: {"id": program_id},
         ),

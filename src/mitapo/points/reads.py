@@ -1,5 +1,5 @@
-"""Programs, events and check-ins, and the reads that participation needs: a program's totals, the lots due
-to expire, and a resident's statement."""
+"""The reads that participation needs, on the tables of `points.tables`: programs and events, a program's
+totals, the lots due to expire, and a resident's statement."""
 
 from __future__ import annotations
 
@@ -9,61 +9,16 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
-    Integer,
-    MetaData,
-    Table,
-    Text,
     and_,
     func,
     or_,
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.types import TIMESTAMP
 
 from mitapo.engine.tables import Balance, Entry, Posting
-
-_metadata = MetaData()
-
-programs = Table(
-    "programs",
-    _metadata,
-    Column("id", Text, primary_key=True),
-    Column("name", Text),
-    Column("points_valid_days", Integer),
-    Column("monthly_cap", BigInteger),
-    Column("annual_cap", BigInteger),
-    Column("created_at", TIMESTAMP(timezone=True)),
-)
-
-events = Table(
-    "events",
-    _metadata,
-    Column("id", Text, primary_key=True),
-    Column("program_id", Text),
-    Column("organizer_id", Text),
-    Column("title", Text),
-    Column("points", BigInteger),
-    Column("starts_at", TIMESTAMP(timezone=True)),
-    Column("ends_at", TIMESTAMP(timezone=True)),
-    Column("capacity", Integer),
-    Column("created_at", TIMESTAMP(timezone=True)),
-)
-
-checkins = Table(
-    "checkins",
-    _metadata,
-    Column("event_id", Text, primary_key=True),
-    Column("resident_id", Text, primary_key=True),
-    Column("program_id", Text),
-    Column("points", BigInteger),
-    Column("entry_id", UUID(as_uuid=True)),
-    Column("claimed_at", TIMESTAMP(timezone=True)),
-)
+from mitapo.points.tables import checkins, events, programs
 
 
 @dataclass(frozen=True, slots=True)

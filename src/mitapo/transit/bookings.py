@@ -36,7 +36,7 @@ from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.funding import FundingMode
 from mitapo.engine.ledger import post
-from mitapo.transit import reads, rides
+from mitapo.transit import reads, rides, tables
 from mitapo.transit.fares import Charge
 from mitapo.transit.reads import BookingView, HeldView
 from mitapo.transit.rides import Paid, Ride, TapWindow
@@ -152,8 +152,8 @@ def _hold_command(ride: _Booked, holds: list[HoldPlacement], idempotency: Idempo
         kind=None,
         holds=tuple(holds),
         rows=(
-            Row("transit_bookings", row),
-            *(Row("transit_booking_holds", {"hold_id": h.id, "booking_id": ride.id}) for h in holds),
+            Row(tables.bookings, row),
+            *(Row(tables.booking_holds, {"hold_id": h.id, "booking_id": ride.id}) for h in holds),
         ),
         idempotency=idempotency,
         result=lambda _: body,
@@ -191,7 +191,7 @@ async def read(db: Database, principal: PrincipalView, booking_id: str) -> dict[
 
 def _end(booking: BookingView, outcome: str, ended_by: str, tap_id: str | None = None) -> tuple[Row, Once]:
     row = Row(
-        "transit_booking_ends",
+        tables.booking_ends,
         {"booking_id": booking.id, "outcome": outcome, "ended_by": ended_by, "tap_id": tap_id},
     )
     return row, Once(f"booking-end:{booking.id}", "booking_closed")

@@ -1,6 +1,6 @@
-"""Transit's tables and the reads that fares and bookings need: routes, the fare rule in force at a moment, a
-resident's recorded taps around a moment (with the counter that says whether they are still the latest), the
-balances a booking's hold is planned on, and bookings with their holds and how they ended."""
+"""The reads that fares and bookings need, on the tables of `transit.tables`: routes, the fare rule in force
+at a moment, a resident's recorded taps around a moment (with the counter that says whether they are still the
+latest), the balances a booking's hold is planned on, and bookings with their holds and how they ended."""
 
 from __future__ import annotations
 
@@ -9,106 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, Integer, MetaData, Table, Text, select
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.types import TIMESTAMP
 
 from mitapo.engine.commands import BalanceState
 from mitapo.engine.tables import Balance, Counter, Hold
-
-_metadata = MetaData()
-_Moment = TIMESTAMP(timezone=True)
-
-operators = Table(
-    "transit_operators",
-    _metadata,
-    Column("id", Text, primary_key=True),
-    Column("name", Text),
-    Column("created_at", _Moment),
-)
-
-routes = Table(
-    "transit_routes",
-    _metadata,
-    Column("id", Text, primary_key=True),
-    Column("operator_id", Text),
-    Column("code", Text),
-    Column("name", Text),
-    Column("kind", Text),
-    Column("adult_fare", BigInteger),
-    Column("created_at", _Moment),
-)
-
-fare_rules = Table(
-    "fare_rules",
-    _metadata,
-    Column("id", Text, primary_key=True),
-    Column("effective_from", _Moment),
-    Column("default_adult_fare", BigInteger),
-    Column("reduced_percent", Integer),
-    Column("round_to", Integer),
-    Column("transfer_discount", BigInteger),
-    Column("transfer_window_minutes", Integer),
-    Column("cap_adult", BigInteger),
-    Column("cap_child", BigInteger),
-    Column("cap_concession", BigInteger),
-    Column("created_at", _Moment),
-)
-
-taps = Table(
-    "transit_taps",
-    _metadata,
-    Column("id", Text, primary_key=True),
-    Column("resident_id", Text),
-    Column("operator_id", Text),
-    Column("route_id", Text),
-    Column("booking_id", Text),
-    Column("tapped_at", _Moment),
-    Column("service_day", Date),
-    Column("category", Text),
-    Column("fare_rule", Text),
-    Column("fare", BigInteger),
-    Column("discount", BigInteger),
-    Column("charged", BigInteger),
-    Column("points_used", BigInteger),
-    Column("money_used", BigInteger),
-    Column("entry_id", UUID(as_uuid=True)),
-    Column("created_at", _Moment),
-)
-
-bookings = Table(
-    "transit_bookings",
-    _metadata,
-    Column("id", Text, primary_key=True),
-    Column("resident_id", Text),
-    Column("route_id", Text),
-    Column("category", Text),
-    Column("fare_rule", Text),
-    Column("fare", BigInteger),
-    Column("points_held", BigInteger),
-    Column("money_held", BigInteger),
-    Column("pickup_at", _Moment),
-    Column("expires_at", _Moment),
-    Column("created_at", _Moment),
-)
-
-booking_holds = Table(
-    "transit_booking_holds",
-    _metadata,
-    Column("hold_id", UUID(as_uuid=True), primary_key=True),
-    Column("booking_id", Text),
-)
-
-booking_ends = Table(
-    "transit_booking_ends",
-    _metadata,
-    Column("booking_id", Text, primary_key=True),
-    Column("outcome", Text),
-    Column("ended_by", Text),
-    Column("tap_id", Text),
-    Column("created_at", _Moment),
-)
+from mitapo.transit.tables import booking_ends, booking_holds, bookings, fare_rules, operators, routes, taps
 
 
 @dataclass(frozen=True, slots=True)

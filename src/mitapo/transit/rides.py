@@ -41,7 +41,7 @@ from mitapo.engine.keys import KeyRing
 from mitapo.engine.ledger import post
 from mitapo.limits import rules
 from mitapo.payments import paycodes
-from mitapo.transit import fares, reads
+from mitapo.transit import fares, reads, tables
 from mitapo.transit.fares import Charge, FareRule
 from mitapo.transit.reads import FareRuleView, RouteView
 
@@ -67,7 +67,7 @@ async def create_operator(
             accounts=(chart.operator_receivable(operator_id),),
             rows=(
                 auth.principal_row(operator_id, "operator", name, secret),
-                Row("transit_operators", {"id": operator_id, "name": name}),
+                Row(tables.operators, {"id": operator_id, "name": name}),
             ),
             idempotency=idempotency,
             result=lambda _: {"id": operator_id, "api_key": None},
@@ -105,7 +105,7 @@ async def create_route(
         db,
         Command(
             kind=None,
-            rows=(Row("transit_routes", dict(body)),),
+            rows=(Row(tables.routes, dict(body)),),
             once=(Once(f"transit-route:{route.operator_id}:{route.code}", "route_code_taken"),),
             idempotency=idempotency,
             result=lambda _: body,
@@ -152,7 +152,9 @@ async def create_fare_rule(
     row = asdict(rule)
     written = await post(
         db,
-        Command(kind=None, rows=(Row("fare_rules", row),), idempotency=idempotency, result=lambda _: body),
+        Command(
+            kind=None, rows=(Row(tables.fare_rules, row),), idempotency=idempotency, result=lambda _: body
+        ),
     )
     return written, dict(written.result)
 
@@ -245,7 +247,7 @@ def ride_meta(ride: Ride, charge: Charge) -> dict[str, Any]:
 
 def tap_row(ride: Ride, charge: Charge, paid: Paid) -> Row:
     return Row(
-        "transit_taps",
+        tables.taps,
         {
             "id": ride.tap_id,
             "resident_id": ride.resident_id,

@@ -1,0 +1,30 @@
+"""The accounts capability's tables: principals, who hold every role's hashed secret (migration 0001), and
+residents (migration 0002). A resident's wallet is in the engine's balances, not here."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, LargeBinary, Table, Text
+from sqlalchemy.types import TIMESTAMP
+
+from mitapo.engine.tables import metadata
+
+residents = Table(
+    "residents",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("fare_category", Text, nullable=False),
+    Column("created_at", TIMESTAMP(timezone=True), nullable=False),
+    Column("closed_at", TIMESTAMP(timezone=True)),
+)
+
+principals = Table(
+    "principals",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("role", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("secret_hash", LargeBinary, nullable=False, unique=True),
+    Column("created_at", TIMESTAMP(timezone=True), nullable=False),
+    Column("disabled_at", TIMESTAMP(timezone=True)),
+)

@@ -1,0 +1,48 @@
+"""The points capability's tables (migration 0003): programs, their events, and the check-ins that granted
+points (each committed with its grant entry)."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Integer, Table, Text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.types import TIMESTAMP
+
+from mitapo.engine.tables import metadata
+
+_Moment = TIMESTAMP(timezone=True)
+
+programs = Table(
+    "programs",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("points_valid_days", Integer, nullable=False),
+    Column("monthly_cap", BigInteger),
+    Column("annual_cap", BigInteger),
+    Column("created_at", _Moment, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("program_id", Text, nullable=False),
+    Column("organizer_id", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("starts_at", _Moment, nullable=False),
+    Column("ends_at", _Moment, nullable=False),
+    Column("capacity", Integer),
+    Column("created_at", _Moment, nullable=False),
+)
+
+checkins = Table(
+    "checkins",
+    metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("resident_id", Text, primary_key=True),
+    Column("program_id", Text, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("entry_id", UUID(as_uuid=True), nullable=False),
+    Column("claimed_at", _Moment, nullable=False),
+)
