@@ -17,6 +17,7 @@
         ├── Unauthorized                      unauthorized             (401)
         ├── Forbidden                         forbidden                (403)
         ├── NotFound                          not_found                (404)
+        ├── MethodNotAllowed                  method_not_allowed       (405)
         ├── ValidationError                   validation_error
         ├── IdempotencyKeyRequired            idempotency_key_required
         ├── IdempotencyMismatch               idempotency_mismatch
@@ -26,14 +27,24 @@
         ├── AlreadyClaimed                    already_claimed
         ├── CodeExpired                       code_expired
         ├── CodeInvalid                       code_invalid
+        ├── CodeUsed                          code_used
         ├── EventNotOpen                      event_not_open
         ├── EventFull                         event_full
         ├── GiftingDisabled                   gifting_disabled
         ├── RefundExceedsPayment              refund_exceeds_payment
         ├── DuplicateExternalRef              duplicate_external_ref
-        └── BalanceLimitExceeded              balance_limit_exceeded
+        ├── BalanceLimitExceeded              balance_limit_exceeded
+        ├── AlreadySettled                    already_settled
+        ├── VelocityExceeded                  velocity_exceeded
+        ├── RateLimited                       rate_limited             (429)
+        ├── LockedOut                         locked_out               (429)
+        ├── PayloadTooLarge                   payload_too_large        (413)
+        ├── UnsupportedMediaType              unsupported_media_type   (415)
+        ├── InternalError                     internal_error           (500)
+        └── DatabaseUnavailable               database_unavailable     (503)
 
-An `APIError` whose `code` this version does not know is raised as a plain `APIError`, so new server codes
+The SDK retries a 429 and a 5xx before it raises one of the last four (see `RetryPolicy`). An `APIError`
+whose `code` this version does not know is raised as a plain `APIError`, so new server codes
 never break an old integration: branch on the subclasses you care about, then on `APIError`.
 """
 
@@ -44,12 +55,15 @@ from typing import ClassVar
 __all__ = [
     "APIError",
     "AlreadyClaimed",
+    "AlreadySettled",
     "BalanceLimitExceeded",
     "BudgetExhausted",
     "CRCMismatch",
     "CapExceeded",
     "CodeExpired",
     "CodeInvalid",
+    "CodeUsed",
+    "DatabaseUnavailable",
     "DuplicateExternalRef",
     "EMVCoError",
     "EventFull",
@@ -60,19 +74,26 @@ __all__ = [
     "IdempotencyKeyRequired",
     "IdempotencyMismatch",
     "InsufficientFunds",
+    "InternalError",
     "InvalidSignature",
+    "LockedOut",
     "MalformedEvent",
     "MalformedPayload",
     "MalformedSignatureHeader",
+    "MethodNotAllowed",
     "MitapoError",
     "NotFound",
+    "PayloadTooLarge",
+    "RateLimited",
     "RefundExceedsPayment",
     "TimestampOutOfTolerance",
     "TransportError",
     "Unauthorized",
     "UnexpectedResponse",
     "UnknownSigningKey",
+    "UnsupportedMediaType",
     "ValidationError",
+    "VelocityExceeded",
     "WebhookVerificationError",
     "api_error_class",
 ]
@@ -274,6 +295,66 @@ class BalanceLimitExceeded(APIError):
     """The operation would take a balance over its allowed maximum."""
 
     code_word = "balance_limit_exceeded"
+
+
+class MethodNotAllowed(APIError):
+    """The path exists but not with this HTTP method (405): an SDK older or newer than the server."""
+
+    code_word = "method_not_allowed"
+
+
+class CodeUsed(APIError):
+    """The resident's pay code, or the payment request, was paid once already; ask for a fresh one."""
+
+    code_word = "code_used"
+
+
+class AlreadySettled(APIError):
+    """The period was settled already; what it owed the shop is paid, a second settlement of it is refused."""
+
+    code_word = "already_settled"
+
+
+class VelocityExceeded(APIError):
+    """The customer reached the most a resident may spend in a day; ask for another way to pay."""
+
+    code_word = "velocity_exceeded"
+
+
+class RateLimited(APIError):
+    """Too many requests of this kind from this key or address (429), still so after the SDK's retries."""
+
+    code_word = "rate_limited"
+
+
+class LockedOut(APIError):
+    """Too many unknown keys from this address (429); check the key the till is configured with."""
+
+    code_word = "locked_out"
+
+
+class PayloadTooLarge(APIError):
+    """The request body is over the server's limit (413)."""
+
+    code_word = "payload_too_large"
+
+
+class UnsupportedMediaType(APIError):
+    """The body was not sent as application/json (415); a proxy changed it on the way."""
+
+    code_word = "unsupported_media_type"
+
+
+class InternalError(APIError):
+    """The server failed (500), on every try; nothing was done twice: call again with the same key."""
+
+    code_word = "internal_error"
+
+
+class DatabaseUnavailable(APIError):
+    """The server's database was out of reach (503), on every try; call again later with the same key."""
+
+    code_word = "database_unavailable"
 
 
 _BY_CODE: dict[str, type[APIError]] = {

@@ -22,27 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mitapo.audit import reads
 from mitapo.audit.reads import FlowPosting, JournalFilter
-from mitapo.engine import chart, clock
+from mitapo.engine import catalog, chart, clock
 from mitapo.engine.database import Database
 from mitapo.engine.errors import Invalid, NotFound
 from mitapo.engine.journal import EntryView
 from mitapo.payments import reads as merchants
 from mitapo.points import reads as participation
 
-# Which entry kinds make up each monthly series, and with which sign (a refund gives back what was spent).
-SERIES: dict[str, dict[str, dict[str, int]]] = {
-    chart.PT: {
-        "funded": {"funding": 1},
-        "granted": {"grant": 1, "bonus": 1, "cashback": 1, "match": 1},
-        "spent": {"payment": 1, "fare": 1, "refund": -1},
-        "donated": {"donation": 1},
-        "expired": {"expiry": 1},
-    },
-    chart.JPY: {
-        "charged": {"topup": 1},
-        "spent": {"payment": 1, "fare": 1, "refund": -1},
-    },
-}
 OUTLIER_MEDIANS = 3  # a resident with more than three times the median of a program stands out
 TOP_SHARE = 0.01  # and so does the top 1 % once a program has reached enough residents for that to mean one
 TOP_SHARE_MIN_RESIDENTS = 100
@@ -51,15 +37,19 @@ ROOT = chart.CITY_ISSUANCE.code
 
 
 async def monthly(db: Database) -> dict[str, Any]:
-    """`{months, points: {series: [per month]}, money: {...}}`, every month from the first to the last."""
+    """`{months, points: {series: [per month]}, money: {...}}`, every month from the first to the last.
+
+    Each kind counts where the catalog places it (`catalog.series_places`): a refund negatively in "spent", a
+    reversal where the entry it reverses counted, negated."""
     async with db.read() as conn:
         volumes = await reads.monthly_volumes(conn)
     months = _month_range([v.month for v in volumes])
     index = {month: i for i, month in enumerate(months)}
-    series = {asset: {name: [0] * len(months) for name in named} for asset, named in SERIES.items()}
+    series = {asset: {name: [0] * len(months) for name in named} for asset, named in catalog.SERIES.items()}
     for volume in volumes:
-        for name, kinds in SERIES.get(volume.asset, {}).items():
-            series[volume.asset][name][index[volume.month]] += kinds.get(volume.kind, 0) * volume.amount
+        for place in catalog.series_places(volume.kind, volume.reverses):
+            if place.asset == volume.asset:
+                series[place.asset][place.series][index[volume.month]] += place.sign * volume.amount
     return {"months": months, "points": series[chart.PT], "money": series[chart.JPY]}
 
 
@@ -73,6 +63,10 @@ def _month_range(seen: Sequence[str]) -> list[str]:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+JOURNAL_KINDS = tuple(kind.value for kind in catalog.Kind)
+"""The kinds the journal may be filtered by: any other is refused rather than answered with nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +83,8 @@ async def journal(
     db: Database, query: JournalQuery, before_seq: int | None, limit: int
 ) -> tuple[list[EntryView], int | None]:
     """Sealed entries matching the query, newest first; and the `before_seq` of the next page, if any."""
+    if query.kind and query.kind not in JOURNAL_KINDS:
+        raise Invalid(f"kind is one of {', '.join(JOURNAL_KINDS)}")
     if query.since and query.until and query.until < query.since:
         raise Invalid("the end date is before the start date")
     for day in (query.since, query.until):

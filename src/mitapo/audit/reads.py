@@ -21,6 +21,7 @@ class MonthlyVolume:
     kind: str
     asset: str
     amount: int  # what the entries of this kind moved: the sum of their debits
+    reverses: str | None = None  # for reversals: the kind of the entries they reverse
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +79,12 @@ async def monthly_volumes(conn: AsyncConnection) -> list[MonthlyVolume]:
     rows = await conn.execute(
         text(
             "SELECT to_char(e.created_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') AS month, e.kind, p.asset, "
-            "sum(p.amount) FROM entries e JOIN postings p ON p.entry_id = e.id WHERE p.amount > 0 "
-            "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+            "sum(p.amount), r.kind FROM entries e JOIN postings p ON p.entry_id = e.id "
+            "LEFT JOIN entries r ON r.id = e.reverses WHERE p.amount > 0 "
+            "GROUP BY 1, 2, 3, 5 ORDER BY 1, 2, 3, 5"
         )
     )
-    return [MonthlyVolume(r[0], r[1], r[2], int(r[3])) for r in rows]
+    return [MonthlyVolume(r[0], r[1], r[2], int(r[3]), r[4]) for r in rows]
 
 
 async def search_entries(

@@ -10,6 +10,7 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 
+from mitapo.engine.catalog import Code
 from mitapo.engine.errors import DomainError
 from mitapo.engine.failures import is_outage, is_refused_text
 from mitapo.http import metrics
@@ -17,63 +18,30 @@ from mitapo.limits.rules import Limited
 
 log = structlog.get_logger(__name__)
 
-STATUS = {
-    "unauthorized": 401,
-    "forbidden": 403,
-    "not_found": 404,
-    "method_not_allowed": 405,
-    "validation_error": 400,
-    "idempotency_key_required": 400,
-    "idempotency_mismatch": 422,
-    "insufficient_funds": 422,
-    "budget_exhausted": 422,
-    "cap_exceeded": 422,
-    "already_claimed": 409,
-    "already_reversed": 409,
-    "code_expired": 422,
-    "code_invalid": 422,
-    "code_used": 409,
-    "event_not_open": 422,
-    "event_full": 409,
-    "gifting_disabled": 403,
-    "refund_exceeds_payment": 422,
-    "duplicate_external_ref": 409,
-    "balance_limit_exceeded": 422,
-    "hold_not_pending": 409,
-    "already_settled": 409,
-    "account_closed": 409,
-    "holds_pending": 409,
-    "tap_in_future": 422,
-    "tap_too_old": 422,
-    "route_code_taken": 409,
-    "route_not_bookable": 422,
-    "booking_closed": 409,
-    "transit_busy": 409,
-    "rate_limited": 429,
-    "locked_out": 429,
-    "velocity_exceeded": 422,
-    "payload_too_large": 413,
-    "unsupported_media_type": 415,
-}
+STATUS: dict[str, int] = {code.value: code.status for code in Code}
+"""Every code's HTTP status, from the catalog."""
 _BY_STATUS = {
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    429: "rate_limited",
+    code.status: code
+    for code in (
+        Code.UNAUTHORIZED,
+        Code.FORBIDDEN,
+        Code.NOT_FOUND,
+        Code.METHOD_NOT_ALLOWED,
+        Code.PAYLOAD_TOO_LARGE,
+        Code.UNSUPPORTED_MEDIA_TYPE,
+        Code.RATE_LIMITED,
+    )
 }
 
 
 class Unauthorized(DomainError):
     def __init__(self) -> None:
-        super().__init__("unauthorized", "a valid Authorization: Bearer secret is required")
+        super().__init__(Code.UNAUTHORIZED, "a valid Authorization: Bearer secret is required")
 
 
 class Forbidden(DomainError):
     def __init__(self) -> None:
-        super().__init__("forbidden", "this secret's role may not do this")
+        super().__init__(Code.FORBIDDEN, "this secret's role may not do this")
 
 
 def problem(
@@ -99,9 +67,9 @@ def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[s
     if isinstance(exc, Limited):
         metrics.ABUSE.labels(exc.limit).inc()
         headers = {"Retry-After": str(exc.retry_after)}
-    elif exc.code == "velocity_exceeded":
+    elif exc.code == Code.VELOCITY_EXCEEDED:
         metrics.ABUSE.labels("daily_spend").inc()
-    return problem(STATUS.get(exc.code, 422), exc.code, exc.detail, headers)
+    return problem(exc.code.status, exc.code, exc.detail, headers)
 
 
 def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, object]]:
@@ -110,19 +78,19 @@ def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Res
         detail = "; ".join(
             f"{e.get('key', 'body')}: {e.get('message')}" for e in exc.extra if isinstance(e, dict)
         )
-    return problem(400, "validation_error", detail or "the request is not valid")
+    return problem(400, Code.VALIDATION_ERROR, detail or "the request is not valid")
 
 
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, object]]:
     status = exc.status_code
     if status >= 500:
         return internal_error(_, exc)
-    code = _BY_STATUS.get(status, "validation_error")
+    code = _BY_STATUS.get(status, Code.VALIDATION_ERROR)
     return problem(status, code, exc.detail or HTTPStatus(status).phrase)
 
 
 def not_found(_: Request[Any, Any, Any], exc: NotFoundException) -> Response[dict[str, object]]:
-    return problem(404, "not_found", "no such resource")
+    return problem(404, Code.NOT_FOUND, "no such resource")
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, object]]:
@@ -131,14 +99,14 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
         detail = (
             "the database is out of reach for a moment; nothing was written twice, retry with the same key"
         )
-        return problem(503, "database_unavailable", detail, {"Retry-After": "1"})
+        return problem(503, Code.DATABASE_UNAVAILABLE, detail, {"Retry-After": "1"})
     if is_refused_text(exc):
         return problem(
-            400, "validation_error", "a value holds characters that cannot be stored (such as NUL)"
+            400, Code.VALIDATION_ERROR, "a value holds characters that cannot be stored (such as NUL)"
         )
     log.exception("http.internal_error", path=request.url.path, error=type(exc).__name__)
     return problem(
-        500, "internal_error", "the service failed; nothing was written twice, retry with the same key"
+        500, Code.INTERNAL_ERROR, "the service failed; nothing was written twice, retry with the same key"
     )
 
 

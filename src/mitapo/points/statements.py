@@ -12,22 +12,15 @@ from datetime import datetime
 from typing import Any
 
 from mitapo.engine import chart
+from mitapo.engine.catalog import KINDS
 from mitapo.engine.database import Database
 from mitapo.engine.errors import Invalid
 from mitapo.payments import reads as merchants
 from mitapo.points import reads as participation
 from mitapo.points.reads import StatementLine
 
-DESCRIPTIONS = {
-    "expiry": "points expired",
-    "gift": "gift",
-    "donation": "donation",
-    "topup": "money charged",
-    "bonus": "charge bonus",
-    "refund": "refund",
-    "fare": "bus fare",
-    "reversal": "correction",
-}
+DESCRIPTIONS = {kind.value: facts.en.lower() for kind, facts in KINDS.items() if facts.statement_by_label}
+"""What a line says when it names no event or shop and its kind is plain enough (the catalog's label)."""
 
 
 async def page(db: Database, resident_id: str, cursor: str | None, limit: int) -> dict[str, Any]:

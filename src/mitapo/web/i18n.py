@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+from mitapo.engine.catalog import KINDS
+
 LANGUAGES = ("ja", "en")
 DEFAULT = "ja"
 COOKIE = "mitapo_lang"
@@ -156,24 +158,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "to_resident": ("相手の番号", "Their number"),
     "gift_button": ("贈る", "Give"),
     "gifted": ("{points} を贈りました", "You gave {points}"),
-    # statement kinds
-    "kind_funding": ("予算の原資", "Budget funding"),
-    "kind_grant": ("参加ポイント", "Points for taking part"),
-    "kind_topup": ("マネーのチャージ", "Money charged"),
-    "kind_bonus": ("チャージ特典", "Charge bonus"),
-    "kind_donation": ("寄付", "Donation"),
-    "kind_match": ("寄付の上乗せ", "Donation match"),
-    "kind_gift": ("ポイントの贈り物", "Gift"),
-    "kind_payment": ("お支払い", "Payment"),
-    "kind_refund": ("返金", "Refund"),
-    "kind_fare": ("バス運賃", "Bus fare"),
-    "kind_hold": ("仮押さえ", "Hold"),
-    "kind_release": ("仮押さえの解除", "Hold released"),
-    "kind_expiry": ("ポイントの失効", "Points expired"),
-    "kind_settlement": ("精算", "Settlement"),
-    "kind_reversal": ("訂正", "Correction"),
-    "kind_cashback": ("キャッシュバック", "Cashback"),
-    "kind_closure": ("解約", "Account closed"),
+    # the kinds of entry, as statements, the journal and trails name them: from the catalog
+    **{f"kind_{kind.value}": (facts.ja, facts.en) for kind, facts in KINDS.items()},
     # till
     "till_title": ("レジ", "Till"),
     "amount_yen": ("金額（円）", "Amount (yen)"),

@@ -17,6 +17,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
+from mitapo.audit.desk import JOURNAL_KINDS
 from mitapo.web import i18n
 
 HERE = Path(__file__).parent
@@ -92,6 +93,7 @@ def _page_handler(page: Page) -> HTTPRouteHandler:
             "nav": NAV.get(page.face or "", ()),
             "path": request.url.path,
             "params": dict(request.path_params),
+            "kinds": JOURNAL_KINDS,  # the journal filter offers the kinds it accepts
         }
         return Template(page.template, context=context, headers=PAGE_HEADERS, cookies=cookies)
 
