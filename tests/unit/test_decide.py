@@ -326,6 +326,14 @@ def pay(source: str, target: str, amount: int, **extra: Any) -> Command:
     return Command(kind="pay", postings=(Leg(source, "PT", amount), Leg(target, "PT", -amount)), **extra)
 
 
+def test_an_account_that_may_not_go_negative_can_be_emptied_but_not_overdrawn() -> None:
+    state = fresh(a=10, b=0)
+    assert decide(0, pay("a", "b", 11), state) == Rejected("insufficient_funds", "not enough PT on a")
+    assert isinstance(decide(1, pay("a", "b", 10), state), Accepted)
+    assert state.balances[("a", "PT")].available == 0
+    assert decide(2, pay("a", "b", 1), state) == Rejected("insufficient_funds", "not enough PT on a")
+
+
 def test_a_token_spent_once_is_refused_the_second_time_in_the_same_batch() -> None:
     state = fresh(a=100, b=0)
     first = pay("a", "b", 10, once=(Once("code-1", "code_used", b"one"),))

@@ -55,6 +55,11 @@ def test_the_daily_spend_counts_only_spending_under_a_limit(amount: int, limit: 
     assert daily_spend("r1", amount, date(2026, 11, 23), limit)[0].key != counted.key  # per day
 
 
+def test_nothing_spent_or_no_limit_counts_nothing() -> None:
+    assert daily_spend("r1", 0, DAY, 100) == ()
+    assert daily_spend("r1", 50, DAY, 0) == daily_spend("r1", 50, DAY, None) == ()
+
+
 @settings(deadline=None)
 @given(st.lists(st.integers(1, 400), max_size=12), st.integers(1, 1000))
 def test_a_day_of_payments_never_spends_past_the_daily_limit(amounts: list[int], limit: int) -> None:
