@@ -50,7 +50,7 @@ from bench.ledger_throughput import (
 )
 from bench.pgbench import combined, run_tpcb, scratch_database, tpcb_database
 from bench.server import start_uvicorn
-from mitapo.engine import writer
+from mitapo.engine import writer_sql
 
 CALLERS = 32
 ACCOUNTS = 1000
@@ -201,11 +201,11 @@ class _Transfer:
 async def _journal_flush(conn: asyncpg.Connection, transfers: list[_Transfer]) -> None:
     """One batch as the writer runs it: lock, look up keys, decide in memory, write; minimal Python."""
     pairs = sorted({(a, "PT") for t in transfers for a in (t.source, t.destination)})
-    rows = await conn.fetch(writer._LOCK_BALANCES, [a for a, _ in pairs], ["PT"] * len(pairs), [])
+    rows = await conn.fetch(writer_sql.LOCK_BALANCES, [a for a, _ in pairs], ["PT"] * len(pairs), [])
     balances = {r["account"]: [r["posted"], r["postings_count"]] for r in rows}
     now: datetime = rows[0]["now"]
     keys = [t.key for t in transfers]
-    known = await conn.fetch(writer._LOOK_UP, ["floor"] * len(keys), keys, [])
+    known = await conn.fetch(writer_sql.LOOK_UP, ["floor"] * len(keys), keys, [])
     assert len(known) == 1, "only the transaction id: every key is new"
     postings: list[tuple[uuid.UUID, int, str, int, int, int]] = []
     for t in transfers:
@@ -224,7 +224,7 @@ async def _journal_flush(conn: asyncpg.Connection, transfers: list[_Transfer]) -
     nothing: list[list[Any]] = [[]] * 6  # no counters, no tokens
     key_columns = [["floor"] * n, keys, [t.fingerprint for t in transfers], results, ids]
     await conn.fetchrow(
-        writer._WRITE,
+        writer_sql.WRITE,
         *entry_columns,
         *posting_columns,
         [now] * len(postings),
@@ -235,7 +235,7 @@ async def _journal_flush(conn: asyncpg.Connection, transfers: list[_Transfer]) -
 
 
 async def journal(url: str, seconds: float) -> Floor:
-    conn = await asyncpg.connect(url, server_settings=writer._LANE_SETTINGS)
+    conn = await asyncpg.connect(url, server_settings=writer_sql.LANE_SETTINGS)
     try:
         async with GroupCommit(conn, _journal_flush) as writes:
 

@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from mitapo.engine import writer
+from mitapo.engine import writer_sql
 from mitapo.engine.writer import _Lane
 
 pytestmark = pytest.mark.db
@@ -81,10 +81,10 @@ def batch_parameters() -> dict[str, list[Any]]:
     tokens = [[f"token-{i}" for i in range(BATCH)], ids, [b"\x00"] * BATCH, ["{}"] * BATCH]
     keys = [["bench"] * BATCH, [f"key-{i}" for i in range(BATCH)], [b"\x00"] * BATCH, ["{}"] * BATCH, ids]
     return {
-        "_LOCK_BALANCES": [accounts, ["PT"] * 2 * BATCH, owners],
-        "_LOOK_UP": [keys[0], keys[1], tokens[0]],
-        "_LOCK_COUNTERS": [counters[0]],
-        "_WRITE": [*entries, *postings, *balances, *counters, *tokens, *keys],
+        "LOCK_BALANCES": [accounts, ["PT"] * 2 * BATCH, owners],
+        "LOOK_UP": [keys[0], keys[1], tokens[0]],
+        "LOCK_COUNTERS": [counters[0]],
+        "WRITE": [*entries, *postings, *balances, *counters, *tokens, *keys],
     }
 
 
@@ -115,7 +115,7 @@ async def plans(conn: asyncpg.Connection, statement: str, parameters: list[Any])
     return found
 
 
-@pytest.mark.parametrize("name", ["_LOCK_BALANCES", "_LOOK_UP", "_LOCK_COUNTERS", "_WRITE"])
+@pytest.mark.parametrize("name", ["LOCK_BALANCES", "LOOK_UP", "LOCK_COUNTERS", "WRITE"])
 def test_no_statement_of_a_batch_reads_a_whole_table(database_url: str, name: str) -> None:
     async def main() -> dict[str, list[str]]:
         conn = await asyncpg.connect(database_url)
@@ -127,7 +127,7 @@ def test_no_statement_of_a_batch_reads_a_whole_table(database_url: str, name: st
         await lane.connect()
         try:
             assert lane._conn is not None
-            return await plans(lane._conn, getattr(writer, name), batch_parameters()[name])
+            return await plans(lane._conn, getattr(writer_sql, name), batch_parameters()[name])
         finally:
             await lane.close()
 
