@@ -43,15 +43,23 @@ class Out(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 OutT = TypeVar("OutT", bound=Out)
 
 
+class Created(Out):
+    """A thing made: its id."""
+
+    id: str
+
+
+class Posted(Out):
+    """A journal entry written: its id (a funding, a gift, a reversal)."""
+
+    entry_id: str
+
+
 def shaped(shape: type[OutT], body: Mapping[str, Any]) -> OutT:
     """A service's answer as its declared shape. Strict, and refusing unknown keys: an answer that does not
     match what the route declares fails here (a 500 in tests) rather than drifting from the document. The
     JSON is the same as the dict's, up to the order of the keys (the struct's)."""
     return msgspec.convert(body, shape, strict=True)
-
-
-class FundingIn(Body):
-    points: Points
 
 
 class ReversalIn(Body):
@@ -60,35 +68,6 @@ class ReversalIn(Body):
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=whole(r"[\x21-\x7e]+"))]
 Moment = Annotated[datetime, msgspec.Meta(tz=True)]
-
-
-class ProgramIn(Body):
-    name: Name
-    points_valid_days: Annotated[int, msgspec.Meta(ge=1, le=3660)]
-    monthly_cap: Points | None = None
-    annual_cap: Points | None = None
-
-
-class OrganizerIn(Body):
-    name: Name
-
-
-class EventIn(Body):
-    program_id: Id
-    title: Name
-    points: Points
-    starts_at: Moment
-    ends_at: Moment
-    capacity: Annotated[int, msgspec.Meta(gt=0, le=10_000_000)] | None = None
-
-
-class CheckinIn(Body):
-    payload: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
-
-
-class GiftIn(Body):
-    to_resident_id: Id
-    points: Points
 
 
 Channel = Annotated[
