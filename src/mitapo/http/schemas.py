@@ -77,46 +77,6 @@ ExternalRef = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=
 RatePercent = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 
 
-class TopUpIn(Body):
-    resident_id: Id
-    amount: Yen
-    channel: Channel
-    external_ref: ExternalRef
-
-
-class CampaignIn(Body):
-    program_id: Id
-    name: Name
-    rate_percent: RatePercent
-    per_resident_cap: Points
-    starts_at: Moment
-    ends_at: Moment
-
-
-class RecipientIn(Body):
-    name: Name
-
-
-class DonationIn(Body):
-    recipient_id: Id
-    points: Points
-    anonymous: bool = False
-
-
-class MatchingIn(Body):
-    program_id: Id
-    recipient_ids: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=100)]
-    per_donation_cap: Points
-    rate_percent: RatePercent = 100
-    total_cap: Points | None = None
-    starts_at: Moment | None = None
-    ends_at: Moment | None = None
-
-
-class ClosureIn(Body):
-    channel: Channel
-
-
 # --- paying at shops ---------------------------------------------------------------------------------------
 
 Mcc = Annotated[str, msgspec.Meta(pattern=whole(r"[0-9]{4}"))]
