@@ -62,10 +62,6 @@ def shaped(shape: type[OutT], body: Mapping[str, Any]) -> OutT:
     return msgspec.convert(body, shape, strict=True)
 
 
-class ReversalIn(Body):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000, pattern=whole(r"[^\x00]+"))]
-
-
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=whole(r"[\x21-\x7e]+"))]
 Moment = Annotated[datetime, msgspec.Meta(tz=True)]
 

@@ -94,12 +94,12 @@ class CheckedIn(Out):
     points: int
 
 
-class EventRef(Out):
+class StatementEvent(Out):
     id: str
     title: str | None
 
 
-class ShopRef(Out):
+class StatementShop(Out):
     id: str
     name: str | None
 
@@ -113,8 +113,8 @@ class StatementLineOut(Out):
     points: int
     money: int
     description: str
-    event: EventRef | msgspec.UnsetType = msgspec.UNSET
-    shop: ShopRef | msgspec.UnsetType = msgspec.UNSET
+    event: StatementEvent | msgspec.UnsetType = msgspec.UNSET
+    shop: StatementShop | msgspec.UnsetType = msgspec.UNSET
 
 
 class StatementOut(Out):
