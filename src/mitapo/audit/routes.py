@@ -7,18 +7,25 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 
-from mitapo.accounts.principals import PrincipalView
 from mitapo.audit import reports as audit
+from mitapo.audit.schemas import (
+    EntriesOut,
+    PublicKeysOut,
+    ReversalIn,
+    TrialBalanceOut,
+    VerificationOut,
+)
 from mitapo.engine import ledger
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
 from mitapo.engine.journal import EntryView
 from mitapo.http.auth import roles
-from mitapo.http.idempotency import created
-from mitapo.http.schemas import ReversalIn
+from mitapo.http.idempotency import answer_written
+from mitapo.http.schemas import Posted, shaped
 
 
 def entry_json(entry: EntryView) -> dict[str, Any]:
@@ -39,32 +46,34 @@ class AuditController(Controller):
     tags = ["audit"]  # noqa: RUF012
 
     @get("/trial-balance", opt=roles("admin", "auditor"))
-    async def trial_balance(self, db: Database, principal: PrincipalView) -> dict[str, Any]:
-        return await audit.trial_balance(db)
+    async def trial_balance(self, db: NamedDependency[Database]) -> TrialBalanceOut:
+        return shaped(TrialBalanceOut, await audit.trial_balance(db))
 
     @get("/verify", opt=roles("admin", "auditor"))
-    async def verify(self, db: Database, principal: PrincipalView) -> dict[str, Any]:
+    async def verify(self, db: NamedDependency[Database]) -> VerificationOut:
         result = await audit.verify(db)
-        return {
+        report = {
             "ok": result.ok,
             "entries_checked": result.entries_checked,
             "head": {"seq": result.head_seq, "hash": result.head_hash},
             "problems": list(result.problems),
         }
+        return shaped(VerificationOut, report)
 
     @get("/entries", opt=roles("admin", "auditor"))
     async def entries(
         self,
-        db: Database,
-        principal: PrincipalView,
-        after_seq: Annotated[int, Parameter(ge=0, le=2**63 - 1)] = 0,
-        limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
-    ) -> dict[str, Any]:
+        db: NamedDependency[Database],
+        after_seq: Annotated[int, QueryParameter(ge=0, le=2**63 - 1)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    ) -> EntriesOut:
         items, next_after = await audit.entries_page(db, after_seq, limit)
-        return {"items": [entry_json(e) for e in items], "next_after_seq": next_after}
+        return shaped(EntriesOut, {"items": [entry_json(e) for e in items], "next_after_seq": next_after})
 
     @get("/export", opt=roles("admin", "auditor"), media_type="application/x-ndjson")
-    async def export(self, db: Database, principal: PrincipalView) -> Stream:
+    async def export(self, db: NamedDependency[Database]) -> Stream:
+        """Newline-delimited JSON: every sealed entry, then the checkpoint that signs them."""
+
         async def lines() -> AsyncIterator[bytes]:
             async for line in audit.export_lines(db):
                 yield line.encode()
@@ -72,24 +81,21 @@ class AuditController(Controller):
         return Stream(lines(), media_type="application/x-ndjson")
 
     @get("/public-keys", security=[{}])  # anyone: an auditor verifies without trusting the server
-    async def public_keys(self, db: Database) -> dict[str, Any]:
+    async def public_keys(self, db: NamedDependency[Database]) -> PublicKeysOut:
         keys = await audit.public_keys(db)
         from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-        return {
-            "keys": [
-                {
-                    "kid": kid,
-                    "public_key": base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode(),
-                }
-                for kid, key in keys.items()
-            ]
-        }
+        raw = {kid: key.public_bytes(Encoding.Raw, PublicFormat.Raw) for kid, key in keys.items()}
+        listed = [{"kid": kid, "public_key": base64.b64encode(key).decode()} for kid, key in raw.items()]
+        return shaped(PublicKeysOut, {"keys": listed})
 
 
 @post("/v1/entries/{entry_id:str}/reversal", opt=roles("admin"), tags=["audit"])
 async def reverse_entry(
-    entry_id: str, data: ReversalIn, db: Database, principal: PrincipalView, idempotency: Idempotency
-) -> Response[dict[str, Any]]:
+    entry_id: FromPath[str],
+    data: JSONBody[ReversalIn],
+    db: NamedDependency[Database],
+    idempotency: NamedDependency[Idempotency],
+) -> Response[Posted]:
     written = await ledger.reverse(db, entry_id, data.reason, idempotency=idempotency)
-    return created(written)
+    return answer_written(Posted, written)

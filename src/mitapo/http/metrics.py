@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from litestar import Response, get
+from litestar.di import NamedDependency
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -132,6 +133,6 @@ def exposition() -> bytes:
 
 
 @get("/metrics", include_in_schema=False)
-async def metrics(runtime: Runtime) -> Response[bytes]:
+async def metrics(runtime: NamedDependency[Runtime]) -> Response[bytes]:
     await JOURNAL.refresh(runtime)
     return Response(exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -1,10 +1,15 @@
-"""Request bodies. msgspec validates them strictly: an amount is an integer (never a float, a string or a
-boolean) within bounds, unknown fields are refused, strings have lengths."""
+"""The shapes shared at the edge: the bases of request and response bodies and the field types they are made
+of. Each capability's own bodies live in its `schemas.py` (`mitapo.points.schemas`, ...).
+
+Requests: msgspec validates them strictly: an amount is an integer (never a float, a string or a boolean)
+within bounds, unknown fields are refused, strings have lengths. Responses: every route declares its answer
+as an `Out` struct, so the OpenAPI document describes every body: the contract the SDK is checked against."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
@@ -30,50 +35,35 @@ class Body(msgspec.Struct, forbid_unknown_fields=True):
     """Base of every request body."""
 
 
-class FundingIn(Body):
-    points: Points
+class Out(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base of every response body. A key the answer sometimes lacks is `X | msgspec.UnsetType = UNSET`
+    (left out of the JSON when unset); a key that is present with null is `X | None`."""
 
 
-class ReversalIn(Body):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000, pattern=whole(r"[^\x00]+"))]
+OutT = TypeVar("OutT", bound=Out)
 
 
-class ResidentIn(Body):
-    name: Name
-    fare_category: Literal["adult", "child", "concession"] = "adult"
+class Created(Out):
+    """A thing made: its id."""
+
+    id: str
+
+
+class Posted(Out):
+    """A journal entry written: its id (a funding, a gift, a reversal)."""
+
+    entry_id: str
+
+
+def shaped(shape: type[OutT], body: Mapping[str, Any]) -> OutT:
+    """A service's answer as its declared shape. Strict, and refusing unknown keys: an answer that does not
+    match what the route declares fails here (a 500 in tests) rather than drifting from the document. The
+    JSON is the same as the dict's, up to the order of the keys (the struct's)."""
+    return msgspec.convert(body, shape, strict=True)
 
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=whole(r"[\x21-\x7e]+"))]
 Moment = Annotated[datetime, msgspec.Meta(tz=True)]
-
-
-class ProgramIn(Body):
-    name: Name
-    points_valid_days: Annotated[int, msgspec.Meta(ge=1, le=3660)]
-    monthly_cap: Points | None = None
-    annual_cap: Points | None = None
-
-
-class OrganizerIn(Body):
-    name: Name
-
-
-class EventIn(Body):
-    program_id: Id
-    title: Name
-    points: Points
-    starts_at: Moment
-    ends_at: Moment
-    capacity: Annotated[int, msgspec.Meta(gt=0, le=10_000_000)] | None = None
-
-
-class CheckinIn(Body):
-    payload: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
-
-
-class GiftIn(Body):
-    to_resident_id: Id
-    points: Points
 
 
 Channel = Annotated[
@@ -81,46 +71,6 @@ Channel = Annotated[
 ]
 ExternalRef = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=whole(r"[^\x00-\x1f\x7f]+"))]
 RatePercent = Annotated[int, msgspec.Meta(ge=1, le=1000)]
-
-
-class TopUpIn(Body):
-    resident_id: Id
-    amount: Yen
-    channel: Channel
-    external_ref: ExternalRef
-
-
-class CampaignIn(Body):
-    program_id: Id
-    name: Name
-    rate_percent: RatePercent
-    per_resident_cap: Points
-    starts_at: Moment
-    ends_at: Moment
-
-
-class RecipientIn(Body):
-    name: Name
-
-
-class DonationIn(Body):
-    recipient_id: Id
-    points: Points
-    anonymous: bool = False
-
-
-class MatchingIn(Body):
-    program_id: Id
-    recipient_ids: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=100)]
-    per_donation_cap: Points
-    rate_percent: RatePercent = 100
-    total_cap: Points | None = None
-    starts_at: Moment | None = None
-    ends_at: Moment | None = None
-
-
-class ClosureIn(Body):
-    channel: Channel
 
 
 # --- paying at shops ---------------------------------------------------------------------------------------

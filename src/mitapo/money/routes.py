@@ -6,15 +6,29 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 
 from mitapo.accounts.principals import PrincipalView
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
 from mitapo.http.auth import roles
-from mitapo.http.idempotency import created
-from mitapo.http.schemas import CampaignIn, ClosureIn, DonationIn, MatchingIn, RecipientIn, TopUpIn
+from mitapo.http.idempotency import answer_written
+from mitapo.http.schemas import Created, shaped
 from mitapo.money import campaigns, closing, donations, matching
 from mitapo.money import topups as money
+from mitapo.money.schemas import (
+    CampaignIn,
+    Closed,
+    ClosureIn,
+    Donated,
+    DonationIn,
+    MatchingIn,
+    RecipientIn,
+    RecipientOut,
+    ToppedUp,
+    TopUpIn,
+)
 from mitapo.runtime import Runtime
 
 TAGS = ["money"]
@@ -22,51 +36,61 @@ TAGS = ["money"]
 
 @post("/v1/topups", opt=roles("admin"), tags=TAGS)
 async def top_up(
-    data: TopUpIn, runtime: Runtime, principal: PrincipalView, idempotency: Idempotency
-) -> Response[dict[str, Any]]:
+    data: JSONBody[TopUpIn], runtime: NamedDependency[Runtime], idempotency: NamedDependency[Idempotency]
+) -> Response[ToppedUp]:
     request = money.TopUp(data.resident_id, data.amount, data.channel, data.external_ref)
     ceiling = runtime.settings.money_ceiling
     written, body = await money.top_up(runtime.db, request, ceiling=ceiling, idempotency=idempotency)
-    return created(written, body)
+    return answer_written(ToppedUp, written, body)
 
 
 @post("/v1/campaigns", opt=roles("admin"), tags=TAGS)
 async def create_campaign(
-    data: CampaignIn, db: Database, principal: PrincipalView, maybe_idempotency: Idempotency | None
-) -> Response[dict[str, Any]]:
+    data: JSONBody[CampaignIn],
+    db: NamedDependency[Database],
+    maybe_idempotency: NamedDependency[Idempotency | None],
+) -> Response[Created]:
     campaign = campaigns.NewCampaign(
         data.program_id, data.name, data.rate_percent, data.per_resident_cap, data.starts_at, data.ends_at
     )
-    return created(await campaigns.create(db, campaign, idempotency=maybe_idempotency))
+    return answer_written(Created, await campaigns.create(db, campaign, idempotency=maybe_idempotency))
 
 
 @post("/v1/recipients", opt=roles("admin"), tags=TAGS)
 async def create_recipient(
-    data: RecipientIn, db: Database, principal: PrincipalView, maybe_idempotency: Idempotency | None
-) -> Response[dict[str, Any]]:
-    return created(await donations.create_recipient(db, data.name, idempotency=maybe_idempotency))
+    data: JSONBody[RecipientIn],
+    db: NamedDependency[Database],
+    maybe_idempotency: NamedDependency[Idempotency | None],
+) -> Response[Created]:
+    written = await donations.create_recipient(db, data.name, idempotency=maybe_idempotency)
+    return answer_written(Created, written)
 
 
 @get("/v1/recipients/{recipient_id:str}", tags=TAGS, security=[{}])
-async def read_recipient(recipient_id: str, db: Database) -> dict[str, Any]:
+async def read_recipient(recipient_id: FromPath[str], db: NamedDependency[Database]) -> RecipientOut:
     """Public: anyone may see what a recipient received; anonymous donors are not named."""
-    return await donations.public_page(db, recipient_id)
+    return shaped(RecipientOut, await donations.public_page(db, recipient_id))
 
 
 @post("/v1/donations", opt=roles("resident"), tags=TAGS)
 async def donate(
-    data: DonationIn, db: Database, principal: PrincipalView, idempotency: Idempotency
-) -> Response[dict[str, Any]]:
+    data: JSONBody[DonationIn],
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+    idempotency: NamedDependency[Idempotency],
+) -> Response[Donated]:
     written, body = await donations.donate(
         db, principal.id, data.recipient_id, data.points, anonymous=data.anonymous, idempotency=idempotency
     )
-    return created(written, body)
+    return answer_written(Donated, written, body)
 
 
 @post("/v1/matchings", opt=roles("admin"), tags=TAGS)
 async def create_matching(
-    data: MatchingIn, db: Database, principal: PrincipalView, maybe_idempotency: Idempotency | None
-) -> Response[dict[str, Any]]:
+    data: JSONBody[MatchingIn],
+    db: NamedDependency[Database],
+    maybe_idempotency: NamedDependency[Idempotency | None],
+) -> Response[Created]:
     offer = matching.NewMatching(
         data.program_id,
         tuple(data.recipient_ids),
@@ -76,21 +100,20 @@ async def create_matching(
         data.starts_at,
         data.ends_at,
     )
-    return created(await matching.create(db, offer, idempotency=maybe_idempotency))
+    return answer_written(Created, await matching.create(db, offer, idempotency=maybe_idempotency))
 
 
 @post("/v1/residents/{resident_id:str}/closure", opt=roles("admin"), tags=TAGS)
 async def close_resident(
-    resident_id: str,
-    data: ClosureIn,
-    db: Database,
-    principal: PrincipalView,
-    idempotency: Idempotency,
+    resident_id: FromPath[str],
+    data: JSONBody[ClosureIn],
+    db: NamedDependency[Database],
+    idempotency: NamedDependency[Idempotency],
     request: Request[Any, Any, Any],
-) -> Response[dict[str, Any]]:
+) -> Response[Closed]:
     written = await closing.close(db, resident_id, data.channel, idempotency=idempotency)
     request.app.state.authenticator.forget(resident_id)
-    return created(written)
+    return answer_written(Closed, written)
 
 
 ROUTES = [top_up, create_campaign, create_recipient, read_recipient, donate, create_matching, close_resident]

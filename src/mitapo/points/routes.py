@@ -6,19 +6,35 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Response, get, post
-from litestar.params import Parameter, QueryParameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from mitapo.accounts.principals import PrincipalView
 from mitapo.engine import clock, codes
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
 from mitapo.http.auth import roles
-from mitapo.http.idempotency import REPLAYED, created
-from mitapo.http.schemas import CheckinIn, EventIn, FundingIn, GiftIn, OrganizerIn, ProgramIn
+from mitapo.http.idempotency import answer, answer_written
+from mitapo.http.schemas import Created, Posted, shaped
 from mitapo.points import checkins, events, gifts, programs, statements
+from mitapo.points.schemas import (
+    CheckedIn,
+    CheckinCodeOut,
+    CheckinIn,
+    EventIn,
+    EventOut,
+    EventsOut,
+    FundingIn,
+    GiftIn,
+    OrganizerCreated,
+    OrganizerIn,
+    ProgramIn,
+    ProgramOut,
+    StatementOut,
+)
 from mitapo.runtime import Runtime
 
-TAGS = ["participation"]
+TAGS = ["points"]
 IMAGE_TYPES = {"png": ("image/png", codes.qr_png), "svg": ("image/svg+xml", codes.qr_svg)}
 
 
@@ -29,8 +45,10 @@ def _organizer_scope(principal: PrincipalView) -> str | None:
 
 @post("/v1/programs", opt=roles("admin"), tags=TAGS)
 async def create_program(
-    data: ProgramIn, db: Database, principal: PrincipalView, maybe_idempotency: Idempotency | None
-) -> Response[dict[str, Any]]:
+    data: JSONBody[ProgramIn],
+    db: NamedDependency[Database],
+    maybe_idempotency: NamedDependency[Idempotency | None],
+) -> Response[Created]:
     written = await programs.create(
         db,
         data.name,
@@ -39,34 +57,41 @@ async def create_program(
         data.annual_cap,
         idempotency=maybe_idempotency,
     )
-    return created(written)
+    return answer_written(Created, written)
 
 
 @get("/v1/programs/{program_id:str}", opt=roles("admin", "auditor"), tags=TAGS)
-async def read_program(program_id: str, db: Database, principal: PrincipalView) -> dict[str, Any]:
-    return await programs.describe(db, program_id)
+async def read_program(program_id: FromPath[str], db: NamedDependency[Database]) -> ProgramOut:
+    return shaped(ProgramOut, await programs.describe(db, program_id))
 
 
 @post("/v1/programs/{program_id:str}/funding", opt=roles("admin"), tags=TAGS)
 async def fund_program(
-    program_id: str, data: FundingIn, db: Database, principal: PrincipalView, idempotency: Idempotency
-) -> Response[dict[str, Any]]:
-    return created(await programs.fund(db, program_id, data.points, idempotency=idempotency))
+    program_id: FromPath[str],
+    data: JSONBody[FundingIn],
+    db: NamedDependency[Database],
+    idempotency: NamedDependency[Idempotency],
+) -> Response[Posted]:
+    return answer_written(Posted, await programs.fund(db, program_id, data.points, idempotency=idempotency))
 
 
 @post("/v1/organizers", opt=roles("admin"), tags=TAGS)
 async def create_organizer(
-    data: OrganizerIn, db: Database, principal: PrincipalView, maybe_idempotency: Idempotency | None
-) -> Response[dict[str, Any]]:
+    data: JSONBody[OrganizerIn],
+    db: NamedDependency[Database],
+    maybe_idempotency: NamedDependency[Idempotency | None],
+) -> Response[OrganizerCreated]:
     body = await events.create_organizer(db, data.name, idempotency=maybe_idempotency)
-    headers = {REPLAYED: "true"} if body["token"] is None else {}
-    return Response(body, status_code=201, headers=headers)
+    return answer(OrganizerCreated, body, replayed=body["token"] is None)
 
 
 @post("/v1/events", opt=roles("admin", "organizer"), tags=TAGS)
 async def create_event(
-    data: EventIn, db: Database, principal: PrincipalView, maybe_idempotency: Idempotency | None
-) -> Response[dict[str, Any]]:
+    data: JSONBody[EventIn],
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+    maybe_idempotency: NamedDependency[Idempotency | None],
+) -> Response[Created]:
     written = await events.create(
         db,
         principal.id,
@@ -78,53 +103,62 @@ async def create_event(
         data.capacity,
         idempotency=maybe_idempotency,
     )
-    return created(written)
+    return answer_written(Created, written)
 
 
 @get("/v1/events", opt=roles("admin", "organizer"), tags=TAGS)
-async def list_events(db: Database, principal: PrincipalView) -> dict[str, Any]:
+async def list_events(db: NamedDependency[Database], principal: NamedDependency[PrincipalView]) -> EventsOut:
     found = await events.listing(db, _organizer_scope(principal))
-    return {"items": [events.as_json(event) for event in found]}
+    return shaped(EventsOut, {"items": [events.as_json(event) for event in found]})
 
 
 @get("/v1/events/{event_id:str}", opt=roles("admin", "organizer"), tags=TAGS)
-async def read_event(event_id: str, db: Database, principal: PrincipalView) -> dict[str, Any]:
-    return events.as_json(await events.visible(db, event_id, _organizer_scope(principal)))
+async def read_event(
+    event_id: FromPath[str], db: NamedDependency[Database], principal: NamedDependency[PrincipalView]
+) -> EventOut:
+    return shaped(EventOut, events.as_json(await events.visible(db, event_id, _organizer_scope(principal))))
 
 
 @get("/v1/events/{event_id:str}/checkin-code", opt=roles("admin", "organizer"), tags=TAGS)
 async def checkin_code(
-    event_id: str,
-    runtime: Runtime,
-    principal: PrincipalView,
+    event_id: FromPath[str],
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
     image: Annotated[Literal["json", "png", "svg"], QueryParameter(name="format")] = "json",
-) -> Response[Any]:
+) -> Response[CheckinCodeOut]:
     """The code to show at the door; it rotates every step, so a screen should fetch it again each step."""
     event = await events.visible(runtime.db, event_id, _organizer_scope(principal))
     issued = codes.issue_checkin(runtime.keys, event.id, clock.now(), runtime.settings.checkin_step_seconds)
     no_store = {"Cache-Control": "no-store"}
     if image == "json":
-        body = {"payload": issued.payload, "expires_at": issued.expires_at.isoformat()}
+        body = CheckinCodeOut(payload=issued.payload, expires_at=issued.expires_at.isoformat())
         return Response(body, headers=no_store)
     media_type, render = IMAGE_TYPES[image]
-    return Response(render(issued.payload), media_type=media_type, headers=no_store)
+    picture: Response[Any] = Response(render(issued.payload), media_type=media_type, headers=no_store)
+    return picture
 
 
 @post("/v1/checkins", opt=roles("resident", limit="checkins"), tags=TAGS)
 async def check_in(
-    data: CheckinIn, runtime: Runtime, principal: PrincipalView, idempotency: Idempotency
-) -> Response[dict[str, Any]]:
+    data: JSONBody[CheckinIn],
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+    idempotency: NamedDependency[Idempotency],
+) -> Response[CheckedIn]:
     step = runtime.settings.checkin_step_seconds
     written = await checkins.claim(
         runtime.db, runtime.keys, principal.id, data.payload, clock.now(), step, idempotency=idempotency
     )
-    return created(written)
+    return answer_written(CheckedIn, written)
 
 
 @post("/v1/gifts", opt=roles("resident"), tags=TAGS)
 async def give_gift(
-    data: GiftIn, runtime: Runtime, principal: PrincipalView, idempotency: Idempotency
-) -> Response[dict[str, Any]]:
+    data: JSONBody[GiftIn],
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+    idempotency: NamedDependency[Idempotency],
+) -> Response[Posted]:
     settings = runtime.settings
     written = await gifts.give(
         runtime.db,
@@ -136,17 +170,17 @@ async def give_gift(
         daily_limit=settings.gift_daily_limit,
         idempotency=idempotency,
     )
-    return created(written)
+    return answer_written(Posted, written)
 
 
 @get("/v1/me/entries", opt=roles("resident"), tags=TAGS)
 async def my_entries(
-    db: Database,
-    principal: PrincipalView,
-    cursor: Annotated[str | None, Parameter(max_length=500)] = None,
-    limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-) -> dict[str, Any]:
-    return await statements.page(db, principal.id, cursor, limit)
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+    cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+) -> StatementOut:
+    return shaped(StatementOut, await statements.page(db, principal.id, cursor, limit))
 
 
 ROUTES = [

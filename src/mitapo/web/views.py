@@ -1,90 +1,96 @@
-"""The reads the pages need beyond the v1 endpoints, as JSON endpoints like any other (docs/api.md): the
-auditor's monthly volumes, filtered journal, point trails, fairness and budgets; an event's live check-in
-count; the recipients a resident may donate to; the shop a till is signed in as."""
+"""The reads the pages need beyond CONTRACT.md's endpoints, as JSON endpoints like any other: the auditor's
+monthly volumes, filtered journal, point trails, fairness and budgets; an event's live check-in count; the
+recipients a resident may donate to; the shop a till is signed in as."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import get
-from litestar.params import Parameter, QueryParameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
 
 from mitapo.accounts.principals import PrincipalView
 from mitapo.audit import desk
 from mitapo.audit.routes import entry_json
+from mitapo.audit.schemas import BudgetsOut, FairnessOut, JournalOut, MonthlyOut, TrailOut
 from mitapo.engine.database import Database
 from mitapo.http.auth import roles
+from mitapo.http.schemas import shaped
 from mitapo.web import faces
+from mitapo.web.schemas import AttendanceOut, RecipientsOut, ShopOut
 
 AUDIT = roles("admin", "auditor")
-Text = Annotated[str | None, Parameter(max_length=200)]
+Text = Annotated[str | None, QueryParameter(max_length=200)]
 
 
 @get("/v1/audit/monthly", opt=AUDIT, tags=["audit"])
-async def monthly(db: Database, principal: PrincipalView) -> dict[str, Any]:
+async def monthly(db: NamedDependency[Database]) -> MonthlyOut:
     """Points funded, granted, spent, donated and expired, and money charged and spent, per month (Tokyo)."""
-    return await desk.monthly(db)
+    return shaped(MonthlyOut, await desk.monthly(db))
 
 
 @get("/v1/audit/journal", opt=AUDIT, tags=["audit"])
 async def journal(
-    db: Database,
-    principal: PrincipalView,
+    db: NamedDependency[Database],
     account: Text = None,
-    kind: Annotated[str | None, Parameter(max_length=40)] = None,
+    kind: Annotated[str | None, QueryParameter(max_length=40)] = None,
     since: Annotated[date | None, QueryParameter(name="from")] = None,
     until: Annotated[date | None, QueryParameter(name="to")] = None,
     resident: Text = None,
     shop: Text = None,
-    before_seq: Annotated[int | None, Parameter(ge=1, le=2**63 - 1)] = None,
-    limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-) -> dict[str, Any]:
+    before_seq: Annotated[int | None, QueryParameter(ge=1, le=2**63 - 1)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+) -> JournalOut:
     """Sealed entries by account (a code, or its start up to a ':'), kind, Tokyo dates, resident and shop,
     newest first, with postings and hashes; `next_before_seq` reads on."""
     query = desk.JournalQuery(account, kind, since, until, resident, shop)
     found, next_before = await desk.journal(db, query, before_seq, limit)
-    return {"items": [entry_json(entry) for entry in found], "next_before_seq": next_before}
+    return shaped(
+        JournalOut, {"items": [entry_json(entry) for entry in found], "next_before_seq": next_before}
+    )
 
 
 @get("/v1/audit/trail/{entry_id:str}", opt=AUDIT, tags=["audit"])
 async def trail(
-    entry_id: str,
-    db: Database,
-    principal: PrincipalView,
-    point: Annotated[int, Parameter(ge=0, le=2**63 - 1)] = 0,
-) -> dict[str, Any]:
+    entry_id: FromPath[str],
+    db: NamedDependency[Database],
+    point: Annotated[int, QueryParameter(ge=0, le=2**63 - 1)] = 0,
+) -> TrailOut:
     """One point that this entry moved, from the funding that created it to where it rests now."""
     found = await desk.trail(db, entry_id, point)
     found["steps"] = [step | {"entry": entry_json(step["entry"])} for step in found["steps"]]
-    return found
+    return shaped(TrailOut, found)
 
 
 @get("/v1/audit/fairness", opt=AUDIT, tags=["audit"])
-async def fairness(db: Database, principal: PrincipalView) -> dict[str, Any]:
-    return await desk.fairness(db)
+async def fairness(db: NamedDependency[Database]) -> FairnessOut:
+    return shaped(FairnessOut, await desk.fairness(db))
 
 
 @get("/v1/audit/budgets", opt=AUDIT, tags=["audit"])
-async def budgets(db: Database, principal: PrincipalView) -> dict[str, Any]:
-    return await desk.budgets(db)
+async def budgets(db: NamedDependency[Database]) -> BudgetsOut:
+    return shaped(BudgetsOut, await desk.budgets(db))
 
 
 @get("/v1/events/{event_id:str}/attendance", opt=roles("admin", "organizer"), tags=["points"])
-async def attendance(event_id: str, db: Database, principal: PrincipalView) -> dict[str, Any]:
+async def attendance(
+    event_id: FromPath[str], db: NamedDependency[Database], principal: NamedDependency[PrincipalView]
+) -> AttendanceOut:
     """The live count on the organizer's screen."""
     organizer = principal.id if principal.role == "organizer" else None
-    return await faces.attendance(db, event_id, organizer)
+    return shaped(AttendanceOut, await faces.attendance(db, event_id, organizer))
 
 
 @get("/v1/recipients", tags=["money"], security=[{}])
-async def recipients(db: Database) -> dict[str, Any]:
-    return await faces.recipients(db)
+async def recipients(db: NamedDependency[Database]) -> RecipientsOut:
+    return shaped(RecipientsOut, await faces.recipients(db))
 
 
 @get("/v1/merchant", opt=roles("merchant"), tags=["payments"])
-async def my_shop(db: Database, principal: PrincipalView) -> dict[str, Any]:
-    return await faces.shop(db, principal.id)
+async def my_shop(db: NamedDependency[Database], principal: NamedDependency[PrincipalView]) -> ShopOut:
+    return shaped(ShopOut, await faces.shop(db, principal.id))
 
 
 ROUTES = [monthly, journal, trail, fairness, budgets, attendance, recipients, my_shop]

@@ -1,0 +1,124 @@
+"""What the participation routes take and answer (the OpenAPI document shows these shapes)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from mitapo.http.schemas import Body, Id, Moment, Name, Out, Points
+
+# --- requests ----------------------------------------------------------------------------------------------
+
+
+class FundingIn(Body):
+    points: Points
+
+
+class ProgramIn(Body):
+    name: Name
+    points_valid_days: Annotated[int, msgspec.Meta(ge=1, le=3660)]
+    monthly_cap: Points | None = None
+    annual_cap: Points | None = None
+
+
+class OrganizerIn(Body):
+    name: Name
+
+
+class EventIn(Body):
+    program_id: Id
+    title: Name
+    points: Points
+    starts_at: Moment
+    ends_at: Moment
+    capacity: Annotated[int, msgspec.Meta(gt=0, le=10_000_000)] | None = None
+
+
+class CheckinIn(Body):
+    payload: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class GiftIn(Body):
+    to_resident_id: Id
+    points: Points
+
+
+# --- answers -----------------------------------------------------------------------------------------------
+
+
+class OrganizerCreated(Out):
+    """`token` is the organizer's secret, shown once: a replay answers null."""
+
+    id: str
+    token: str | None
+
+
+class ProgramOut(Out):
+    """What is left in the budget and what was granted: with the fundings, these always add up."""
+
+    id: str
+    name: str
+    points_valid_days: int
+    monthly_cap: int | None
+    annual_cap: int | None
+    budget_remaining: int
+    granted_total: int
+
+
+class EventOut(Out):
+    id: str
+    program_id: str
+    organizer_id: str
+    title: str
+    points: int
+    starts_at: str
+    ends_at: str
+    capacity: int | None
+
+
+class EventsOut(Out):
+    items: list[EventOut]
+
+
+class CheckinCodeOut(Out):
+    """The code to show at the door and when it stops being accepted."""
+
+    payload: str
+    expires_at: str
+
+
+class CheckedIn(Out):
+    entry_id: str
+    event_id: str
+    points: int
+
+
+class StatementEvent(Out):
+    id: str
+    title: str | None
+
+
+class StatementShop(Out):
+    id: str
+    name: str | None
+
+
+class StatementLineOut(Out):
+    """The resident's side of an entry; `event` or `shop` when the entry names one."""
+
+    entry_id: str
+    kind: str
+    created_at: str
+    points: int
+    money: int
+    description: str
+    event: StatementEvent | msgspec.UnsetType = msgspec.UNSET
+    shop: StatementShop | msgspec.UnsetType = msgspec.UNSET
+
+
+class StatementOut(Out):
+    """Pass `next_cursor` back to read the next page, until it is null."""
+
+    items: list[StatementLineOut]
+    next_cursor: str | None
