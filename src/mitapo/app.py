@@ -16,6 +16,7 @@ from mitapo.accounts import routes as residents
 from mitapo.accounts.auth import Authenticator
 from mitapo.audit import routes as audit
 from mitapo.http import metrics, openapi, system
+from mitapo.http.auth import role_guard
 from mitapo.http.deps import DEPENDENCIES
 from mitapo.http.errors import EXCEPTION_HANDLERS
 from mitapo.http.middleware import request_id_middleware
@@ -96,6 +97,7 @@ def create_app(
     app = Litestar(
         route_handlers=[*ROUTES, *extra_routes],
         dependencies=DEPENDENCIES,
+        guards=[role_guard],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[request_id_middleware],
         lifespan=[lifespan],

@@ -1,6 +1,9 @@
 """Who is calling: `Authorization: Bearer <secret>`, one role per secret, checked against the roles a route
 declares with `opt=roles(...)`. No or unknown secret: 401; a known secret of another role: 403. Unknown
-secrets count towards the address's lock-out, and a route's `limit` towards its rate (`http.ratelimit`)."""
+secrets count towards the address's lock-out, and a route's `limit` towards its rate (`http.ratelimit`).
+
+The check is a Litestar guard, `role_guard`, set once on the app: guards run before the body check
+(`http.strict`) and before any dependency, so refusals come in the order 401/403/429, then 400 or 415."""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ import asyncio
 from typing import Any
 
 from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
 
 from mitapo.accounts.auth import Authenticator
 from mitapo.accounts.principals import PrincipalView
@@ -22,9 +27,19 @@ def roles(*allowed: str, limit: str | None = None) -> dict[str, Any]:
     return {"roles": allowed} if limit is None else {"roles": allowed, "limit": limit}
 
 
+async def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Every route that names roles refuses the callers without one of them; a route without (`security=[{}]`,
+    the pages, health) is public."""
+    if not handler.opt.get("roles"):
+        return
+    if not isinstance(connection, Request):  # a websocket: none is served, none gets in by mistake
+        raise Forbidden
+    await current_principal(connection)
+
+
 async def current_principal(request: Request[Any, Any, Any]) -> PrincipalView:
-    """Once per request, however often it is asked (the body check asks before the dependencies do): a
-    request counts once against its limits, and one unknown secret is one failure."""
+    """Once per request, however often it is asked (the guard asks before the `principal` dependency does):
+    a request counts once against its limits, and one unknown secret is one failure."""
     known: asyncio.Future[PrincipalView] | None = request.state.get(PRINCIPAL)
     if known is not None:
         return await known

@@ -1,16 +1,18 @@
-"""Dependencies every controller may ask for by name.
+"""Dependencies every controller may ask for by name, each marked where it is used: `db:
+NamedDependency[Database]` (Litestar 3 injects nothing it is not told to).
 
 They form one chain, runtime → db → principal → idempotency, each asking for the one before it: Litestar
 resolves dependencies of the same depth concurrently, spawning an anyio task group with a task for each
 (about a tenth of a cheap request's CPU), but awaits a lone one directly. The chain also fixes the order in
-which refusals come: who may call (401, 403) before whether the write carries its key (400)."""
+which refusals come: who may call (401, 403, decided first by the role guard, `http.auth.role_guard`) before
+whether the write carries its key (400)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Request
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from mitapo.accounts.principals import PrincipalView
 from mitapo.engine.database import Database
@@ -24,12 +26,12 @@ def runtime_of(request: Request[Any, Any, Any]) -> Runtime:
     return runtime
 
 
-def db_of(runtime: Runtime) -> Database:
+def db_of(runtime: NamedDependency[Runtime]) -> Database:
     return runtime.db
 
 
-async def principal_of(request: Request[Any, Any, Any], db: Database) -> PrincipalView:
-    """`db` only places the principal after it in the chain."""
+async def principal_of(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> PrincipalView:
+    """Who the role guard found (it ran before any dependency); `db` only places it after db in the chain."""
     return await current_principal(request)
 
 

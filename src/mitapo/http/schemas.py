@@ -1,10 +1,15 @@
-"""Request bodies. msgspec validates them strictly: an amount is an integer (never a float, a string or a
-boolean) within bounds, unknown fields are refused, strings have lengths."""
+"""The shapes shared at the edge: the bases of request and response bodies and the field types they are made
+of. Each capability's own bodies live in its `schemas.py` (`mitapo.points.schemas`, ...).
+
+Requests: msgspec validates them strictly: an amount is an integer (never a float, a string or a boolean)
+within bounds, unknown fields are refused, strings have lengths. Responses: every route declares its answer
+as an `Out` struct, so the OpenAPI document describes every body: the contract the SDK is checked against."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
@@ -30,17 +35,27 @@ class Body(msgspec.Struct, forbid_unknown_fields=True):
     """Base of every request body."""
 
 
+class Out(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base of every response body. A key the answer sometimes lacks is `X | msgspec.UnsetType = UNSET`
+    (left out of the JSON when unset); a key that is present with null is `X | None`."""
+
+
+OutT = TypeVar("OutT", bound=Out)
+
+
+def shaped(shape: type[OutT], body: Mapping[str, Any]) -> OutT:
+    """A service's answer as its declared shape. Strict, and refusing unknown keys: an answer that does not
+    match what the route declares fails here (a 500 in tests) rather than drifting from the document. The
+    JSON is the same as the dict's, up to the order of the keys (the struct's)."""
+    return msgspec.convert(body, shape, strict=True)
+
+
 class FundingIn(Body):
     points: Points
 
 
 class ReversalIn(Body):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000, pattern=whole(r"[^\x00]+"))]
-
-
-class ResidentIn(Body):
-    name: Name
-    fare_category: Literal["adult", "child", "concession"] = "adult"
 
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=whole(r"[\x21-\x7e]+"))]
