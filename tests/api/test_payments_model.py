@@ -151,7 +151,7 @@ class PaymentsMachine(ServiceMachine):
     @rule()
     def settle(self) -> None:
         body, _ = self._call(settlement.settle, self.runtime.db, None)
-        lines = {line["merchant_id"]: line for line in body["lines"]}
+        lines = {line.merchant_id: line for line in body.lines}
         for shop, fee_bps in enumerate(FEES):
             points, money = self.model.owed[shop]
             line = lines.get(self.shops[shop]["id"])
@@ -160,7 +160,7 @@ class PaymentsMachine(ServiceMachine):
                 continue
             assert line is not None
             fee = (points + money) * fee_bps // 10_000
-            assert (line["points"], line["money"], line["fee"]) == (points, money, fee)
+            assert (line.points, line.money, line.fee) == (points, money, fee)
             self.model.payable[0] += points - max(0, fee - money)
             self.model.payable[1] += money - min(fee, money)
             self.model.fees += fee

@@ -38,17 +38,23 @@ class Parses:
     client_fills: frozenset[str] = frozenset()
 
 
-CREATION_LACKS = frozenset({"amount", "status"})
 PARSES = (
-    # The creation answer does not repeat the amount and is always open: the client fills them in.
+    # The creation answer does not repeat the amount and is always open: the client fills them in; it has no
+    # payment yet (the SDK leaves `payment_id` None). Reading it back gives no code: `qr_payload` stays None.
     Parses(
         _models.PaymentRequest,
         "post",
         "/v1/payment-requests",
         "201",
-        client_fills=frozenset({"amount", "status"}),
+        client_fills=frozenset({"amount", "status", "payment_id"}),
     ),
-    Parses(_models.PaymentRequest, "get", "/v1/payment-requests/{request_id}", "200"),
+    Parses(
+        _models.PaymentRequest,
+        "get",
+        "/v1/payment-requests/{request_id}",
+        "200",
+        client_fills=frozenset({"qr_payload"}),
+    ),
     Parses(_models.Payment, "post", "/v1/charges", "201"),
     Parses(_models.Payment, "get", "/v1/merchant/payments", "200", items=True),
     Parses(_models.Page, "get", "/v1/merchant/payments", "200"),
@@ -69,9 +75,6 @@ def test_every_model_the_sdk_exports_is_checked() -> None:
     assert models <= {getattr(mitapo_merchant, m.__name__) for m in models}
 
 
-# Until payments' routes declare their response types (branch contract-b), their answers are untyped objects
-# and every check below fails; strict, so the marker must go when they land.
-@pytest.mark.xfail(strict=True, reason="payments routes get response types on branch contract-b")
 @pytest.mark.parametrize("parses", PARSES, ids=lambda p: f"{p.model.__name__}:{p.method} {p.path}")
 def test_sdk_model_matches_the_route_it_parses(document: Schema, parses: Parses) -> None:
     answer = response_schema(document, parses.method, parses.path, parses.status)

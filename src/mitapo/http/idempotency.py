@@ -68,13 +68,3 @@ def answer(
     (a creation whose secret is not shown twice)."""
     headers = {REPLAYED: "true"} if replayed else {}
     return Response(shaped(shape, body), status_code=status, headers=headers)
-
-
-def created(
-    written: Written, body: dict[str, Any] | None = None, status: int = 201
-) -> Response[dict[str, Any]]:
-    """Untyped, for the routes not yet converted to `answer_written` (payments, transit); goes with them."""
-    headers = {REPLAYED: "true"} if written.replayed else {}
-    if written.replayed:
-        metrics.REPLAYS.inc()
-    return Response(body if body is not None else dict(written.result), status_code=status, headers=headers)

@@ -20,6 +20,7 @@ from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.ledger import post
 from mitapo.payments import reads, tables
 from mitapo.payments.reads import MerchantView
+from mitapo.payments.schemas import WebhookOut
 from mitapo_merchant import emvco
 
 DEFAULT_CITY = "三鷹市"
@@ -162,11 +163,11 @@ def read_code(payload: str) -> emvco.MerchantCode:
         raise DomainError("code_invalid", f"not a valid みたポ shop code: {error}") from None
 
 
-async def set_webhook(db: Database, merchant_id: str, url: str) -> dict[str, Any]:
+async def set_webhook(db: Database, merchant_id: str, url: str) -> WebhookOut:
     """Register (or replace) the shop's webhook URL; events are signed with the service's published keys."""
     if not url.startswith(("https://", "http://")) or len(url) > 2000:
         raise Invalid("url must be an http(s) URL")
     await get(db, merchant_id)
     async with db.raw() as conn:
         await reads.set_webhook(conn, merchant_id, url)
-    return {"merchant_id": merchant_id, "url": url}
+    return WebhookOut(merchant_id=merchant_id, url=url)

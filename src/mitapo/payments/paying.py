@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from mitapo.engine import chart, clock, funding
 from mitapo.engine.commands import ENTRY_ID, Command, Idempotency, Once, Plan, PlanView, Refusal, Row, Written
 from mitapo.engine.database import Database
@@ -25,6 +27,14 @@ from mitapo.engine.ledger import post
 from mitapo.limits import rules
 from mitapo.payments import merchants, paycodes, reads, tables, webhooks
 from mitapo.payments.reads import MerchantView, PaymentView
+from mitapo.payments.schemas import (
+    PaymentListed,
+    PaymentPage,
+    PaymentPreviewOut,
+    PaymentRequestOut,
+    PaymentStatus,
+    RequestStatus,
+)
 
 REFERENCE_LIMIT = 25
 
@@ -83,22 +93,22 @@ async def create_request(
     )
 
 
-async def get_request(db: Database, merchant_id: str, request_id: str) -> dict[str, Any]:
+async def get_request(db: Database, merchant_id: str, request_id: str) -> PaymentRequestOut:
     async with db.read() as conn:
         request = await reads.payment_request(conn, request_id)
     if request is None or request.merchant_id != merchant_id:
         raise NotFound("payment request")
-    return {
-        "id": request.id,
-        "amount": request.amount,
-        "status": _status(request),
-        "payment_id": request.payment_id,
-        "reference": request.reference,
-        "expires_at": request.expires_at.isoformat(),
-    }
+    return PaymentRequestOut(
+        id=request.id,
+        amount=request.amount,
+        status=_status(request),
+        payment_id=request.payment_id,
+        reference=request.reference,
+        expires_at=request.expires_at.isoformat(),
+    )
 
 
-def _status(request: reads.RequestView) -> str:
+def _status(request: reads.RequestView) -> RequestStatus:
     return "paid" if request.payment_id else "expired" if clock.now() > request.expires_at else "open"
 
 
@@ -112,22 +122,24 @@ async def request_code(db: Database, merchant_id: str, request_id: str) -> str:
     return merchants.dynamic_code(merchant, request.id, request.amount, request.reference)
 
 
-async def preview(db: Database, qr_payload: str) -> dict[str, Any]:
+async def preview(db: Database, qr_payload: str) -> PaymentPreviewOut:
     """What the resident's app shows before paying: the shop as registered, not as the sticker says."""
     code = merchants.read_code(qr_payload)
     merchant = await _merchant_of(db, code.merchant_id)
-    answer: dict[str, Any] = {
-        "merchant_id": merchant.id,
-        "name": merchant.name,
-        "city": merchant.city,
-        "kind": code.kind,
-        "amount": None,
-        "payment_request_id": None,
-        "status": None,
-    }
+    answer = PaymentPreviewOut(
+        merchant_id=merchant.id,
+        name=merchant.name,
+        city=merchant.city,
+        kind=code.kind,
+        amount=None,
+        payment_request_id=None,
+        status=None,
+    )
     if code.kind == "dynamic":
         request = await _request_of(db, merchant, code.payment_request_id or "", code.amount)
-        answer |= {"amount": request.amount, "payment_request_id": request.id, "status": _status(request)}
+        answer = msgspec.structs.replace(
+            answer, amount=request.amount, payment_request_id=request.id, status=_status(request)
+        )
     return answer
 
 
@@ -197,32 +209,34 @@ async def charge(
     return await _submit(db, purchase, (paycodes.once(code),), idempotency)
 
 
-async def list_for_merchant(db: Database, merchant_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
+async def list_for_merchant(db: Database, merchant_id: str, cursor: str | None, limit: int) -> PaymentPage:
     if cursor is not None and not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 18):
         raise Invalid("cursor is the next_cursor of the previous page")
     async with db.read() as conn:
         found = await reads.merchant_payments(conn, merchant_id, int(cursor) if cursor else None, limit + 1)
     page = found[:limit]
-    return {
-        "items": [payment_json(p) for p in page],
-        "next_cursor": str(page[-1].n) if len(found) > limit else None,
-    }
+    return PaymentPage(
+        items=[listed(p) for p in page],
+        next_cursor=str(page[-1].n) if len(found) > limit else None,
+    )
 
 
-def payment_json(payment: PaymentView) -> dict[str, Any]:
+def listed(payment: PaymentView) -> PaymentListed:
     refunded = payment.refunded
-    status = "refunded" if refunded == payment.amount else "partially_refunded" if refunded else "succeeded"
-    return {
-        "id": payment.id,
-        "merchant_id": payment.merchant_id,
-        "amount": payment.amount,
-        "points_used": payment.points_used,
-        "money_used": payment.money_used,
-        "entry_id": payment.entry_id,
-        "status": status,
-        "refunded": refunded,
-        "created_at": payment.created_at.isoformat(),
-    }
+    status: PaymentStatus = (
+        "refunded" if refunded == payment.amount else "partially_refunded" if refunded else "succeeded"
+    )
+    return PaymentListed(
+        id=payment.id,
+        merchant_id=payment.merchant_id,
+        amount=payment.amount,
+        points_used=payment.points_used,
+        money_used=payment.money_used,
+        entry_id=payment.entry_id,
+        status=status,
+        refunded=refunded,
+        created_at=payment.created_at.isoformat(),
+    )
 
 
 def _check_reference(reference: str | None) -> None:

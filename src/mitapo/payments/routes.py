@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Response, get, post
-from litestar.params import Parameter, QueryParameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from mitapo.accounts.principals import PrincipalView
 from mitapo.engine import clock, codes
@@ -14,21 +15,34 @@ from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
 from mitapo.engine.errors import NotFound
 from mitapo.http.auth import roles
-from mitapo.http.idempotency import created
-from mitapo.http.schemas import (
-    CashbackCampaignIn,
-    ChargeIn,
-    MerchantIn,
-    PaymentIn,
-    PaymentPreviewIn,
-    PaymentRequestIn,
-    RefundIn,
-    SettlementIn,
-    WebhookIn,
-    whole,
-)
+from mitapo.http.idempotency import REPLAYED, answer, answer_written
+from mitapo.http.schemas import shaped, whole
 from mitapo.payments import cashback, merchants, paycodes, refunds, settlement
 from mitapo.payments import paying as payments
+from mitapo.payments.schemas import (
+    CashbackCampaignCreated,
+    CashbackCampaignIn,
+    ChargeIn,
+    Funding,
+    MerchantCreated,
+    MerchantIn,
+    PayCodeOut,
+    PaymentIn,
+    PaymentOut,
+    PaymentPage,
+    PaymentPreviewIn,
+    PaymentPreviewOut,
+    PaymentRequestCreated,
+    PaymentRequestIn,
+    PaymentRequestOut,
+    RefundIn,
+    RefundOut,
+    SettlementIn,
+    SettlementOut,
+    ShopCodeOut,
+    WebhookIn,
+    WebhookOut,
+)
 from mitapo.runtime import Runtime
 
 TAGS = ["payments"]
@@ -37,22 +51,21 @@ ImageFormat = Annotated[Literal["json", "png", "svg"], QueryParameter(name="form
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def _code_response(body: dict[str, Any], image: str, headers: dict[str, str] | None = None) -> Response[Any]:
+def _code_response(body: Any, image: str, headers: dict[str, str] | None = None) -> Response[Any]:
     """The code as JSON, or drawn as a QR image for a screen or a sticker."""
     if image == "json":
         return Response(body, headers=headers or {})
     media_type, render = IMAGE_TYPES[image]
-    return Response(render(body["payload"]), media_type=media_type, headers=headers or {})
-
-
-def _created(body: dict[str, Any], replayed: bool) -> Response[dict[str, Any]]:
-    return Response(body, status_code=201, headers={"Idempotent-Replayed": "true"} if replayed else {})
+    picture: Response[Any] = Response(render(body.payload), media_type=media_type, headers=headers or {})
+    return picture
 
 
 @post("/v1/merchants", opt=roles("admin"), tags=TAGS)
 async def create_merchant(
-    data: MerchantIn, db: Database, principal: PrincipalView, maybe_idempotency: Idempotency | None
-) -> Response[dict[str, Any]]:
+    data: JSONBody[MerchantIn],
+    db: NamedDependency[Database],
+    maybe_idempotency: NamedDependency[Idempotency | None],
+) -> Response[MerchantCreated]:
     bank = merchants.BankAccount(**asdict_struct(data.bank)) if data.bank is not None else None
     new = merchants.NewMerchant(
         name=data.name,
@@ -64,7 +77,7 @@ async def create_merchant(
         bank=bank,
     )
     body = await merchants.create(db, new, idempotency=maybe_idempotency)
-    return _created(body, body["api_key"] is None)
+    return answer(MerchantCreated, body, replayed=body["api_key"] is None)
 
 
 def asdict_struct(struct: Any) -> dict[str, Any]:
@@ -73,119 +86,145 @@ def asdict_struct(struct: Any) -> dict[str, Any]:
 
 @get("/v1/merchants/{merchant_id:str}/qr", opt=roles("admin", "merchant"), tags=TAGS)
 async def merchant_code(
-    merchant_id: str, db: Database, principal: PrincipalView, image: ImageFormat = "json"
-) -> Response[Any]:
+    merchant_id: FromPath[str],
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+    image: ImageFormat = "json",
+) -> Response[ShopCodeOut]:
     """The shop's static code, for the sticker at the till."""
     if principal.role == "merchant" and principal.id != merchant_id:
         raise NotFound("merchant")
     merchant = await merchants.get(db, merchant_id)
-    return _code_response({"payload": merchants.static_code(merchant)}, image)
+    return _code_response(ShopCodeOut(payload=merchants.static_code(merchant)), image)
 
 
 @post("/v1/merchant/webhooks", opt=roles("merchant"), tags=TAGS)
-async def set_webhook(data: WebhookIn, db: Database, principal: PrincipalView) -> Response[dict[str, Any]]:
+async def set_webhook(
+    data: JSONBody[WebhookIn], db: NamedDependency[Database], principal: NamedDependency[PrincipalView]
+) -> Response[WebhookOut]:
     return Response(await merchants.set_webhook(db, principal.id, data.url), status_code=201)
 
 
 @post("/v1/payment-requests", opt=roles("merchant"), tags=TAGS)
 async def create_payment_request(
-    data: PaymentRequestIn, runtime: Runtime, principal: PrincipalView, maybe_idempotency: Idempotency | None
-) -> Response[dict[str, Any]]:
+    data: JSONBody[PaymentRequestIn],
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+    maybe_idempotency: NamedDependency[Idempotency | None],
+) -> Response[PaymentRequestCreated]:
     seconds = runtime.settings.payment_request_seconds
-    return created(
-        await payments.create_request(
-            runtime.db, principal.id, data.amount, data.reference, seconds, idempotency=maybe_idempotency
-        )
+    written = await payments.create_request(
+        runtime.db, principal.id, data.amount, data.reference, seconds, idempotency=maybe_idempotency
     )
+    return answer_written(PaymentRequestCreated, written)
 
 
 @get("/v1/payment-requests/{request_id:str}", opt=roles("merchant"), tags=TAGS)
-async def read_payment_request(request_id: str, db: Database, principal: PrincipalView) -> dict[str, Any]:
+async def read_payment_request(
+    request_id: FromPath[str], db: NamedDependency[Database], principal: NamedDependency[PrincipalView]
+) -> PaymentRequestOut:
     return await payments.get_request(db, principal.id, request_id)
 
 
 @get("/v1/payment-requests/{request_id:str}/qr", opt=roles("merchant"), tags=TAGS)
 async def payment_request_code(
-    request_id: str, db: Database, principal: PrincipalView, image: ImageFormat = "json"
-) -> Response[Any]:
-    return _code_response({"payload": await payments.request_code(db, principal.id, request_id)}, image)
+    request_id: FromPath[str],
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+    image: ImageFormat = "json",
+) -> Response[ShopCodeOut]:
+    code = ShopCodeOut(payload=await payments.request_code(db, principal.id, request_id))
+    return _code_response(code, image)
 
 
 @post("/v1/payment-previews", opt=roles("resident"), tags=TAGS, status_code=200)
-async def preview_payment(data: PaymentPreviewIn, db: Database, principal: PrincipalView) -> dict[str, Any]:
+async def preview_payment(
+    data: JSONBody[PaymentPreviewIn], db: NamedDependency[Database]
+) -> PaymentPreviewOut:
     """What the app shows before the resident confirms: the shop's registered name, never the sticker's."""
     return await payments.preview(db, data.qr_payload)
 
 
 @get("/v1/me/pay-code", opt=roles("resident", limit="pay_codes"), tags=TAGS)
 async def pay_code(
-    runtime: Runtime,
-    principal: PrincipalView,
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
     image: ImageFormat = "json",
-    funding: Literal["points_first", "points_only", "money_only"] = "points_first",
-) -> Response[Any]:
+    funding: Annotated[Funding, QueryParameter()] = "points_first",
+) -> Response[PayCodeOut]:
     """A single-use code for a shop or a bus reader to scan, good for `pay_code_seconds`."""
     body = paycodes.issue(runtime.keys, principal.id, clock.now(), runtime.settings.pay_code_seconds, funding)
-    return _code_response(body, image, NO_STORE)
+    return _code_response(shaped(PayCodeOut, body), image, NO_STORE)
 
 
 @post("/v1/payments", opt=roles("resident", limit="payments"), tags=TAGS)
 async def pay(
-    data: PaymentIn, runtime: Runtime, principal: PrincipalView, idempotency: Idempotency
-) -> Response[dict[str, Any]]:
-    return created(
-        await payments.pay(
-            runtime.db,
-            principal.id,
-            data.qr_payload,
-            data.amount,
-            data.funding,
-            idempotency=idempotency,
-            spend_per_day=runtime.settings.daily_spend_limit,
-        )
+    data: JSONBody[PaymentIn],
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+    idempotency: NamedDependency[Idempotency],
+) -> Response[PaymentOut]:
+    written = await payments.pay(
+        runtime.db,
+        principal.id,
+        data.qr_payload,
+        data.amount,
+        data.funding,
+        idempotency=idempotency,
+        spend_per_day=runtime.settings.daily_spend_limit,
     )
+    return answer_written(PaymentOut, written)
 
 
 @post("/v1/charges", opt=roles("merchant", limit="payments"), tags=TAGS)
 async def charge(
-    data: ChargeIn, runtime: Runtime, principal: PrincipalView, idempotency: Idempotency
-) -> Response[dict[str, Any]]:
-    return created(
-        await payments.charge(
-            runtime.db,
-            runtime.keys,
-            principal.id,
-            data.pay_code,
-            data.amount,
-            data.reference,
-            runtime.settings.pay_code_seconds,
-            idempotency=idempotency,
-            spend_per_day=runtime.settings.daily_spend_limit,
-        )
+    data: JSONBody[ChargeIn],
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+    idempotency: NamedDependency[Idempotency],
+) -> Response[PaymentOut]:
+    written = await payments.charge(
+        runtime.db,
+        runtime.keys,
+        principal.id,
+        data.pay_code,
+        data.amount,
+        data.reference,
+        runtime.settings.pay_code_seconds,
+        idempotency=idempotency,
+        spend_per_day=runtime.settings.daily_spend_limit,
     )
+    return answer_written(PaymentOut, written)
 
 
 @post("/v1/payments/{payment_id:str}/refunds", opt=roles("merchant"), tags=TAGS)
 async def refund(
-    payment_id: str, data: RefundIn, db: Database, principal: PrincipalView, idempotency: Idempotency
-) -> Response[dict[str, Any]]:
-    return created(await refunds.refund(db, principal.id, payment_id, data.amount, idempotency=idempotency))
+    payment_id: FromPath[str],
+    data: JSONBody[RefundIn],
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+    idempotency: NamedDependency[Idempotency],
+) -> Response[RefundOut]:
+    written = await refunds.refund(db, principal.id, payment_id, data.amount, idempotency=idempotency)
+    return answer_written(RefundOut, written)
 
 
 @get("/v1/merchant/payments", opt=roles("merchant"), tags=TAGS)
 async def list_payments(
-    db: Database,
-    principal: PrincipalView,
-    cursor: Annotated[str | None, Parameter(pattern=whole(r"[0-9]{1,18}"))] = None,
-    limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-) -> dict[str, Any]:
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+    cursor: Annotated[str | None, QueryParameter(pattern=whole(r"[0-9]{1,18}"))] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+) -> PaymentPage:
     return await payments.list_for_merchant(db, principal.id, cursor, limit)
 
 
 @post("/v1/cashback-campaigns", opt=roles("admin"), tags=TAGS)
 async def create_cashback_campaign(
-    data: CashbackCampaignIn, db: Database, principal: PrincipalView, maybe_idempotency: Idempotency | None
-) -> Response[dict[str, Any]]:
+    data: JSONBody[CashbackCampaignIn],
+    db: NamedDependency[Database],
+    maybe_idempotency: NamedDependency[Idempotency | None],
+) -> Response[CashbackCampaignCreated]:
     new = cashback.NewCampaign(
         name=data.name,
         program_id=data.program_id,
@@ -196,23 +235,23 @@ async def create_cashback_campaign(
         merchant_ids=tuple(data.merchant_ids),
         mccs=tuple(data.mccs),
     )
-    return Response(await cashback.create(db, new, idempotency=maybe_idempotency), status_code=201)
+    return answer(CashbackCampaignCreated, await cashback.create(db, new, idempotency=maybe_idempotency))
 
 
 @post("/v1/settlements", opt=roles("admin"), tags=TAGS)
 async def settle(
-    data: SettlementIn, runtime: Runtime, principal: PrincipalView, idempotency: Idempotency
-) -> Response[dict[str, Any]]:
+    data: JSONBody[SettlementIn], runtime: NamedDependency[Runtime], idempotency: NamedDependency[Idempotency]
+) -> Response[SettlementOut]:
     body, replayed = await settlement.settle(runtime.db, data.until, idempotency=idempotency)
     for fmt in settlement.FORMATS:  # written under the data directory as the period closes
         await settlement.payout_file(
-            runtime.db, runtime.settings.data_dir, runtime.settings.payout_payer, body["id"], fmt
+            runtime.db, runtime.settings.data_dir, runtime.settings.payout_payer, body.id, fmt
         )
-    return _created(body, replayed)
+    return Response(body, status_code=201, headers={REPLAYED: "true"} if replayed else {})
 
 
 @get("/v1/settlements/{settlement_id:str}", opt=roles("admin", "auditor"), tags=TAGS)
-async def read_settlement(settlement_id: str, db: Database, principal: PrincipalView) -> dict[str, Any]:
+async def read_settlement(settlement_id: FromPath[str], db: NamedDependency[Database]) -> SettlementOut:
     return await settlement.describe(db, settlement_id)
 
 
@@ -233,7 +272,7 @@ async def _payout(runtime: Runtime, settlement_id: str, fmt: str) -> Response[by
     tags=TAGS,
     media_type="text/csv",
 )
-async def payout_csv(settlement_id: str, runtime: Runtime, principal: PrincipalView) -> Response[bytes]:
+async def payout_csv(settlement_id: FromPath[str], runtime: NamedDependency[Runtime]) -> Response[bytes]:
     return await _payout(runtime, settlement_id, "csv")
 
 
@@ -243,7 +282,7 @@ async def payout_csv(settlement_id: str, runtime: Runtime, principal: PrincipalV
     tags=TAGS,
     media_type="text/plain",
 )
-async def payout_zengin(settlement_id: str, runtime: Runtime, principal: PrincipalView) -> Response[bytes]:
+async def payout_zengin(settlement_id: FromPath[str], runtime: NamedDependency[Runtime]) -> Response[bytes]:
     return await _payout(runtime, settlement_id, "zengin")
 
 

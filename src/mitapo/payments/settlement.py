@@ -16,7 +16,6 @@ import asyncio
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from mitapo.engine import chart, clock
 from mitapo.engine.commands import (
@@ -36,6 +35,7 @@ from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.ledger import post
 from mitapo.payments import payouts, reads, tables
 from mitapo.payments.reads import Receivable
+from mitapo.payments.schemas import PayoutFiles, SettlementLineOut, SettlementOut
 
 NOTHING_DUE = "nothing_due"
 FORMATS = {"csv": "text/csv; charset=utf-8", "zengin": "text/plain; charset=shift_jis"}
@@ -43,7 +43,7 @@ FORMATS = {"csv": "text/csv; charset=utf-8", "zengin": "text/plain; charset=shif
 
 async def settle(
     db: Database, until: datetime | None, *, idempotency: Idempotency | None = None
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[SettlementOut, bool]:
     """Close the period ending at `until` (now by default); answer `{id, created_at, lines, …}`, and whether
     this was a replay of the request that closed it."""
     now = clock.now()
@@ -157,31 +157,31 @@ def _legs(account: str, asset: str, amount: int, fee: int) -> list[Leg]:
     return legs
 
 
-async def describe(db: Database, settlement_id: str) -> dict[str, Any]:
+async def describe(db: Database, settlement_id: str) -> SettlementOut:
     async with db.read() as conn:
         found = await reads.settlement(conn, settlement_id)
     if found is None:
         raise NotFound("settlement")
-    return {
-        "id": settlement_id,
-        "period_start": found.period_start.isoformat() if found.period_start else None,
-        "until": found.period_end.isoformat(),
-        "created_at": found.created_at.isoformat(),
-        "lines": [
-            {
-                "merchant_id": line.party_id,
-                "party_kind": line.party_kind,
-                "account": line.account,
-                "points": line.points,
-                "money": line.money,
-                "fee": line.fee,
-                "payout": line.payout,
-                "entry_id": line.entry_id,
-            }
+    return SettlementOut(
+        id=settlement_id,
+        period_start=found.period_start.isoformat() if found.period_start else None,
+        until=found.period_end.isoformat(),
+        created_at=found.created_at.isoformat(),
+        lines=[
+            SettlementLineOut(
+                merchant_id=line.party_id,
+                party_kind=line.party_kind,
+                account=line.account,
+                points=line.points,
+                money=line.money,
+                fee=line.fee,
+                payout=line.payout,
+                entry_id=line.entry_id,
+            )
             for line in found.lines
         ],
-        "payout_files": {fmt: f"/v1/settlements/{settlement_id}/payout.{fmt}" for fmt in FORMATS},
-    }
+        payout_files=PayoutFiles(**{fmt: f"/v1/settlements/{settlement_id}/payout.{fmt}" for fmt in FORMATS}),
+    )
 
 
 async def payout_file(

@@ -16,7 +16,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
+
+import msgspec
 
 from mitapo.accounts.principals import PrincipalView
 from mitapo.engine import chart, funding
@@ -40,6 +42,7 @@ from mitapo.transit import reads, rides, tables
 from mitapo.transit.fares import Charge
 from mitapo.transit.reads import BookingView, HeldView
 from mitapo.transit.rides import Paid, Ride, TapWindow
+from mitapo.transit.schemas import BookingOut, BookingStatus
 
 ATTEMPTS = 10
 BOOK_AHEAD = timedelta(days=1)
@@ -160,20 +163,21 @@ def _hold_command(ride: _Booked, holds: list[HoldPlacement], idempotency: Idempo
     )
 
 
-def booking_json(booking: BookingView) -> dict[str, Any]:
-    return {
-        "id": booking.id,
-        "resident_id": booking.resident_id,
-        "route_id": booking.route.id,
-        "category": booking.category,
-        "fare_rule": booking.fare_rule,
-        "fare": booking.fare,
-        "points_held": booking.points_held,
-        "money_held": booking.money_held,
-        "pickup_at": booking.pickup_at.isoformat(),
-        "expires_at": booking.expires_at.isoformat(),
-        "status": booking.outcome or "held",
-    }
+def booking_out(booking: BookingView, status: BookingStatus | None = None) -> BookingOut:
+    """The booking as its resident and operator see it; `status` for the answer of the write that ends it."""
+    return BookingOut(
+        id=booking.id,
+        resident_id=booking.resident_id,
+        route_id=booking.route.id,
+        category=booking.category,
+        fare_rule=booking.fare_rule,
+        fare=booking.fare,
+        points_held=booking.points_held,
+        money_held=booking.money_held,
+        pickup_at=booking.pickup_at.isoformat(),
+        expires_at=booking.expires_at.isoformat(),
+        status=status or cast(BookingStatus, booking.outcome or "held"),
+    )
 
 
 async def _visible(db: Database, principal: PrincipalView, booking_id: str) -> BookingView:
@@ -185,8 +189,8 @@ async def _visible(db: Database, principal: PrincipalView, booking_id: str) -> B
     return booking
 
 
-async def read(db: Database, principal: PrincipalView, booking_id: str) -> dict[str, Any]:
-    return booking_json(await _visible(db, principal, booking_id))
+async def read(db: Database, principal: PrincipalView, booking_id: str) -> BookingOut:
+    return booking_out(await _visible(db, principal, booking_id))
 
 
 def _end(booking: BookingView, outcome: str, ended_by: str, tap_id: str | None = None) -> tuple[Row, Once]:
@@ -198,11 +202,11 @@ def _end(booking: BookingView, outcome: str, ended_by: str, tap_id: str | None =
 
 
 def _release(
-    booking: BookingView, status: str, outcome: str, ended_by: str, idempotency: Idempotency | None
+    booking: BookingView, status: str, outcome: BookingStatus, ended_by: str, idempotency: Idempotency | None
 ) -> Command:
     """Give the whole hold back: the ride was cancelled, or nobody showed up."""
     row, once = _end(booking, outcome, ended_by)
-    body = {**booking_json(booking), "status": outcome}
+    body = msgspec.to_builtins(booking_out(booking, outcome))
     return Command(
         kind=None,
         resolve_holds=tuple(HoldResolution(h.hold_id, status) for h in booking.holds),

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mitapo.accounts import auth, residents
@@ -44,6 +45,7 @@ from mitapo.payments import paycodes
 from mitapo.transit import fares, reads, tables
 from mitapo.transit.fares import Charge, FareRule
 from mitapo.transit.reads import FareRuleView, RouteView
+from mitapo.transit.schemas import DayCaps, FareRuleOut, FareRules
 
 STALE = "transit_stale"
 """The writer's refusal when another tap of the resident was recorded since the read: decide again."""
@@ -127,17 +129,17 @@ def to_rule(view: FareRuleView) -> FareRule:
     )
 
 
-def fare_rule_json(view: FareRuleView) -> dict[str, Any]:
-    return {
-        "id": view.id,
-        "effective_from": view.effective_from.isoformat(),
-        "default_adult_fare": view.default_adult_fare,
-        "reduced_percent": view.reduced_percent,
-        "round_to": view.round_to,
-        "transfer_discount": view.transfer_discount,
-        "transfer_window_minutes": view.transfer_window_minutes,
-        "day_caps": {"adult": view.cap_adult, "child": view.cap_child, "concession": view.cap_concession},
-    }
+def fare_rule_out(view: FareRuleView) -> FareRuleOut:
+    return FareRuleOut(
+        id=view.id,
+        effective_from=view.effective_from.isoformat(),
+        default_adult_fare=view.default_adult_fare,
+        reduced_percent=view.reduced_percent,
+        round_to=view.round_to,
+        transfer_discount=view.transfer_discount,
+        transfer_window_minutes=view.transfer_window_minutes,
+        day_caps=DayCaps(adult=view.cap_adult, child=view.cap_child, concession=view.cap_concession),
+    )
 
 
 async def create_fare_rule(
@@ -148,7 +150,7 @@ async def create_fare_rule(
     if rule.effective_from < now:
         raise Invalid("effective_from may not be in the past")
     rule = replace(rule, id=f"fr_{uuid.uuid4().hex[:16]}")
-    body = fare_rule_json(rule)
+    body = msgspec.to_builtins(fare_rule_out(rule))
     row = asdict(rule)
     written = await post(
         db,
@@ -159,9 +161,9 @@ async def create_fare_rule(
     return written, dict(written.result)
 
 
-async def fare_rules(db: Database) -> dict[str, Any]:
+async def fare_rules(db: Database) -> FareRules:
     async with db.read() as conn:
-        return {"items": [fare_rule_json(rule) for rule in await reads.all_fare_rules(conn)]}
+        return FareRules(items=[fare_rule_out(rule) for rule in await reads.all_fare_rules(conn)])
 
 
 # --- a ride's charge: shared by reader taps and on-demand rides --------------------------------------------

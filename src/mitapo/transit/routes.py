@@ -4,22 +4,36 @@ on-demand bookings (booked by the resident, completed by the operator, cancelled
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from litestar import Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 
 from mitapo.accounts.principals import PrincipalView
 from mitapo.engine import clock
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
 from mitapo.http.auth import roles
-from mitapo.http.idempotency import created
-from mitapo.http.schemas import BookingIn, FareRuleIn, OperatorIn, RideEndIn, RouteIn, TapIn
+from mitapo.http.idempotency import answer, answer_written
 from mitapo.runtime import Runtime
 from mitapo.settings import Settings
 from mitapo.transit import bookings
 from mitapo.transit import rides as transit
 from mitapo.transit.reads import FareRuleView
+from mitapo.transit.schemas import (
+    BookingIn,
+    BookingOut,
+    FareRuleIn,
+    FareRuleOut,
+    FareRules,
+    OperatorCreated,
+    OperatorIn,
+    RideEndIn,
+    RideOut,
+    RouteIn,
+    RouteOut,
+    TapIn,
+)
 
 TAGS = ["transit"]
 
@@ -35,25 +49,30 @@ def tap_window(settings: Settings) -> transit.TapWindow:
 
 @post("/v1/transit/operators", opt=roles("admin"), tags=TAGS)
 async def create_operator(
-    data: OperatorIn, db: Database, principal: PrincipalView, maybe_idempotency: Idempotency | None
-) -> Response[dict[str, Any]]:
+    data: JSONBody[OperatorIn],
+    db: NamedDependency[Database],
+    maybe_idempotency: NamedDependency[Idempotency | None],
+) -> Response[OperatorCreated]:
     body = await transit.create_operator(db, data.name, idempotency=maybe_idempotency)
-    headers = {"Idempotent-Replayed": "true"} if body["api_key"] is None else {}
-    return Response(body, status_code=201, headers=headers)
+    return answer(OperatorCreated, body, replayed=body["api_key"] is None)
 
 
 @post("/v1/transit/routes", opt=roles("admin"), tags=TAGS)
 async def create_route(
-    data: RouteIn, db: Database, principal: PrincipalView, maybe_idempotency: Idempotency | None
-) -> Response[dict[str, Any]]:
+    data: JSONBody[RouteIn],
+    db: NamedDependency[Database],
+    maybe_idempotency: NamedDependency[Idempotency | None],
+) -> Response[RouteOut]:
     route = transit.NewRoute(data.operator_id, data.code, data.name, data.kind, data.adult_fare)
-    return created(*await transit.create_route(db, route, idempotency=maybe_idempotency))
+    return answer_written(RouteOut, *await transit.create_route(db, route, idempotency=maybe_idempotency))
 
 
 @post("/v1/transit/fare-rules", opt=roles("admin"), tags=TAGS)
 async def create_fare_rule(
-    data: FareRuleIn, db: Database, principal: PrincipalView, maybe_idempotency: Idempotency | None
-) -> Response[dict[str, Any]]:
+    data: JSONBody[FareRuleIn],
+    db: NamedDependency[Database],
+    maybe_idempotency: NamedDependency[Idempotency | None],
+) -> Response[FareRuleOut]:
     """A new version of the fare table, in force from `effective_from` (now by default) on."""
     now = clock.now()
     rule = FareRuleView(
@@ -68,61 +87,77 @@ async def create_fare_rule(
         cap_child=data.day_caps.child,
         cap_concession=data.day_caps.concession,
     )
-    return created(*await transit.create_fare_rule(db, rule, now, idempotency=maybe_idempotency))
+    written = await transit.create_fare_rule(db, rule, now, idempotency=maybe_idempotency)
+    return answer_written(FareRuleOut, *written)
 
 
 @get("/v1/transit/fare-rules", opt=roles("admin", "auditor", "operator"), tags=TAGS)
-async def list_fare_rules(db: Database, principal: PrincipalView) -> dict[str, Any]:
+async def list_fare_rules(db: NamedDependency[Database]) -> FareRules:
     return await transit.fare_rules(db)
 
 
 @post("/v1/transit/taps", opt=roles("operator"), tags=TAGS)
 async def tap(
-    data: TapIn, runtime: Runtime, principal: PrincipalView, idempotency: Idempotency
-) -> Response[dict[str, Any]]:
+    data: JSONBody[TapIn],
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+    idempotency: NamedDependency[Idempotency],
+) -> Response[RideOut]:
     """A reader's tap, uploaded now or up to a day late: charged once, judged at `tapped_at`."""
     reading = transit.Reading(principal.id, data.route, data.pay_code, data.tapped_at)
     window = tap_window(runtime.settings)
-    return created(
-        *await transit.tap(runtime.db, runtime.keys, reading, window, clock.now(), idempotency=idempotency)
+    written = await transit.tap(
+        runtime.db, runtime.keys, reading, window, clock.now(), idempotency=idempotency
     )
+    return answer_written(RideOut, *written)
 
 
 @post("/v1/transit/bookings", opt=roles("resident"), tags=TAGS)
 async def book(
-    data: BookingIn, runtime: Runtime, principal: PrincipalView, idempotency: Idempotency
-) -> Response[dict[str, Any]]:
+    data: JSONBody[BookingIn],
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+    idempotency: NamedDependency[Idempotency],
+) -> Response[BookingOut]:
     """Book an on-demand ride: its fare is held on the resident's wallet until the ride ends."""
     request = bookings.NewBooking(principal.id, data.route_id, data.pickup_at, data.funding)
     no_show_after = timedelta(minutes=runtime.settings.transit_no_show_minutes)
-    return created(
-        *await bookings.book(runtime.db, request, clock.now(), no_show_after, idempotency=idempotency)
-    )
+    written = await bookings.book(runtime.db, request, clock.now(), no_show_after, idempotency=idempotency)
+    return answer_written(BookingOut, *written)
 
 
 @get("/v1/transit/bookings/{booking_id:str}", opt=roles("resident", "operator"), tags=TAGS)
-async def read_booking(booking_id: str, db: Database, principal: PrincipalView) -> dict[str, Any]:
+async def read_booking(
+    booking_id: FromPath[str], db: NamedDependency[Database], principal: NamedDependency[PrincipalView]
+) -> BookingOut:
     return await bookings.read(db, principal, booking_id)
 
 
 @post("/v1/transit/bookings/{booking_id:str}/completion", opt=roles("operator"), tags=TAGS)
 async def complete_booking(
-    booking_id: str, data: RideEndIn, runtime: Runtime, principal: PrincipalView, idempotency: Idempotency
-) -> Response[dict[str, Any]]:
+    booking_id: FromPath[str],
+    data: JSONBody[RideEndIn],
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+    idempotency: NamedDependency[Idempotency],
+) -> Response[RideOut]:
     """The ride happened: charge it like a tap at `ended_at` and give back the rest of the hold."""
     window = tap_window(runtime.settings)
-    return created(
-        *await bookings.complete(
-            runtime.db, principal.id, booking_id, data.ended_at, window, clock.now(), idempotency=idempotency
-        )
+    written = await bookings.complete(
+        runtime.db, principal.id, booking_id, data.ended_at, window, clock.now(), idempotency=idempotency
     )
+    return answer_written(RideOut, *written)
 
 
 @post("/v1/transit/bookings/{booking_id:str}/cancellation", opt=roles("resident", "operator"), tags=TAGS)
 async def cancel_booking(
-    booking_id: str, db: Database, principal: PrincipalView, idempotency: Idempotency
-) -> Response[dict[str, Any]]:
-    return created(*await bookings.cancel(db, principal, booking_id, idempotency=idempotency), status=200)
+    booking_id: FromPath[str],
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+    idempotency: NamedDependency[Idempotency],
+) -> Response[BookingOut]:
+    written = await bookings.cancel(db, principal, booking_id, idempotency=idempotency)
+    return answer_written(BookingOut, *written, status=200)
 
 
 ROUTES = [

@@ -1,0 +1,219 @@
+"""What the payment routes take and answer: the OpenAPI document shows these shapes, and the shops' SDK is
+checked against them. Moments are ISO 8601 strings with their offset, as the services write them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+import msgspec
+
+from mitapo.engine.funding import FundingMode
+from mitapo.http.schemas import _NAME_PATTERN, Body, Id, Moment, Name, Out, Points, Yen, whole
+
+Mcc = Annotated[str, msgspec.Meta(pattern=whole(r"[0-9]{4}"))]
+Payload = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=25, pattern=whole(r"[\x20-\x7e]+"))]
+Kana = Annotated[str, msgspec.Meta(min_length=1, max_length=30, pattern=_NAME_PATTERN)]
+Funding = FundingMode
+Stamp = Annotated[str, msgspec.Meta(description="a moment, ISO 8601 with its offset")]
+RequestStatus = Literal["open", "paid", "expired"]
+PaymentStatus = Literal["succeeded", "partially_refunded", "refunded"]
+
+
+# --- requests ----------------------------------------------------------------------------------------------
+
+
+class BankAccountIn(Body):
+    bank_code: Annotated[str, msgspec.Meta(pattern=whole(r"[0-9]{4}"))]
+    branch_code: Annotated[str, msgspec.Meta(pattern=whole(r"[0-9]{3}"))]
+    account_number: Annotated[str, msgspec.Meta(pattern=whole(r"[0-9]{7}"))]
+    account_holder_kana: Kana
+    account_type: Literal["ordinary", "current", "savings"] = "ordinary"
+    bank_name_kana: Annotated[str, msgspec.Meta(max_length=15)] = ""
+    branch_name_kana: Annotated[str, msgspec.Meta(max_length=15)] = ""
+
+
+class MerchantIn(Body):
+    name: Name
+    city: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_NAME_PATTERN)] = "三鷹市"
+    mcc: Mcc = "5999"
+    fee_bps: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 0
+    name_ascii: Annotated[str, msgspec.Meta(min_length=1, max_length=25)] | None = None
+    city_ascii: Annotated[str, msgspec.Meta(min_length=1, max_length=15)] | None = None
+    bank: BankAccountIn | None = None
+
+
+class WebhookIn(Body):
+    url: Annotated[
+        str, msgspec.Meta(min_length=8, max_length=2000, pattern=whole(r"https?://[^\x00-\x20\x7f]+"))
+    ]
+
+
+class PaymentRequestIn(Body):
+    amount: Yen
+    reference: Reference | None = None
+
+
+class PaymentPreviewIn(Body):
+    qr_payload: Payload
+
+
+class PaymentIn(Body):
+    qr_payload: Payload
+    amount: Yen | None = None
+    funding: Funding = "points_first"
+
+
+class ChargeIn(Body):
+    pay_code: Payload
+    amount: Yen
+    reference: Reference | None = None
+
+
+class RefundIn(Body):
+    amount: Yen
+
+
+class CashbackCampaignIn(Body):
+    name: Name
+    program_id: Id
+    rate_bps: Annotated[int, msgspec.Meta(ge=1, le=10_000)]
+    monthly_cap: Points
+    starts_on: date
+    ends_on: date | None = None
+    merchant_ids: Annotated[list[Id], msgspec.Meta(max_length=1000)] = msgspec.field(default_factory=list)
+    mccs: Annotated[list[Mcc], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
+
+
+class SettlementIn(Body):
+    until: Moment | None = None
+
+
+# --- answers -----------------------------------------------------------------------------------------------
+
+
+class MerchantCreated(Out):
+    """`api_key` is the shop's secret, shown once: a replay answers null."""
+
+    id: str
+    api_key: str | None
+    qr_payload: str
+
+
+class ShopCodeOut(Out):
+    """A shop's code, static or a payment request's (`?format=png` or `svg` draws it)."""
+
+    payload: str
+
+
+class PayCodeOut(Out):
+    payload: str
+    expires_at: Stamp
+
+
+class WebhookOut(Out):
+    merchant_id: str
+    url: str
+
+
+class PaymentRequestCreated(Out):
+    id: str
+    amount: int
+    status: RequestStatus
+    qr_payload: str
+    expires_at: Stamp
+
+
+class PaymentRequestOut(Out):
+    id: str
+    amount: int
+    status: RequestStatus
+    payment_id: str | None
+    reference: str | None
+    expires_at: Stamp
+
+
+class PaymentPreviewOut(Out):
+    """The shop as registered; for a payment request's code, the request too (null for a static code)."""
+
+    merchant_id: str
+    name: str
+    city: str
+    kind: Literal["static", "dynamic"]
+    amount: int | None
+    payment_request_id: str | None
+    status: RequestStatus | None
+
+
+class PaymentOut(Out):
+    """A payment just made (also the `payment` of the `payment.succeeded` webhook)."""
+
+    id: str
+    merchant_id: str
+    amount: int
+    points_used: int
+    money_used: int
+    entry_id: str
+    status: PaymentStatus
+    reference: str | None
+    created_at: Stamp
+
+
+class PaymentListed(Out):
+    """A payment in the shop's list, with what was refunded of it so far."""
+
+    id: str
+    merchant_id: str
+    amount: int
+    points_used: int
+    money_used: int
+    entry_id: str
+    status: PaymentStatus
+    refunded: int
+    created_at: Stamp
+
+
+class PaymentPage(Out):
+    items: list[PaymentListed]
+    next_cursor: str | None
+
+
+class RefundOut(Out):
+    id: str
+    payment_id: str
+    amount: int
+    points_refunded: int
+    money_refunded: int
+    points_expired: int
+    entry_id: str
+    created_at: Stamp
+
+
+class CashbackCampaignCreated(Out):
+    id: str
+
+
+class SettlementLineOut(Out):
+    merchant_id: str
+    party_kind: str
+    account: str
+    points: int
+    money: int
+    fee: int
+    payout: int
+    entry_id: str
+
+
+class PayoutFiles(Out):
+    csv: str
+    zengin: str
+
+
+class SettlementOut(Out):
+    id: str
+    period_start: Stamp | None
+    until: Stamp
+    created_at: Stamp
+    lines: list[SettlementLineOut]
+    payout_files: PayoutFiles
