@@ -26,8 +26,8 @@ from mitapo.engine import catalog, chart, clock
 from mitapo.engine.database import Database
 from mitapo.engine.errors import Invalid, NotFound
 from mitapo.engine.journal import EntryView
-from mitapo.payments import reads as merchants
-from mitapo.points import reads as participation
+from mitapo.payments import merchants
+from mitapo.points import events
 
 OUTLIER_MEDIANS = 3  # a resident with more than three times the median of a program stands out
 TOP_SHARE = 0.01  # and so does the top 1 % once a program has reached enough residents for that to mean one
@@ -209,8 +209,8 @@ async def _names(conn: AsyncConnection, entries: list[EntryView]) -> dict[str, s
     """The events and shops the trail's entries name, as registered."""
     event_ids = sorted({str(e.meta["event_id"]) for e in entries if e.meta.get("event_id")})
     shop_ids = sorted({str(e.meta["merchant_id"]) for e in entries if e.meta.get("merchant_id")})
-    names = await participation.event_titles(conn, event_ids)
-    shops = await merchants.merchants_by_id(conn, shop_ids)
+    names = await events.titles(conn, event_ids)
+    shops = await merchants.by_id(conn, shop_ids)
     return names | {shop_id: shop.name for shop_id, shop in shops.items()}
 
 

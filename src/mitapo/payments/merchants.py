@@ -12,6 +12,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from mitapo.accounts import auth
 from mitapo.engine import chart
 from mitapo.engine.commands import Command, Idempotency, Row
@@ -171,3 +173,8 @@ async def set_webhook(db: Database, merchant_id: str, url: str) -> WebhookOut:
     async with db.raw() as conn:
         await reads.set_webhook(conn, merchant_id, url)
     return WebhookOut(merchant_id=merchant_id, url=url)
+
+
+async def by_id(conn: AsyncConnection, merchant_ids: list[str]) -> dict[str, MerchantView]:
+    """The shops named, read on the caller's connection (a statement or the auditor's trail names them)."""
+    return await reads.merchants_by_id(conn, merchant_ids)

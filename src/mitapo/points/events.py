@@ -8,6 +8,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from mitapo.accounts import auth
 from mitapo.engine.commands import Command, Idempotency, Row, Written
 from mitapo.engine.database import Database
@@ -88,3 +90,8 @@ def as_json(event: EventView) -> dict[str, Any]:
         "ends_at": event.ends_at.isoformat(),
         "capacity": event.capacity,
     }
+
+
+async def titles(conn: AsyncConnection, event_ids: list[str]) -> dict[str, str]:
+    """The events' titles, read on the caller's connection (a statement or the auditor's trail names them)."""
+    return await reads.event_titles(conn, event_ids)

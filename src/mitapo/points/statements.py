@@ -15,8 +15,8 @@ from mitapo.engine import chart
 from mitapo.engine.catalog import KINDS
 from mitapo.engine.database import Database
 from mitapo.engine.errors import Invalid
-from mitapo.payments import reads as merchants
-from mitapo.points import reads as participation
+from mitapo.payments import merchants
+from mitapo.points import events, reads
 from mitapo.points.reads import StatementLine
 
 DESCRIPTIONS = {kind.value: facts.en.lower() for kind, facts in KINDS.items() if facts.statement_by_label}
@@ -27,10 +27,10 @@ async def page(db: Database, resident_id: str, cursor: str | None, limit: int) -
     """`{items, next_cursor}`; pass `next_cursor` back to read the next page, until it is null."""
     before = _decode_cursor(cursor) if cursor else None
     async with db.read() as conn:
-        lines = await participation.statement(conn, chart.resident_owner(resident_id), before, limit + 1)
-        titles = await participation.event_titles(conn, _meta_ids(lines, "event_id"))
+        lines = await reads.statement(conn, chart.resident_owner(resident_id), before, limit + 1)
+        titles = await events.titles(conn, _meta_ids(lines, "event_id"))
         shop_ids = _meta_ids(lines, "merchant_id")
-        shops = await merchants.merchants_by_id(conn, shop_ids) if shop_ids else {}
+        shops = await merchants.by_id(conn, shop_ids) if shop_ids else {}
     more = len(lines) > limit
     lines = lines[:limit]
     names = {"event": titles, "shop": {shop_id: shop.name for shop_id, shop in shops.items()}}
