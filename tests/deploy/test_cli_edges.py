@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
+import pytest
 
 from mitapo.engine import embedded
 from tests.deploy.processes import ROOT, VENV_BIN, free_port, service_env, wait_ready
@@ -49,11 +52,25 @@ def test_serve_on_a_taken_port_names_the_port_and_the_setting(database_url: str,
     assert str(port) in done.stderr and "MITAPO_PORT" in done.stderr, done.stderr
 
 
-def test_interrupted_make_run_leaves_no_postgres(tmp_path: Path) -> None:
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    """A fresh data directory beside the tests' own cluster: as root, PostgreSQL runs as another user, who
+    may enter that folder (pytest's temporary folders are the current user's alone)."""
+    parent = ROOT / ".mitapo-test" / "runs"
+    parent.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(dir=parent))
+    try:
+        yield path
+    finally:
+        embedded.stop(path)  # only after a failure is there one to stop
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def test_interrupted_make_run_leaves_no_postgres(data_dir: Path, tmp_path: Path) -> None:
     """`make run` on a fresh data directory (embedded PostgreSQL, demo town), Ctrl-C once it serves."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MITAPO_")}
-    env.update(MITAPO_DATA_DIR=str(tmp_path / "state"), PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}")
+    env.update(MITAPO_DATA_DIR=str(data_dir), PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}")
     # The venv running these tests is the one to use: the install step is named and marked as done, so that
     # make never runs pip here.
     stamp = ".venv/.installed"
@@ -68,25 +85,24 @@ def test_interrupted_make_run_leaves_no_postgres(tmp_path: Path) -> None:
         "run",
     ]
     log = tmp_path / "run.log"
+    with log.open("wb") as sink:
+        make = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
-        with log.open("wb") as sink:
-            make = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        try:
-            wait_ready(make, f"http://127.0.0.1:{port}", log)
-            assert _postgres_of(tmp_path / "state"), "the embedded PostgreSQL should run while serving"
-            os.killpg(make.pid, signal.SIGINT)
-            make.wait(timeout=RUN_SECONDS)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(make.pid, signal.SIGKILL)
-            make.wait()
-        printed = log.read_text()
-        assert f"serving at http://127.0.0.1:{port}/" in printed
-        assert f"http://127.0.0.1:{port}/audit#secret=" in printed  # the demo's links follow the port
-        assert "auditor secret:" in printed and "admin secret:" in printed
-        left = _postgres_of(tmp_path / "state")
-        assert not left, f"still running: {[p.pid for p in left]}\n{printed}"
+        wait_ready(make, f"http://127.0.0.1:{port}", log)
+        assert _postgres_of(data_dir), "the embedded PostgreSQL should run while serving"
+        os.killpg(make.pid, signal.SIGINT)
+        make.wait(timeout=RUN_SECONDS)
     finally:
-        embedded.stop(tmp_path / "state")  # only after a failure is there one to stop
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(make.pid, signal.SIGKILL)
+        make.wait()
+    printed = log.read_text()
+    assert f"serving at http://127.0.0.1:{port}/" in printed
+    assert f"http://127.0.0.1:{port}/audit#secret=" in printed  # the demo's links follow the port
+    assert "auditor secret:" in printed and "admin secret:" in printed
+    assert "migrations: applied" in printed  # one line, not alembic's own log
+    assert "RuntimeDirWarning" not in printed and "[alembic" not in printed, printed
+    left = _postgres_of(data_dir)
+    assert not left, f"still running: {[p.pid for p in left]}\n{printed}"
