@@ -44,7 +44,7 @@ def _database(settings: Settings) -> Iterator[tuple[str, str]]:
 
 def _with_runtime(job: Callable[[Runtime], Awaitable[T]], *, background: bool = False) -> T:
     settings = Settings.from_env()
-    with _database(settings) as (url, _):
+    with _database(settings) as (url, _said):
         return _run_job(settings, url, job, background=background)
 
 
@@ -63,7 +63,7 @@ def _run_job(
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:
-    with _database(Settings.from_env()) as (url, _):
+    with _database(Settings.from_env()) as (url, _said):
         print(migrate.upgrade_and_say(url))
     return 0
 
@@ -171,7 +171,7 @@ def cmd_db_roles(args: argparse.Namespace) -> int:
         finally:
             await conn.close()
 
-    with _database(Settings.from_env()) as (url, _):
+    with _database(Settings.from_env()) as (url, _said):
         applied = asyncio.run(main())
     print(f"roles created: {', '.join(applied.created) or 'none (all existed)'}")
     print(f"{names.service} may only INSERT and SELECT: {', '.join(applied.journal_tables)}")
@@ -206,7 +206,7 @@ def cmd_cashback(_: argparse.Namespace) -> int:
 
 def cmd_demo(_: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    with _database(settings) as (url, _):
+    with _database(settings) as (url, _said):
         print(_load_demo(settings, url, settings.site_url))
     return 0
 

