@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PORT   ?= $(or $(MITAPO_PORT),8000)
 
-.PHONY: run test test-db lint bench drill clean
+.PHONY: run stop test test-db lint bench drill clean
 
 $(STAMP): pyproject.toml ledger/pyproject.toml merchant_sdk/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,11 +13,16 @@ $(STAMP): pyproject.toml ledger/pyproject.toml merchant_sdk/pyproject.toml
 	$(BIN)/python -m pip install -q -e ./ledger -e './merchant_sdk[test]' -e '.[dev]'
 	touch $(STAMP)
 
-## Start the service with a demo town on the embedded PostgreSQL under ./.mitapo
+## Start the service with a demo town on the embedded PostgreSQL under ./.mitapo (`make run PORT=8001`);
+## Ctrl-C stops both
 run: $(STAMP)
-	$(BIN)/mitapo migrate
-	$(BIN)/mitapo demo
-	$(BIN)/mitapo serve
+	MITAPO_PORT=$(PORT) $(BIN)/mitapo serve --demo
+
+## Stop an embedded PostgreSQL left running under ./.mitapo or ./.mitapo-test
+stop:
+	@if [ -x $(BIN)/mitapo ]; then \
+	  MITAPO_DATA_DIR=$(or $(MITAPO_DATA_DIR),.mitapo) $(BIN)/mitapo stop; MITAPO_DATA_DIR=.mitapo-test $(BIN)/mitapo stop; \
+	fi
 
 ## Every test, the database ones on the embedded PostgreSQL (or MITAPO_TEST_DATABASE_URL)
 test: $(STAMP)
@@ -39,5 +45,6 @@ bench: $(STAMP)
 drill: $(STAMP)
 	$(BIN)/pytest -v tests/deploy/test_drill.py
 
-clean:
+## Everything `make run` and `make test` made; their PostgreSQL is stopped first
+clean: stop
 	rm -rf $(VENV) .mitapo .mitapo-test

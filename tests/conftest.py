@@ -5,6 +5,7 @@ server at `MITAPO_TEST_DATABASE_URL`. Migrations run once into a template databa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,15 +28,21 @@ settings.register_profile("mitapo", deadline=None, suppress_health_check=[Health
 settings.load_profile("mitapo")
 
 
-def _server_url() -> str:
+@contextlib.contextmanager
+def _server_url() -> Iterator[str]:
+    """The server for this session. The embedded one is stopped at the session's end when the session started
+    it (`make test` leaves nothing running); one already running (another run's, a developer's) is reused and
+    left running."""
     url = os.environ.get("MITAPO_TEST_DATABASE_URL")
     if url:
-        return plain_url(url)
-    from mitapo.engine.embedded import start_embedded
+        yield plain_url(url)
+        return
+    from mitapo.engine import embedded
 
-    server = plain_url(start_embedded(ROOT / ".mitapo-test"))
-    asyncio.run(_throwaway_durability(server))
-    return server
+    with embedded.owned(ROOT / ".mitapo-test") as running:
+        server = plain_url(running.server_url)
+        asyncio.run(_throwaway_durability(server))
+        yield server
 
 
 async def _throwaway_durability(server: str) -> None:
@@ -55,8 +62,9 @@ async def _admin(server: str, sql: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> str:
-    return _server_url()
+def pg_server() -> Iterator[str]:
+    with _server_url() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

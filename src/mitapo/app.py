@@ -110,6 +110,7 @@ def create_app(
             path="/schema",
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
             security=[{"bearer": []}],
+            render_plugins=openapi.RENDER_PLUGINS,
         ),
         on_startup=[lambda: logs.configure(settings.log_json)],
         template_config=web_pages.TEMPLATES,

@@ -33,6 +33,8 @@ PAYOUT_PAYER = "0000000000,ﾐﾀｶｼ,0000,ﾐﾀｶｷﾞﾝｺｳ,000,ﾎﾝ
 class Settings:
     database_url: str | None = None
     data_dir: Path = Path(".mitapo")
+    host: str = "127.0.0.1"
+    port: int = 8000
     signing_key_path: Path | None = None
     log_json: bool | None = None
     pool_size: int = 20
@@ -61,6 +63,13 @@ class Settings:
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
+    def site_url(self) -> str:
+        """Where a browser on this machine reaches `mitapo serve`: the links the CLI prints use it."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(self.host, self.host)
+        host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        return f"http://{host}:{self.port}"
+
+    @property
     def key_path(self) -> Path:
         return self.signing_key_path or self.data_dir / "keys"
 
@@ -71,6 +80,8 @@ class Settings:
         return cls(
             database_url=os.environ.get("MITAPO_DATABASE_URL") or None,
             data_dir=Path(os.environ.get("MITAPO_DATA_DIR", ".mitapo")),
+            host=os.environ.get("MITAPO_HOST") or "127.0.0.1",
+            port=_int("MITAPO_PORT", 8000),
             signing_key_path=Path(key_path) if key_path else None,
             log_json=None if log_json is None else _bool("MITAPO_LOG_JSON", False),
             pool_size=_int("MITAPO_POOL_SIZE", 20),

@@ -3,10 +3,13 @@ who earned it and the shop that was paid with it, to the settlement that paid th
 
 from __future__ import annotations
 
+import shlex
+import subprocess
 import uuid
+from pathlib import Path
 from typing import Any
 
-from tests.e2e.conftest import DESKTOP, Town, sync_api, watch_errors
+from tests.e2e.conftest import BIN, DESKTOP, Town, sync_api, watch_errors
 
 expect = sync_api.expect
 
@@ -47,4 +50,27 @@ def test_auditor_verifies_the_chain_and_follows_a_point(town: Town, browser: Any
     expect(steps.nth(3)).to_contain_text("精算")
     expect(desk.locator("#trail-summary")).to_have_text("市の発行から始まります")
     expect(desk.locator("#rests")).to_have_text("現在の場所：city:payable")
+    assert errors == []
+
+
+def test_auditor_downloads_the_export_and_keys_and_runs_the_command_shown(
+    town: Town, browser: Any, tmp_path: Path
+) -> None:
+    """The desk's two downloads, saved as the page names them, pass the very command the desk shows."""
+    context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
+    desk = context.new_page()
+    errors = watch_errors(desk)
+    desk.goto(town.page_url("/audit", "auditor"))
+    for button in ("エクスポートをダウンロード", "公開鍵をダウンロード"):
+        with desk.expect_download() as started:
+            desk.get_by_role("button", name=button).click()
+        download = started.value
+        download.save_as(tmp_path / download.suggested_filename)
+    command = shlex.split(desk.get_by_test_id("verify-command").inner_text())
+    context.close()
+    assert command[0] == "mitapo-ledger"
+    done = subprocess.run(
+        [str(BIN / "mitapo-ledger"), *command[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
     assert errors == []

@@ -4,29 +4,53 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import date
 from typing import TypeVar
 
 from mitapo import logs
 from mitapo.accounts import auth
 from mitapo.audit import reports
-from mitapo.engine import migrate
+from mitapo.cli import serving
+from mitapo.engine import embedded, migrate
 from mitapo.engine.keys import load_keyring, rotate
-from mitapo.runtime import Runtime, database_url
+from mitapo.runtime import Runtime
 from mitapo.settings import Settings
 
 T = TypeVar("T")
 
 
+@contextlib.contextmanager
+def _database(settings: Settings) -> Iterator[tuple[str, str]]:
+    """The database URL, and a line saying which database it is. The embedded PostgreSQL is started for the
+    block and stopped after it, unless it was already running (then it is left to whoever started it)."""
+    if settings.database_url:
+        yield settings.database_url, f"database: {migrate.shown(settings.database_url)}"
+        return
+    with embedded.owned(settings.data_dir) as server:
+        where = f"the embedded PostgreSQL under {settings.data_dir / 'pg'} (pid {server.pid})"
+        how = (
+            "already running: reused and left running, `make stop` stops it"
+            if server.reused
+            else ("started here, stopped when this ends")
+        )
+        yield embedded.database_in(server), f"database: {where}, {how}"
+
+
 def _with_runtime(job: Callable[[Runtime], Awaitable[T]], *, background: bool = False) -> T:
     settings = Settings.from_env()
-    url = database_url(settings)
+    with _database(settings) as (url, _said):
+        return _run_job(settings, url, job, background=background)
 
+
+def _run_job(
+    settings: Settings, url: str, job: Callable[[Runtime], Awaitable[T]], *, background: bool = False
+) -> T:
     async def main() -> T:
         runtime = Runtime(settings, url)
         await runtime.start(background=background)
@@ -39,25 +63,47 @@ def _with_runtime(job: Callable[[Runtime], Awaitable[T]], *, background: bool = 
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:
-    migrate.upgrade(database_url(Settings.from_env()))
-    print("migrations applied")
+    with _database(Settings.from_env()) as (url, _said):
+        print(migrate.upgrade_and_say(url))
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     settings = Settings.from_env()
-    url = database_url(settings)
-    migrate.upgrade(url)
-    load_keyring(settings.key_path)  # the first key is made here, once, not by each worker at once
-    if args.workers > 1:
-        from mitapo.http.metrics import prepare_multiprocess
+    host = args.host or settings.host
+    port = settings.port if args.port is None else args.port
+    bound = serving.bind(host, port)  # first: a taken port is said before anything starts
+    if isinstance(bound, serving.Refused):
+        print(bound.message, file=sys.stderr)
+        return 3
+    site = dataclasses.replace(settings, host=host, port=bound.sock.getsockname()[1]).site_url
+    try:
+        with _database(settings) as (url, database_line):
+            print(migrate.upgrade_and_say(url))
+            load_keyring(settings.key_path)  # the first key is made here, once, not by each worker at once
+            if args.demo:
+                print(_load_demo(settings, url, site))
+            if args.workers > 1:
+                from mitapo.http.metrics import prepare_multiprocess
 
-        prepare_multiprocess(settings.data_dir / "metrics")  # /metrics sums up every worker
-    os.environ["MITAPO_DATABASE_URL"] = url  # every worker uses the same database
-    print(f"みたポ is serving at http://{args.host}:{args.port}/  (API schema: /schema, database: {url})")
-    uvicorn.run("mitapo.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="warning")
+                prepare_multiprocess(settings.data_dir / "metrics")  # /metrics sums up every worker
+            os.environ["MITAPO_DATABASE_URL"] = url  # every worker uses the same database
+            print(f"みたポ is serving at {site}/  (API reference: {site}/schema)")
+            print(f"  {database_line}")
+            print("  Ctrl-C stops it.", flush=True)
+            started = serving.run(bound, args.workers)
+    finally:
+        bound.sock.close()
+    return 0 if started else 3
+
+
+def cmd_stop(_: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    pid = embedded.stop(settings.data_dir)
+    where = settings.data_dir / "pg"
+    print(
+        f"stopped the embedded PostgreSQL under {where} (pid {pid})" if pid else f"nothing runs under {where}"
+    )
     return 0
 
 
@@ -119,13 +165,14 @@ def cmd_db_roles(args: argparse.Namespace) -> int:
     }
 
     async def main() -> roles.Applied:
-        conn = await asyncpg.connect(database_url(Settings.from_env()))
+        conn = await asyncpg.connect(url)
         try:
             return await roles.apply(conn, names, passwords)
         finally:
             await conn.close()
 
-    applied = asyncio.run(main())
+    with _database(Settings.from_env()) as (url, _said):
+        applied = asyncio.run(main())
     print(f"roles created: {', '.join(applied.created) or 'none (all existed)'}")
     print(f"{names.service} may only INSERT and SELECT: {', '.join(applied.journal_tables)}")
     print(f"{names.auditor} may only SELECT; {names.owner} owns the schema and runs migrations")
@@ -158,25 +205,41 @@ def cmd_cashback(_: argparse.Namespace) -> int:
 
 
 def cmd_demo(_: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    with _database(settings) as (url, _said):
+        print(_load_demo(settings, url, settings.site_url))
+    return 0
+
+
+def _load_demo(settings: Settings, url: str, site: str) -> str:
+    """Load the demo town (once; later only its secrets and links again), with links to `site`."""
     from mitapo.demo import load as demo
 
-    settings = Settings.from_env()
-
     async def job(runtime: Runtime) -> str:
-        return await demo.load(runtime, settings.data_dir)
+        return await demo.load(runtime, settings.data_dir, site)
 
-    print(_with_runtime(job))
-    return 0
+    return _run_job(settings, url, job)
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="mitapo", description="みたポ, Mitaka's community point service")
     sub = top.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="migrate, then serve HTTP")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("MITAPO_WORKERS", "1")))
+    serve.add_argument("--host", help="address to listen on (default: MITAPO_HOST, else 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: MITAPO_PORT, else 8000)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("MITAPO_WORKERS", "1")),
+        help="worker processes (default: MITAPO_WORKERS, else 1)",
+    )
+    serve.add_argument(
+        "--demo", action="store_true", help="load the demo town first and print its sign-in links"
+    )
     serve.set_defaults(run=cmd_serve)
+    sub.add_parser("stop", help="stop the embedded PostgreSQL of the data directory").set_defaults(
+        run=cmd_stop
+    )
     sub.add_parser("migrate", help="apply the migrations").set_defaults(run=cmd_migrate)
     token = sub.add_parser("token", help="secrets").add_subparsers(dest="token_command", required=True)
     create = token.add_parser("create", help="create an admin, auditor or organizer secret")

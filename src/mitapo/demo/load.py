@@ -16,10 +16,12 @@ from mitapo.engine import ledger
 from mitapo.runtime import Runtime
 
 
-async def load(runtime: Runtime, data_dir: Path) -> str:
+async def load(runtime: Runtime, data_dir: Path, site: str = "http://127.0.0.1:8000") -> str:
+    """Load the town once; the instructions (secrets, sign-in links to `site`, where `mitapo serve` listens)
+    every time."""
     path = data_dir / "demo.json"
     if path.exists():
-        return _instructions(json.loads(path.read_text()))
+        return _instructions(json.loads(path.read_text()), site, path)
     town: dict[str, str] = {}
     _, town["admin"] = await auth.create_principal(runtime.db, "admin", "demo admin")
     _, town["auditor"] = await auth.create_principal(runtime.db, "auditor", "demo auditor")
@@ -30,24 +32,22 @@ async def load(runtime: Runtime, data_dir: Path) -> str:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(town, handle, ensure_ascii=False, indent=2)
-    return _instructions(town)
+    return _instructions(town, site, path)
 
 
-def _instructions(town: dict[str, str]) -> str:
-    lines = ["みたポ demo town loaded. Try:"]
-    lines.append(
-        f"  curl -H 'Authorization: Bearer {town['admin']}' http://127.0.0.1:8000/v1/audit/trial-balance"
-    )
-    lines.append(f"  auditor secret: {town['auditor']}")
-    lines += _pages(town)
+def _instructions(town: dict[str, str], site: str, path: Path) -> str:
+    lines = [f"みたポ demo town loaded (its secrets are kept in {path}, demo only):"]
+    lines.append(f"  admin secret:    {town['admin']}")
+    lines.append(f"  auditor secret:  {town['auditor']}")
+    lines.append(f"  try: curl -H 'Authorization: Bearer {town['admin']}' {site}/v1/audit/trial-balance")
+    lines += _pages(town, site)
     return "\n".join(lines)
 
 
-def _pages(town: dict[str, str]) -> list[str]:
+def _pages(town: dict[str, str], site: str) -> list[str]:
     """Links that sign each face in: the secret rides after '#', which the browser never sends anywhere."""
     if "resident" not in town:
         return []
-    site = "http://127.0.0.1:8000"
     return [
         "Pages (open a link once; the browser remembers the secret, docs/web.md):",
         f"  resident app:    {site}/app#secret={town['resident']}",

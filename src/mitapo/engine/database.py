@@ -1,9 +1,12 @@
 """The database handle: a SQLAlchemy async engine for reads, asyncpg pools for the hot lookups every request
 makes and for the background jobs, and the group-commit writer for every change to the ledger.
 
-Neither the engine nor the lookup pool pings a connection before lending it (a round trip per request):
-a connection PostgreSQL dropped fails its query, is discarded by its pool, and the next request gets a new
-one."""
+Neither the engine nor the lookup pool pings a connection before lending it (a round trip per request).
+A connection PostgreSQL ended while it sat in the pool (`pg_terminate_backend`, a restart) is still replaced
+before a request gets it, without a round trip: the driver already knows the socket was closed, and both
+pools look at that when lending (asyncpg's own pool does; the engine's pool does in `_replace_if_closed`).
+A request therefore does not fail on a connection that was dead before it sent anything; 503 is left for a
+database that is really away."""
 
 from __future__ import annotations
 
@@ -15,7 +18,10 @@ from typing import cast
 
 import asyncpg
 import structlog
+from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from mitapo.engine.commands import Command, Outcome
 from mitapo.engine.failures import CONNECTION_LOST, backoff
@@ -33,6 +39,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(
             sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size
         )
+        event.listen(self.engine.sync_engine.pool, "checkout", _replace_if_closed)
         self.writer = Writer(self.url, batch_max=batch_max, observer=observer)
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
@@ -91,6 +98,17 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncConnection]:
         async with self.engine.connect() as conn:
             yield conn
+
+
+def _replace_if_closed(
+    dbapi_connection: object, _record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+) -> None:
+    """The engine's pool, lending a connection: one whose socket the server closed is thrown away and another
+    one is lent (the pool does that for a DisconnectionError raised here). Costs no round trip: asyncpg
+    noticed the close when it happened."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    if isinstance(driver, asyncpg.Connection) and driver.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
 
 
 async def _keep_session(_: asyncpg.Connection) -> None:

@@ -23,6 +23,8 @@ from litestar.openapi.spec import (
 )
 from litestar.openapi.spec.operation import Operation
 
+from mitapo.http.reference import RENDER_PLUGINS as RENDER_PLUGINS  # the pages at /schema: offline Redoc
+
 PROBLEM = Schema(
     type=OpenAPIType.OBJECT,
     required=["type", "title", "status", "detail", "code"],

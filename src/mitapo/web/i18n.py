@@ -315,6 +315,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error_refund_exceeds_payment": ("支払額を超えて返金はできません。", "That is more than the payment."),
     "error_balance_limit_exceeded": ("上限を超えます。", "That goes over the limit."),
     "error_account_closed": ("このアカウントは解約されています。", "This account is closed."),
+    # auditor's desk: the export and the keys for verifying offline (issue 23)
+    "offline_title": ("手元で検証する", "Verify on your own computer"),
+    "offline_lead": (
+        "台帳のエクスポートと公開鍵をダウンロードし、サーバーを信頼せずに mitapo-ledger で検証できます。",
+        "Download the ledger's export and the public keys, and verify them with mitapo-ledger without "
+        "trusting the server.",
+    ),
+    "download_export": ("エクスポートをダウンロード", "Download the export"),
+    "download_keys": ("公開鍵をダウンロード", "Download the public keys"),
+    "downloaded": ("{file} を保存しました", "Saved {file}"),
+    "offline_command": (
+        "二つのファイルを保存したフォルダで実行します：",
+        "Run this in the folder where both files were saved:",
+    ),
+    "offline_keys_note": (
+        "公開鍵は、市が別の経路で公表している鍵と同じか確かめてください。",
+        "Check that the public keys are the ones the city published through another channel.",
+    ),
 }
 
 

@@ -1,4 +1,4 @@
-import { api, byId, el, number, t } from "./common.js";
+import { Problem, api, byId, el, number, problemText, secret, t } from "./common.js";
 import { cells, startAuditor } from "./auditor.js";
 import { drawChart } from "./chart.js";
 
@@ -18,6 +18,32 @@ async function verify() {
       el("ul", {}, result.problems.map((p) => el("li", {}, `${p.code}: ${p.detail}${p.seq ? ` (#${p.seq})` : ""}`))),
       el("p", { class: "hash" }, head),
     );
+  }
+}
+
+// The export and the public keys, saved as files for `mitapo-ledger verify` (the command the page shows). The
+// export needs the secret in the Authorization header, so a plain link cannot fetch it: the page fetches it
+// and hands the browser the body to save.
+async function download(button) {
+  const box = byId("download-result");
+  box.replaceChildren(t("loading"));
+  try {
+    let response;
+    try {
+      response = await fetch(button.dataset.path, { headers: { Authorization: `Bearer ${secret()}` } });
+    } catch {
+      throw new Problem(0, null);
+    }
+    if (!response.ok) throw new Problem(response.status, await response.json().catch(() => null));
+    const saved = URL.createObjectURL(await response.blob());
+    const link = el("a", { href: saved, download: button.dataset.file });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(saved), 60_000);
+    box.replaceChildren(t("downloaded", { file: button.dataset.file }));
+  } catch (error) {
+    box.replaceChildren(problemText(error));
   }
 }
 
@@ -47,6 +73,9 @@ async function trialBalance() {
 
 startAuditor(async (found) => {
   byId("verify").addEventListener("click", verify);
+  for (const id of ["download-export", "download-keys"]) {
+    byId(id).addEventListener("click", () => download(byId(id)));
+  }
   budgets(found);
   await Promise.all([charts(), trialBalance()]);
 });
