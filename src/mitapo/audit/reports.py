@@ -7,6 +7,7 @@ replay of its postings, nothing is negative that may not be, and the pending hol
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,16 +116,28 @@ async def entries_page(
     return items, next_after
 
 
-async def export_lines(db: Database) -> AsyncIterator[str]:
-    """Every sealed entry up to the latest checkpoint, then that checkpoint, one JSON object per line."""
+async def export_lines(db: Database, until_seq: int | None = None) -> AsyncIterator[str]:
+    """Every sealed entry up to the checkpoint at `until_seq` (the route signs one for its export; by default
+    the latest stored), then that checkpoint, one JSON object per line."""
     async with db.raw() as conn:
-        checkpoints = await sealer.signed_checkpoints(conn)
-        if not checkpoints:
+        latest = await (
+            sealer.latest_checkpoint(conn) if until_seq is None else sealer.checkpoint_at(conn, until_seq)
+        )
+        if latest is None:
             return
-        latest = checkpoints[-1]
         after = 0
         while after < latest.checkpoint.seq:
             for sealed in await sealer.sealed_chunk(conn, after, min(after + CHUNK, latest.checkpoint.seq)):
                 yield entry_line(sealed) + "\n"
             after += CHUNK
         yield checkpoint_line(latest) + "\n"
+
+
+async def checkpoints_page(
+    db: Database, after_seq: int, limit: int
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Stored checkpoints after `after_seq`, each as its export line's JSON object."""
+    async with db.raw() as conn:
+        found = await sealer.signed_checkpoints(conn, after_seq, limit)
+    items = [json.loads(checkpoint_line(signed)) for signed in found]
+    return items, (items[-1]["seq"] if len(items) == limit else None)

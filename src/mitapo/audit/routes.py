@@ -13,6 +13,7 @@ from litestar.response import Stream
 
 from mitapo.audit import reports as audit
 from mitapo.audit.schemas import (
+    CheckpointsOut,
     EntriesOut,
     PublicKeysOut,
     ReversalIn,
@@ -26,6 +27,7 @@ from mitapo.engine.journal import EntryView
 from mitapo.http.auth import roles
 from mitapo.http.idempotency import answer_written
 from mitapo.http.schemas import Posted, shaped
+from mitapo.runtime import Runtime
 
 
 def entry_json(entry: EntryView) -> dict[str, Any]:
@@ -70,12 +72,26 @@ class AuditController(Controller):
         items, next_after = await audit.entries_page(db, after_seq, limit)
         return shaped(EntriesOut, {"items": [entry_json(e) for e in items], "next_after_seq": next_after})
 
+    @get("/checkpoints", opt=roles("admin", "auditor"))
+    async def checkpoints(
+        self,
+        db: NamedDependency[Database],
+        after_seq: Annotated[int, QueryParameter(ge=-1, le=2**63 - 1)] = -1,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 1000,
+    ) -> CheckpointsOut:
+        """Every checkpoint the service signed, oldest first (seq 0 is the empty journal's)."""
+        items, next_after = await audit.checkpoints_page(db, after_seq, limit)
+        return shaped(CheckpointsOut, {"items": items, "next_after_seq": next_after})
+
     @get("/export", opt=roles("admin", "auditor"), media_type="application/x-ndjson")
-    async def export(self, db: NamedDependency[Database]) -> Stream:
-        """Newline-delimited JSON: every sealed entry, then the checkpoint that signs them."""
+    async def export(self, runtime: NamedDependency[Runtime], db: NamedDependency[Database]) -> Stream:
+        """Newline-delimited JSON: every sealed entry, then a checkpoint signed for this export, covering
+        every entry committed before it was asked."""
+        until = await runtime.checkpoint_now(empty=True)
+        assert until is not None  # an empty journal is signed too
 
         async def lines() -> AsyncIterator[bytes]:
-            async for line in audit.export_lines(db):
+            async for line in audit.export_lines(db, until):
                 yield line.encode()
 
         return Stream(lines(), media_type="application/x-ndjson")

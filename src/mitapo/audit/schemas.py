@@ -99,6 +99,25 @@ class PublicKeysOut(Out):
     keys: list[PublicKey]
 
 
+class CheckpointOut(Out):
+    """A signed checkpoint exactly as its export line (docs/ledger-format.md)."""
+
+    type: str
+    seq: int
+    hash: str
+    signed_at: str
+    kid: str
+    balances_digest: str
+    signature: str
+
+
+class CheckpointsOut(Out):
+    """Every signed checkpoint after `after_seq`, oldest first; `next_after_seq` reads on, null at the end."""
+
+    items: list[CheckpointOut]
+    next_after_seq: int | None
+
+
 class MonthlyOut(Out):
     """Every month (Tokyo, `YYYY-MM`) from the first to the last; each series has one number per month."""
 
