@@ -3,8 +3,8 @@
 An export answers with a checkpoint made for it (issue 22), and a new install's journal is empty: its
 checkpoint states seq 0 and the genesis hash, which no seal carries. So the foreign key from `checkpoints.seq`
 to `seals` gives way to a trigger that asks more of a checkpoint: seq 0 with thirty-two zero bytes, or the seq
-and the hash of a seal. `witnesses` are the independent parties' registered Ed25519 keys; `cosignatures` are their signed
-statements that a checkpoint extends the last one they saw. Both are append-only.
+and the hash of a seal. `witnesses` are the independent parties' registered Ed25519 keys; `cosignatures` are
+their signed statements that a checkpoint extends the last one they saw. Both are append-only.
 
 Revision ID: 0025
 Revises: 0017

@@ -13,6 +13,7 @@ import pytest
 
 from mitapo_ledger import public_key_from_b64, verify_export
 from tests.api.conftest import Api
+from tests.history import last_checkpoint, rewrite
 
 pytestmark = pytest.mark.db
 
@@ -74,3 +75,46 @@ def test_every_signed_checkpoint_is_kept_and_listed(api: Api, admin: str) -> Non
 def test_only_admins_and_auditors_list_checkpoints(api: Api, role: str) -> None:
     assert api.get("/v1/audit/checkpoints", api.token(role)).status_code == 403
     assert api.get("/v1/audit/checkpoints", None).status_code == 401
+
+
+def test_an_export_since_a_kept_checkpoint_holds_what_follows_and_proves_it_extends_it(
+    api: Api, admin: str
+) -> None:
+    fund(api, admin, 100)
+    before = export(api, admin)
+    kept = last_checkpoint(before)
+    fund(api, admin, 200)
+    since = {"since_seq": kept.checkpoint.seq, "since_hash": kept.checkpoint.hash.hex()}
+    lines = export(api, admin, **since)
+    assert json.loads(lines[0])["type"] == "start"
+    assert lines[1] == before[-1]
+    report = verify_export(lines, keys(api), since=kept)
+    assert report.ok, report.problems
+    assert (report.start_seq, report.entries_checked) == (kept.checkpoint.seq, 1)
+    full = export(api, admin)
+    assert verify_export(full, keys(api), since=kept).ok
+
+
+def test_an_export_since_a_checkpoint_the_service_did_not_sign_is_refused(api: Api, admin: str) -> None:
+    fund(api, admin, 100)
+    kept = last_checkpoint(export(api, admin))
+    seq, other = kept.checkpoint.seq, "ab" * 32
+    mismatch = api.get("/v1/audit/export", admin, params={"since_seq": seq, "since_hash": other})
+    assert (mismatch.status_code, mismatch.json()["code"]) == (409, "checkpoint_mismatch")
+    unknown = api.get("/v1/audit/export", admin, params={"since_seq": seq + 5, "since_hash": other})
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "not_found")
+    half = api.get("/v1/audit/export", admin, params={"since_seq": seq})
+    assert half.status_code == 400
+
+
+def test_history_rewritten_with_the_servers_own_key_is_refused_by_since(api: Api, admin: str) -> None:
+    for points in (100, 200, 300):
+        fund(api, admin, points)
+    kept = last_checkpoint(export(api, admin))
+    fund(api, admin, 400)
+    genuine = export(api, admin)
+    forged = rewrite(genuine, 1, "nothing happened here", api.runtime.keys.current)
+    assert verify_export(forged, keys(api)).ok  # the key holder can make a history that verifies alone
+    report = verify_export(forged, keys(api), since=kept)
+    assert [p.code for p in report.problems] == ["not_an_extension"]
+    assert verify_export(genuine, keys(api), since=kept).ok

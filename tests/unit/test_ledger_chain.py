@@ -365,8 +365,9 @@ def test_an_unbalanced_entry_line_is_a_problem_not_an_exception() -> None:
 @pytest.mark.parametrize(
     ("tamper", "expected"),
     [
-        (lambda lines: [lines[1], lines[0], *lines[2:]], {"seq_gap", "prev_hash_mismatch"}),
-        (lambda lines: [lines[0], *lines[2:]], {"seq_gap", "prev_hash_mismatch"}),
+        # a gap is the root cause; the broken link that follows from it is not reported again
+        (lambda lines: [lines[1], lines[0], *lines[2:]], {"seq_gap"}),
+        (lambda lines: [lines[0], *lines[2:]], {"seq_gap"}),
         (lambda lines: lines[:-1], {"no_checkpoint"}),
         (lambda lines: [*lines[:-1], "", lines[-1]], {"malformed"}),
         (lambda lines: [*lines[:-1], "{}", lines[-1]], {"malformed"}),

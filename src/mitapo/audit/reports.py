@@ -15,8 +15,17 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from mitapo.engine import journal, sealer
+from mitapo.engine.catalog import Code
 from mitapo.engine.database import Database
-from mitapo_ledger import ChainVerifier, Problem, checkpoint_line, entry_line
+from mitapo.engine.errors import DomainError
+from mitapo_ledger import (
+    ChainVerifier,
+    Problem,
+    checkpoint_line,
+    entry_line,
+    start_from_balances,
+    start_line,
+)
 
 CHUNK = 2000
 
@@ -116,9 +125,28 @@ async def entries_page(
     return items, next_after
 
 
-async def export_lines(db: Database, until_seq: int | None = None) -> AsyncIterator[str]:
+async def since_checkpoint(db: Database, seq: int, head_hash: str) -> int:
+    """The seq of the stored checkpoint an export is asked to extend; refused when the service signed none
+    there, or one stating another hash (the auditor saw another history: the service cannot extend it)."""
+    async with db.raw() as conn:
+        kept = await sealer.checkpoint_at(conn, seq)
+    if kept is None:
+        raise DomainError(Code.NOT_FOUND, f"no checkpoint was signed at seq {seq}")
+    if kept.checkpoint.hash.hex() != head_hash:
+        raise DomainError(
+            Code.CHECKPOINT_MISMATCH,
+            f"the checkpoint at seq {seq} states hash {kept.checkpoint.hash.hex()}, not {head_hash}",
+        )
+    return seq
+
+
+async def export_lines(
+    db: Database, until_seq: int | None = None, since_seq: int | None = None
+) -> AsyncIterator[str]:
     """Every sealed entry up to the checkpoint at `until_seq` (the route signs one for its export; by default
-    the latest stored), then that checkpoint, one JSON object per line."""
+    the latest stored), then that checkpoint, one JSON object per line. With `since_seq` (a stored
+    checkpoint's), it starts after that seq: a start line with the balances there, that checkpoint, then the
+    entries after it, so that the export proves it extends what the auditor kept."""
     async with db.raw() as conn:
         latest = await (
             sealer.latest_checkpoint(conn) if until_seq is None else sealer.checkpoint_at(conn, until_seq)
@@ -126,11 +154,21 @@ async def export_lines(db: Database, until_seq: int | None = None) -> AsyncItera
         if latest is None:
             return
         after = 0
-        while after < latest.checkpoint.seq:
-            for sealed in await sealer.sealed_chunk(conn, after, min(after + CHUNK, latest.checkpoint.seq)):
+        if since_seq is not None:
+            kept = await sealer.checkpoint_at(conn, since_seq)
+            if kept is None:
+                return
+            balances = await sealer.balances_at(conn, since_seq)
+            yield start_line(start_from_balances(since_seq, kept.checkpoint.hash, balances)) + "\n"
+            yield checkpoint_line(kept) + "\n"
+            after = since_seq
+        until = latest.checkpoint.seq
+        while after < until:
+            for sealed in await sealer.sealed_chunk(conn, after, min(after + CHUNK, until)):
                 yield entry_line(sealed) + "\n"
             after += CHUNK
-        yield checkpoint_line(latest) + "\n"
+        if since_seq != until:
+            yield checkpoint_line(latest) + "\n"
 
 
 async def checkpoints_page(

@@ -21,8 +21,10 @@ from mitapo.audit.schemas import (
     VerificationOut,
 )
 from mitapo.engine import ledger
+from mitapo.engine.catalog import Code
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
+from mitapo.engine.errors import DomainError
 from mitapo.engine.journal import EntryView
 from mitapo.http.auth import roles
 from mitapo.http.idempotency import answer_written
@@ -84,14 +86,24 @@ class AuditController(Controller):
         return shaped(CheckpointsOut, {"items": items, "next_after_seq": next_after})
 
     @get("/export", opt=roles("admin", "auditor"), media_type="application/x-ndjson")
-    async def export(self, runtime: NamedDependency[Runtime], db: NamedDependency[Database]) -> Stream:
+    async def export(
+        self,
+        runtime: NamedDependency[Runtime],
+        db: NamedDependency[Database],
+        since_seq: Annotated[int | None, QueryParameter(ge=0, le=2**63 - 1)] = None,
+        since_hash: Annotated[str | None, QueryParameter(pattern="^[0-9a-f]{64}$")] = None,
+    ) -> Stream:
         """Newline-delimited JSON: every sealed entry, then a checkpoint signed for this export, covering
-        every entry committed before it was asked."""
+        every entry committed before it was asked. With `since_seq` and `since_hash` (a checkpoint the
+        auditor kept), only what follows it, proving that it extends it (docs/ledger-format.md)."""
+        if (since_seq is None) != (since_hash is None):
+            raise DomainError(Code.VALIDATION_ERROR, "give since_seq and since_hash together")
+        since = None if since_seq is None else await audit.since_checkpoint(db, since_seq, str(since_hash))
         until = await runtime.checkpoint_now(empty=True)
         assert until is not None  # an empty journal is signed too
 
         async def lines() -> AsyncIterator[bytes]:
-            async for line in audit.export_lines(db, until):
+            async for line in audit.export_lines(db, until, since):
                 yield line.encode()
 
         return Stream(lines(), media_type="application/x-ndjson")

@@ -123,6 +123,26 @@ async def sealed_balances(conn: asyncpg.Connection) -> dict[tuple[str, Asset], i
     return {(r["account"], Asset(r["asset"])): r["total"] for r in rows}
 
 
+# The balances right after entry `seq`, in one snapshot: the maintained balances less what every entry
+# sealed after `seq` or still queued posted. Reads the postings of the entries after `seq` only.
+_BALANCES_AT = """
+    SELECT b.account, b.asset, (b.posted - coalesce(u.total, 0))::bigint AS total
+    FROM balances b
+    LEFT JOIN (SELECT p.account, p.asset, sum(p.amount) AS total
+               FROM postings p
+               WHERE p.entry_id IN (SELECT entry_id FROM seal_queue
+                                    UNION ALL SELECT entry_id FROM seals WHERE seq > $1)
+               GROUP BY p.account, p.asset) AS u USING (account, asset)
+    WHERE b.posted - coalesce(u.total, 0) <> 0
+"""
+
+
+async def balances_at(conn: asyncpg.Connection, seq: int) -> dict[tuple[str, Asset], int]:
+    """Every non-zero balance right after entry `seq` (an export since a checkpoint starts from them)."""
+    rows = await conn.fetch(_BALANCES_AT, seq)
+    return {(r["account"], Asset(r["asset"])): r["total"] for r in rows}
+
+
 async def write_checkpoint(
     conn: asyncpg.Connection,
     kid: str,
