@@ -295,10 +295,10 @@ class ChainVerifier:
         kid, seq = signed.checkpoint.kid, signed.checkpoint.seq
         key = self._keys.get(kid)
         if key is None:
-            given = ", ".join(sorted(self._keys)) or "none"
+            given = ", ".join(f"{k} ({public_key_b64(v)})" for k, v in sorted(self._keys.items()))
             code, detail = (
                 "unknown_kid",
-                f"{what}signed with key {kid}, which is not a given key (given: {given})",
+                f"{what}the signature does not match the given key {given or '(none)'}: it names key {kid}",
             )
         elif key_id(key) != kid:
             code, detail = "kid_mismatch", f"{what}the key given for kid {kid} is named {key_id(key)}"
