@@ -11,7 +11,11 @@ from datetime import UTC, datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from mitapo_ledger import (
+    GENESIS_HASH,
+    Asset,
     Checkpoint,
+    Entry,
+    Posting,
     SealedEntry,
     SignedCheckpoint,
     balances_digest,
@@ -48,3 +52,30 @@ def rewrite(lines: Sequence[str], seq: int, memo: str, key: Ed25519PrivateKey) -
 def last_checkpoint(lines: Sequence[str]) -> SignedCheckpoint:
     found = [record for record in map(parse_line, lines) if isinstance(record, SignedCheckpoint)]
     return found[-1]
+
+
+WHEN = datetime(2026, 12, 1, 3, 4, 5, tzinfo=UTC)
+
+
+def grants(count: int) -> list[Entry]:
+    """`count` small balanced grants, g1..gN."""
+
+    def grant(n: int) -> Entry:
+        postings = (
+            Posting("program:p1:budget", Asset.PT, 10 + n),
+            Posting(f"resident:r{n}", Asset.PT, -10 - n),
+        )
+        return Entry(id=f"g{n}", kind="grant", created_at=WHEN, memo=f"清掃 {n}", postings=postings)
+
+    return [grant(n) for n in range(1, count + 1)]
+
+
+def full_export(count: int, key: Ed25519PrivateKey, when: datetime = WHEN) -> list[str]:
+    """An honest export of `grants(count)` with one checkpoint at the head signed by `key`."""
+    entries = grants(count)
+    sealed = seal(entries, prev_hash=GENESIS_HASH, next_seq=1)
+    head = sealed[-1]
+    checkpoint = Checkpoint(
+        head.seq, head.hash, when, key_id(key.public_key()), balances_digest(realize(entries))
+    )
+    return [*(entry_line(s) + "\n" for s in sealed), checkpoint_line(sign_checkpoint(checkpoint, key)) + "\n"]

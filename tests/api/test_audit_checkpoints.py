@@ -64,7 +64,7 @@ def test_every_signed_checkpoint_is_kept_and_listed(api: Api, admin: str) -> Non
     answer = api.get("/v1/audit/checkpoints", auditor)
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert body["items"] == [json.loads(line) for line in (empty, first, second)]
+    assert body["items"] == [{**json.loads(line), "cosignatures": []} for line in (empty, first, second)]
     assert body["next_after_seq"] is None
     seqs = [item["seq"] for item in body["items"]]
     page = api.get("/v1/audit/checkpoints", auditor, params={"after_seq": 0, "limit": 1}).json()

@@ -1,16 +1,19 @@
 """``mitapo-ledger verify``: check an export offline, trusting nothing but the public keys given.
 
-Exit status: 0 when every check holds, 1 when there are problems, 2 on usage errors.
+Exit status: 0 when every check holds, 1 when there are problems, 2 on usage errors; ``witness`` exits 3
+when it refuses a fork.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -20,8 +23,16 @@ from mitapo_ledger.errors import LedgerError
 from mitapo_ledger.export import parse_line
 from mitapo_ledger.timestamps import format_timestamp
 from mitapo_ledger.verify import VerifyReport, verify_export
+from mitapo_ledger.witness import (
+    HttpSource,
+    Refused,
+    create_private_key,
+    fork_banner,
+    load_private_key,
+    witness_once,
+)
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_FORK = 0, 1, 2, 3
 
 
 class UsageError(Exception):
@@ -57,6 +68,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY",
         help="base64 of a witness's Ed25519 public key: a checkpoint must be cosigned by it (repeatable)",
     )
+    witness = commands.add_parser(
+        "witness", help="cosign the service's newest checkpoint if it extends the last one cosigned"
+    )
+    witness.add_argument("--url", required=True, help="the service, e.g. https://mitapo.example.jp")
+    witness.add_argument("--token", help="an auditor's secret for reading exports (default: $MITAPO_TOKEN)")
+    witness.add_argument("--key", required=True, metavar="FILE", help="the witness's Ed25519 key (PEM)")
+    witness.add_argument(
+        "--state", required=True, metavar="FILE", help="the last cosigned checkpoint line, kept between runs"
+    )
+    witness.add_argument("--public-key", action="append", default=[], metavar="KEY", help="as for verify")
+    witness.add_argument("--public-keys-json", metavar="FILE", help="as for verify")
+    keygen = commands.add_parser("witness-key", help="create a witness key and print its kid and public key")
+    keygen.add_argument("file", help="where to write the new key (PEM, owner-only); never overwritten")
     return parser
 
 
@@ -66,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse exits; return its status so callers can test main() directly
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    if args.command == "witness":
+        return _witness(args)
+    if args.command == "witness-key":
+        return _witness_key(args.file)
     try:
         keys = _collect_keys(args.public_key, args.public_keys_json)
         since = None if args.since is None else read_kept_checkpoint(args.since)
@@ -76,6 +104,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     print(render(report, keys, since))
     return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def _witness(args: argparse.Namespace) -> int:
+    """Exit 0 after cosigning, 3 on a fork (refused loudly), 1 on an export that does not verify, 2 on
+    usage errors."""
+    try:
+        keys = _collect_keys(args.public_key, args.public_keys_json)
+        token = args.token or os.environ.get("MITAPO_TOKEN")
+        if not token:
+            raise UsageError("give --token or set MITAPO_TOKEN (an auditor's secret)")
+        key = load_private_key(Path(args.key))
+    except (UsageError, OSError, ValueError) as error:
+        print(f"mitapo-ledger: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    state = Path(args.state)
+    try:
+        cosignature = witness_once(HttpSource(args.url, token), keys, key, state)
+    except Refused as refused:
+        if refused.fork:
+            print("\n".join(fork_banner(str(refused), state)), file=sys.stderr)
+            return EXIT_FORK
+        print(f"mitapo-ledger witness: refused: {refused}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except (OSError, LedgerError) as error:
+        print(f"mitapo-ledger witness: error: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"cosigned seq {cosignature.seq} hash {cosignature.hash.hex()} as witness {cosignature.witness}")
+    return EXIT_OK
+
+
+def _witness_key(path: str) -> int:
+    try:
+        key = create_private_key(Path(path)).public_key()
+    except OSError as error:
+        print(f"mitapo-ledger: error: cannot create {path}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"kid {key_id(key)}")
+    print(public_key_b64(key))
+    return EXIT_OK
 
 
 def read_kept_checkpoint(path: str) -> SignedCheckpoint:

@@ -14,14 +14,18 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from mitapo.audit import witnesses
 from mitapo.engine import journal, sealer
 from mitapo.engine.catalog import Code
 from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError
 from mitapo_ledger import (
     ChainVerifier,
+    Cosignature,
     Problem,
+    SignedCheckpoint,
     checkpoint_line,
+    cosignature_line,
     entry_line,
     start_from_balances,
     start_line,
@@ -146,36 +150,57 @@ async def export_lines(
     """Every sealed entry up to the checkpoint at `until_seq` (the route signs one for its export; by default
     the latest stored), then that checkpoint, one JSON object per line. With `since_seq` (a stored
     checkpoint's), it starts after that seq: a start line with the balances there, that checkpoint, then the
-    entries after it, so that the export proves it extends what the auditor kept."""
+    entries after it, so that the export proves it extends what the auditor kept. Each witness's newest
+    cosigned checkpoint stands after its entry, and every checkpoint is followed by its cosignatures."""
     async with db.raw() as conn:
         latest = await (
             sealer.latest_checkpoint(conn) if until_seq is None else sealer.checkpoint_at(conn, until_seq)
         )
         if latest is None:
             return
-        after = 0
+        until, after = latest.checkpoint.seq, since_seq or 0
+        inline = await witnesses.newest_cosigned(conn, after, until)
+        cosigned = await witnesses.cosignatures_of(conn, [after, *inline, until])
         if since_seq is not None:
             kept = await sealer.checkpoint_at(conn, since_seq)
             if kept is None:
                 return
             balances = await sealer.balances_at(conn, since_seq)
             yield start_line(start_from_balances(since_seq, kept.checkpoint.hash, balances)) + "\n"
-            yield checkpoint_line(kept) + "\n"
-            after = since_seq
-        until = latest.checkpoint.seq
+            for line in _checkpoint_lines(kept, cosigned):
+                yield line
         while after < until:
             for sealed in await sealer.sealed_chunk(conn, after, min(after + CHUNK, until)):
                 yield entry_line(sealed) + "\n"
+                if sealed.seq in inline and (signed := await sealer.checkpoint_at(conn, sealed.seq)):
+                    for line in _checkpoint_lines(signed, cosigned):
+                        yield line
             after += CHUNK
         if since_seq != until:
-            yield checkpoint_line(latest) + "\n"
+            for line in _checkpoint_lines(latest, cosigned):
+                yield line
+
+
+def _checkpoint_lines(signed: SignedCheckpoint, cosigned: dict[int, list[Cosignature]]) -> list[str]:
+    """A checkpoint's line, then its witnesses' cosignatures."""
+    found = cosigned.get(signed.checkpoint.seq, [])
+    return [checkpoint_line(signed) + "\n", *(cosignature_line(c) + "\n" for c in found)]
 
 
 async def checkpoints_page(
     db: Database, after_seq: int, limit: int
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """Stored checkpoints after `after_seq`, each as its export line's JSON object."""
+    """Stored checkpoints after `after_seq`, each as its export line's JSON object with its cosignatures."""
     async with db.raw() as conn:
         found = await sealer.signed_checkpoints(conn, after_seq, limit)
-    items = [json.loads(checkpoint_line(signed)) for signed in found]
+        cosigned = await witnesses.cosignatures_of(conn, [s.checkpoint.seq for s in found])
+    items = [
+        {
+            **json.loads(checkpoint_line(signed)),
+            "cosignatures": [
+                json.loads(cosignature_line(c)) for c in cosigned.get(signed.checkpoint.seq, [])
+            ],
+        }
+        for signed in found
+    ]
     return items, (items[-1]["seq"] if len(items) == limit else None)

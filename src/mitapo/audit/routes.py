@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import AsyncIterator
+from dataclasses import asdict
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from mitapo.audit import reports as audit
+from mitapo.audit import witnesses
 from mitapo.audit.schemas import (
     CheckpointsOut,
+    CosignatureIn,
+    CosignatureOut,
     EntriesOut,
     PublicKeysOut,
     ReversalIn,
     TrialBalanceOut,
     VerificationOut,
+    WitnessesOut,
+    WitnessIn,
+    WitnessOut,
 )
 from mitapo.engine import ledger
 from mitapo.engine.catalog import Code
@@ -30,6 +39,7 @@ from mitapo.http.auth import roles
 from mitapo.http.idempotency import answer_written
 from mitapo.http.schemas import Posted, shaped
 from mitapo.runtime import Runtime
+from mitapo_ledger import cosignature_line
 
 
 def entry_json(entry: EntryView) -> dict[str, Any]:
@@ -107,6 +117,22 @@ class AuditController(Controller):
                 yield line.encode()
 
         return Stream(lines(), media_type="application/x-ndjson")
+
+    @post("/witnesses", opt=roles("admin"), status_code=201)
+    async def register_witness(self, data: JSONBody[WitnessIn], db: NamedDependency[Database]) -> WitnessOut:
+        """Register an independent witness's Ed25519 key; the same key again answers as first registered."""
+        return shaped(WitnessOut, asdict(await witnesses.register(db, data.name, data.public_key)))
+
+    @get("/witnesses", security=[{}])  # anyone: who vouches for the checkpoints is public
+    async def list_witnesses(self, db: NamedDependency[Database]) -> WitnessesOut:
+        return shaped(WitnessesOut, {"items": [asdict(w) for w in await witnesses.listed(db)]})
+
+    @post("/cosignatures", security=[{}], status_code=201)  # authenticated by the registered witness key
+    async def cosign(self, data: JSONBody[CosignatureIn], db: NamedDependency[Database]) -> CosignatureOut:
+        """A witness's cosignature of a checkpoint; stored once per witness and checkpoint."""
+        cosignature = witnesses.read_cosignature(msgspec.structs.asdict(data))
+        await witnesses.accept(db, cosignature)
+        return shaped(CosignatureOut, json.loads(cosignature_line(cosignature)))
 
     @get("/public-keys", security=[{}])  # anyone: an auditor verifies without trusting the server
     async def public_keys(self, db: NamedDependency[Database]) -> PublicKeysOut:
