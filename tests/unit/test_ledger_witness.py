@@ -136,3 +136,16 @@ def test_the_witness_command_cosigns_then_refuses_a_fork_loudly(
     assert main(args) == 3
     assert len(served["posted"]) == 1
     assert main(["witness-key", str(key_file)]) == 2  # never overwrites a key
+
+
+def test_a_witness_keeps_cosigning_across_the_servers_key_rotation(tmp_path: Path) -> None:
+    rotated = Ed25519PrivateKey.generate()
+    keys = {**SERVER_KEYS, key_id(rotated.public_key()): rotated.public_key()}
+    state = tmp_path / "state"
+    service = FakeService(full_export(3, SERVER))
+    witness_once(service, keys, WITNESS, state)
+    service.lines = full_export(5, rotated)  # the same history, the new head signed by the new key
+    cosignature = witness_once(service, keys, WITNESS, state)
+    kept = read_state(state)
+    assert kept is not None and kept.checkpoint.kid == key_id(rotated.public_key())
+    assert cosignature_valid(cosignature, kept.checkpoint, WITNESS.public_key())
