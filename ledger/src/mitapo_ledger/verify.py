@@ -98,8 +98,12 @@ class ChainVerifier:
         *,
         since: SignedCheckpoint | None = None,
         witnesses: Mapping[str, Ed25519PublicKey] | None = None,
+        unique_ids: bool = True,
     ) -> None:
+        """``unique_ids=False`` leaves the ids' uniqueness to the caller: the service's database has them as a
+        primary key, and remembering every id of a long journal costs memory in proportion to it."""
         self._keys = dict(public_keys)
+        self._unique_ids = unique_ids
         self._witnesses = dict(witnesses or {})
         self._balances = RunningBalances()
         self._problems: list[Problem] = []
@@ -287,6 +291,8 @@ class ChainVerifier:
             self._recomputed_head = recomputed
 
     def _check_unique(self, sealed: SealedEntry, here: _Position) -> None:
+        if not self._unique_ids:
+            return
         first = self._ids.setdefault(sealed.entry.id, sealed.seq)
         if first != sealed.seq:
             self._problem("duplicate_entry_id", f"entry id already used by seq {first}", here)

@@ -66,7 +66,7 @@ async def public_keys(db: Database) -> dict[str, Ed25519PublicKey]:
 
 
 async def verify(db: Database) -> Verification:
-    verifier = ChainVerifier(await public_keys(db))
+    verifier = ChainVerifier(await public_keys(db), unique_ids=False)  # entries.id is the primary key
     async with db.raw() as conn:
         checkpoints = {c.checkpoint.seq: c for c in await sealer.signed_checkpoints(conn)}
         head = await sealer.head(conn)
