@@ -44,6 +44,7 @@ from mitapo_ledger import (
     totals_by_asset,
     verify_export,
 )
+from mitapo_ledger.export import entry_canonical_bytes
 
 KEY = Ed25519PrivateKey.generate()
 KID = key_id(KEY.public_key())
@@ -299,6 +300,12 @@ def test_export_lines_round_trip(journal: list[Entry]) -> None:
         assert parse_line(line) == dataclasses.replace(item, entry=in_utc(item.entry))
         assert parse_line((line + "\n").encode()) == parse_line(line)
     assert parse_line(checkpoint_line(checkpoint)) == checkpoint
+
+
+@given(journals)
+def test_the_hashed_bytes_cut_from_an_export_line_are_the_canonical_bytes(journal: list[Entry]) -> None:
+    for item in seal(journal, prev_hash=GENESIS_HASH, next_seq=1):
+        assert entry_canonical_bytes(entry_line(item)) == canonical_bytes(item.entry, item.seq)
 
 
 @given(st.one_of(st.binary(max_size=200), st.text(max_size=200)))

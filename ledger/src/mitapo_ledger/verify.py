@@ -11,18 +11,20 @@ one added later ``checkpoint_out_of_order``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from mitapo_ledger.balances import RunningBalances, balances_digest, totals_by_asset
-from mitapo_ledger.chain import GENESIS_HASH, chain_hash
+from mitapo_ledger.canonical import canonical_bytes
+from mitapo_ledger.chain import GENESIS_HASH
 from mitapo_ledger.checkpoints import SignedCheckpoint, key_id, public_key_b64, signature_valid
 from mitapo_ledger.cosignatures import Cosignature, cosignature_valid
 from mitapo_ledger.entries import SealedEntry
 from mitapo_ledger.errors import LedgerError
-from mitapo_ledger.export import parse_line, stated_link
+from mitapo_ledger.export import entry_canonical_bytes, line_body, parse_line, stated_link
 from mitapo_ledger.starts import Start
 
 
@@ -167,12 +169,14 @@ class ChainVerifier:
             self._problems.append(Problem("not_an_extension", detail, line, start.seq))
         self._reached(start.seq, start.hash)
 
-    def add_entry(self, sealed: SealedEntry, line: int | None = None) -> None:
-        """Check ``sealed`` against its predecessor and its own hash, then apply it to the balances."""
+    def add_entry(self, sealed: SealedEntry, line: int | None = None, canonical: bytes | None = None) -> None:
+        """Check ``sealed`` against its predecessor and its own hash, then apply it to the balances.
+
+        ``canonical``: its ``canonical_bytes``, when the caller has them (cut from its export line)."""
         self._last_record = "entry"
         here = _Position(seq=sealed.seq, hash=sealed.hash, entry_id=sealed.entry.id, line=line)
         try:
-            self._check_chain(sealed, here)
+            self._check_chain(sealed, here, canonical or canonical_bytes(sealed.entry, sealed.seq))
         except LedgerError as error:  # unreachable for well-formed values; kept so audits never crash
             self._problem(error.code, str(error), here)
         self._check_unique(sealed, here)
@@ -258,7 +262,7 @@ class ChainVerifier:
     def _following(self) -> str:
         return "" if self._root_seq is None else f" (follows from the problem at seq {self._root_seq})"
 
-    def _check_chain(self, sealed: SealedEntry, here: _Position) -> None:
+    def _check_chain(self, sealed: SealedEntry, here: _Position, canonical: bytes) -> None:
         """The link to the previous entry and the entry's own hash, reporting the cause of a break only."""
         head = self._head
         expected_seq = head.seq + 1
@@ -272,7 +276,7 @@ class ChainVerifier:
             self._problem("seq_gap", f"expected seq {expected_seq}, found {sealed.seq}: {missing}", here)
             self._root(sealed.seq)
         linked = sealed.prev_hash == head.hash or sealed.prev_hash == self._recomputed_head
-        recomputed = chain_hash(sealed.prev_hash, sealed.entry, sealed.seq)
+        recomputed = hashlib.sha256(sealed.prev_hash + canonical).digest()
         self._recomputed_head = None
         if not linked and not gap:
             self._problem(
@@ -281,7 +285,7 @@ class ChainVerifier:
                 here,
             )
             self._root(sealed.seq)
-            if chain_hash(head.hash, sealed.entry, sealed.seq) == sealed.hash:
+            if hashlib.sha256(head.hash + canonical).digest() == sealed.hash:
                 return  # only the prev_hash field was changed: that is the whole story
         if recomputed != sealed.hash:
             self._problem(
@@ -413,7 +417,7 @@ def verify_export(
             verifier.add_unreadable(Problem(error.code, str(error), number, seq, entry_id), stated)
             continue
         if isinstance(record, SealedEntry):
-            verifier.add_entry(record, line=number)
+            verifier.add_entry(record, line=number, canonical=entry_canonical_bytes(line_body(text)))
         elif isinstance(record, SignedCheckpoint):
             verifier.add_checkpoint(record, line=number)
         elif isinstance(record, Start):
