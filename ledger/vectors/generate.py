@@ -524,6 +524,12 @@ def vectors() -> list[dict[str, object]]:
             "a start line that is not the first",
         ),
         v(
+            "invalid-asset-totals",
+            _start_not_summing_to_zero(),
+            "asset_totals_nonzero",
+            "signed balances of an asset that do not sum to zero",
+        ),
+        v(
             "invalid-start-unsorted",
             [_unsort_start(since_lines[0]), *since_lines[1:]],
             "malformed",
@@ -560,6 +566,17 @@ def _out_of_order() -> list[str]:
     sealed = seal(entries, prev_hash=GENESIS_HASH, next_seq=1)
     lines = [entry_line(s) for s in sealed]
     return [*lines[:3], checkpoint_for(sealed[:2], entries[:2]), *lines[3:], checkpoint_for(sealed, entries)]
+
+
+def _start_not_summing_to_zero() -> list[str]:
+    """A start whose balances the checkpoint signs, but PT does not sum to zero: points from nowhere."""
+    balances = {("program:p1:budget", Asset.PT): 500, ("city:issuance", Asset.PT): -400}
+    head = hashlib.sha256(b"a head").digest()
+    checkpoint = Checkpoint(7, head, T0, key_id(SERVER.public_key()), balances_digest(balances))
+    return [
+        start_line(start_from_balances(7, head, balances)),
+        checkpoint_line(sign_checkpoint(checkpoint, SERVER)),
+    ]
 
 
 def _unsort_start(line: str) -> str:

@@ -62,7 +62,7 @@ def test_the_vectors_cover_every_problem_code_the_verifier_reports() -> None:
         "prev_hash_mismatch", "hash_mismatch", "duplicate_entry_id", "bad_signature", "unknown_kid",
         "checkpoint_hash_mismatch", "balances_digest_mismatch", "checkpoint_beyond_head",
         "checkpoint_out_of_order", "no_checkpoint", "unanchored", "not_an_extension", "not_cosigned",
-        "bad_cosignature", "cosignature_out_of_place", "start_out_of_place",
+        "bad_cosignature", "cosignature_out_of_place", "start_out_of_place", "asset_totals_nonzero",
     }  # fmt: skip
     assert expected <= codes
 
