@@ -101,10 +101,11 @@ class Runtime:
         self._sealed_here_at = asyncio.get_running_loop().time()
         return total
 
-    async def checkpoint_now(self) -> int | None:
+    async def checkpoint_now(self, *, empty: bool = False) -> int | None:
+        """Seal what is committed and sign the head; with `empty`, an empty journal too (seq 0)."""
         await self.seal_now()
         async with self.db.raw() as conn:
-            return await sealer.write_checkpoint(conn, self.keys.current_kid, self.keys.sign)
+            return await sealer.write_checkpoint(conn, self.keys.current_kid, self.keys.sign, empty=empty)
 
     async def expire_now(self) -> expiry.ExpiryReport:
         """Move the points whose date has passed (Tokyo) to breakage; cheap when nothing is due."""

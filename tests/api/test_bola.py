@@ -54,6 +54,11 @@ CONTRACT = {  # docs/api.md's endpoint table: "any" is a route anyone may call, 
     "GET /v1/audit/export": {"admin", "auditor"},
     "GET /v1/audit/public-keys": {ANY},
     "POST /v1/entries/{}/reversal": {"admin"},
+    # issue 22: checkpoints and witnesses (a cosignature is authenticated by the witness's registered key)
+    "GET /v1/audit/checkpoints": {"admin", "auditor"},
+    "POST /v1/audit/witnesses": {"admin"},
+    "GET /v1/audit/witnesses": {ANY},
+    "POST /v1/audit/cosignatures": {ANY},
 }
 CITY = {"admin", "auditor"}  # roles that see the whole town: their routes name no one's own object
 PUBLIC_EXTRA = {"GET /v1/recipients"}  # beyond the contract, open to anyone: the recipients to donate to

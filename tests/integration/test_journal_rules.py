@@ -42,6 +42,8 @@ UPDATES = {  # every append-only table, with a change a forger might want (check
     "fare_rules": "UPDATE fare_rules SET default_adult_fare = 0",
     "transit_taps": "UPDATE transit_taps SET charged = 0, money_used = 0, entry_id = NULL",
     "transit_booking_ends": "UPDATE transit_booking_ends SET outcome = 'cancelled', tap_id = NULL",
+    "witnesses": "UPDATE witnesses SET public_key = decode(repeat('33', 32), 'hex')",
+    "cosignatures": "UPDATE cosignatures SET signature = decode(repeat('44', 64), 'hex')",
 }
 CHANGES = {
     "update": UPDATES.__getitem__,
@@ -111,6 +113,10 @@ INSERT INTO transit_taps (id, resident_id, operator_id, route_id, booking_id, ta
             $1);
 INSERT INTO transit_booking_ends (booking_id, outcome, ended_by, tap_id)
     VALUES ('b1', 'completed', 'bus', 't1');
+INSERT INTO witnesses (kid, public_key, name)
+    VALUES ('0123456789abcdef', decode(repeat('11', 32), 'hex'), 'W');
+INSERT INTO cosignatures (seq, witness, cosigned_at, signature)
+    VALUES (2, '0123456789abcdef', now(), decode(repeat('22', 64), 'hex'));
 """
 
 
@@ -200,6 +206,27 @@ def test_journal_refuses_update_delete_truncate(seeded_url: str, table: str, rol
                 with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
                     await conn.execute(change(table))
                 assert await fingerprint(conn, table) == before
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("seq", "head"), [(2, "repeat('ab', 32)"), (9, "repeat('ab', 32)"), (0, "repeat('ab', 32)")]
+)
+def test_a_checkpoint_states_a_seal_or_the_genesis(seeded_url: str, role: str, seq: int, head: str) -> None:
+    """Migration 0025 let seq 0 stand (the empty journal's checkpoint) and asks more than the foreign key it
+    replaced: the seq and the hash of a seal, or seq 0 with the genesis hash."""
+
+    async def main() -> None:
+        async with connected(seeded_url, role) as conn:
+            with pytest.raises(asyncpg.ForeignKeyViolationError, match="does not state the seal"):
+                await conn.execute(
+                    "INSERT INTO checkpoints (seq, hash, signed_at, kid, balances_digest, signature) "
+                    f"SELECT $1, decode({head}, 'hex'), now(), kid, decode(repeat('00', 32), 'hex'), "
+                    "decode(repeat('00', 64), 'hex') FROM signing_keys LIMIT 1",
+                    seq,
+                )
 
     asyncio.run(main())
 

@@ -67,7 +67,9 @@ def test_a_good_export_exits_zero(export_file: Path, capsys: pytest.CaptureFixtu
     assert main(["verify", str(export_file), "--public-key", KEY_B64]) == 0
     out = capsys.readouterr().out
     assert out.startswith("ok: 3 entries, head seq 3 hash ")
-    assert len(out.splitlines()) == 1
+    _verdict, used = out.splitlines()  # the verdict, then the checkpoint it rests on and the key used
+    assert used.startswith("newest checkpoint: seq 3, signed 2026-11-22T03:04:05.000000+00:00 (")
+    assert used.endswith(f"ago) with key {key_id(KEY.public_key())} ({KEY_B64})")
 
 
 def test_a_tampered_export_exits_one_and_names_the_entry(

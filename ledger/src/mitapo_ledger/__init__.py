@@ -20,6 +20,7 @@ from mitapo_ledger.checkpoints import (
     sign_checkpoint,
     signature_valid,
 )
+from mitapo_ledger.cosignatures import Cosignature, cosign, cosignature_bytes, cosignature_valid
 from mitapo_ledger.entries import Entry, Posting, SealedEntry
 from mitapo_ledger.errors import (
     HoldExpired,
@@ -38,8 +39,9 @@ from mitapo_ledger.errors import (
     NonCanonical,
     UnbalancedEntry,
 )
-from mitapo_ledger.export import checkpoint_line, entry_line, parse_line
+from mitapo_ledger.export import checkpoint_line, cosignature_line, entry_line, parse_line, start_line
 from mitapo_ledger.holds import Hold, HoldStatus, available
+from mitapo_ledger.starts import Start, start_from_balances
 from mitapo_ledger.timestamps import format_timestamp
 from mitapo_ledger.verify import ChainVerifier, Problem, VerifyReport, verify_export
 
@@ -52,6 +54,7 @@ __all__ = [
     "Balances",
     "ChainVerifier",
     "Checkpoint",
+    "Cosignature",
     "Entry",
     "Hold",
     "HoldExpired",
@@ -75,6 +78,7 @@ __all__ = [
     "SealedEntry",
     "Side",
     "SignedCheckpoint",
+    "Start",
     "UnbalancedEntry",
     "VerifyReport",
     "available",
@@ -84,6 +88,10 @@ __all__ = [
     "chain_hash",
     "checkpoint_bytes",
     "checkpoint_line",
+    "cosign",
+    "cosignature_bytes",
+    "cosignature_line",
+    "cosignature_valid",
     "decode_canonical",
     "entry_line",
     "format_timestamp",
@@ -95,6 +103,8 @@ __all__ = [
     "seal",
     "sign_checkpoint",
     "signature_valid",
+    "start_from_balances",
+    "start_line",
     "totals_by_asset",
     "verify_export",
 ]

@@ -18,8 +18,8 @@ class RunningBalances:
 
     __slots__ = ("_sums",)
 
-    def __init__(self) -> None:
-        self._sums: Balances = {}
+    def __init__(self, start: Mapping[tuple[str, Asset], int] | None = None) -> None:
+        self._sums: Balances = {key: amount for key, amount in (start or {}).items() if amount}
 
     def apply(self, entry: Entry) -> None:
         """Add the entry's postings; a sum that returns to zero is dropped, as ``realize`` would drop it."""

@@ -99,6 +99,64 @@ class PublicKeysOut(Out):
     keys: list[PublicKey]
 
 
+class CosignatureOut(Out):
+    """A witness's cosignature exactly as its export line (docs/ledger-format.md)."""
+
+    type: str
+    seq: int
+    hash: str
+    witness: str
+    cosigned_at: str
+    signature: str
+
+
+class CheckpointOut(Out):
+    """A signed checkpoint as its export line (docs/ledger-format.md), and the witnesses' cosignatures."""
+
+    type: str
+    seq: int
+    hash: str
+    signed_at: str
+    kid: str
+    balances_digest: str
+    signature: str
+    cosignatures: list[CosignatureOut]
+
+
+class WitnessIn(Body):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=whole(r"[^\x00]+"))]
+    public_key: Annotated[str, msgspec.Meta(min_length=44, max_length=44)]
+
+
+class WitnessOut(Out):
+    """A registered witness: its kid (derived from its key, as a signing key's) and its key in base64."""
+
+    kid: str
+    name: str
+    public_key: str
+
+
+class WitnessesOut(Out):
+    items: list[WitnessOut]
+
+
+class CosignatureIn(Body):
+    """A cosignature as its export line, without `type`; its signature authenticates the witness."""
+
+    seq: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+    hash: Annotated[str, msgspec.Meta(pattern=whole("[0-9a-f]{64}"))]
+    witness: Annotated[str, msgspec.Meta(pattern=whole("[0-9a-f]{16}"))]
+    cosigned_at: Annotated[str, msgspec.Meta(max_length=40)]
+    signature: Annotated[str, msgspec.Meta(max_length=100)]
+
+
+class CheckpointsOut(Out):
+    """Every signed checkpoint after `after_seq`, oldest first; `next_after_seq` reads on, null at the end."""
+
+    items: list[CheckpointOut]
+    next_after_seq: int | None
+
+
 class MonthlyOut(Out):
     """Every month (Tokyo, `YYYY-MM`) from the first to the last; each series has one number per month."""
 

@@ -162,6 +162,9 @@ class Code(StrEnum):
     DATABASE_UNAVAILABLE = "database_unavailable"
     SEALER_STUCK = "sealer_stuck"
     INTERNAL_ERROR = "internal_error"
+    CHECKPOINT_MISMATCH = "checkpoint_mismatch"
+    WITNESS_UNKNOWN = "witness_unknown"
+    COSIGNATURE_INVALID = "cosignature_invalid"
     # signals between the writer and the services, retried or absorbed before any answer; reaching HTTP would
     # be a bug, so their status is 500
     INTERNAL = "internal"
@@ -231,6 +234,11 @@ CODES: Final[Mapping[Code, CodeFacts]] = {
     Code.DATABASE_UNAVAILABLE: CodeFacts(503, _SHOP),
     Code.SEALER_STUCK: CodeFacts(503, _OTHERS),  # the readiness probe's, for the load balancer
     Code.INTERNAL_ERROR: CodeFacts(500, _SHOP),
+    Code.CHECKPOINT_MISMATCH: CodeFacts(
+        409, _OTHERS
+    ),  # the service's checkpoint at that seq states another hash
+    Code.WITNESS_UNKNOWN: CodeFacts(403, _OTHERS),  # a cosignature by a key no admin registered
+    Code.COSIGNATURE_INVALID: CodeFacts(422, _OTHERS),  # it does not verify with the witness's key
     Code.INTERNAL: CodeFacts(500, _OTHERS),  # the writer retries with more accounts locked
     Code.FOLLOWER: CodeFacts(500, _OTHERS),  # the writer's own: decided with an earlier command of its batch
     Code.REFUND_RACED: CodeFacts(500, _OTHERS),  # retried; rate_limited when it keeps racing

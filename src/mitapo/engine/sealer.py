@@ -123,16 +123,43 @@ async def sealed_balances(conn: asyncpg.Connection) -> dict[tuple[str, Asset], i
     return {(r["account"], Asset(r["asset"])): r["total"] for r in rows}
 
 
+# The balances right after entry `seq`, in one snapshot: the maintained balances less what every entry
+# sealed after `seq` or still queued posted. Reads the postings of the entries after `seq` only.
+_BALANCES_AT = """
+    SELECT b.account, b.asset, (b.posted - coalesce(u.total, 0))::bigint AS total
+    FROM balances b
+    LEFT JOIN (SELECT p.account, p.asset, sum(p.amount) AS total
+               FROM postings p
+               WHERE p.entry_id IN (SELECT entry_id FROM seal_queue
+                                    UNION ALL SELECT entry_id FROM seals WHERE seq > $1)
+               GROUP BY p.account, p.asset) AS u USING (account, asset)
+    WHERE b.posted - coalesce(u.total, 0) <> 0
+"""
+
+
+async def balances_at(conn: asyncpg.Connection, seq: int) -> dict[tuple[str, Asset], int]:
+    """Every non-zero balance right after entry `seq` (an export since a checkpoint starts from them)."""
+    rows = await conn.fetch(_BALANCES_AT, seq)
+    return {(r["account"], Asset(r["asset"])): r["total"] for r in rows}
+
+
 async def write_checkpoint(
-    conn: asyncpg.Connection, kid: str, sign: Callable[[bytes], bytes], *, now: datetime | None = None
+    conn: asyncpg.Connection,
+    kid: str,
+    sign: Callable[[bytes], bytes],
+    *,
+    now: datetime | None = None,
+    empty: bool = False,
 ) -> int | None:
     """Sign the current head unless it is signed already; return the checkpoint's seq.
 
-    Under the sealer's lock, so that two processes never sign at once and the head cannot move meanwhile."""
+    An empty journal is signed (seq 0, the genesis hash) only when `empty`: an export of a new install needs
+    it, the periodic checkpointer does not. Under the sealer's lock, so that two processes never sign at once
+    and the head cannot move meanwhile."""
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", SEALER_LOCK)
         current = await head(conn)
-        if current.seq == 0:
+        if current.seq == 0 and not empty:
             return None
         if await conn.fetchval("SELECT 1 FROM checkpoints WHERE seq = $1", current.seq):
             return current.seq
@@ -188,10 +215,29 @@ async def sealed_chunk(conn: asyncpg.Connection, after_seq: int, until_seq: int)
     ]
 
 
-async def signed_checkpoints(conn: asyncpg.Connection) -> list[SignedCheckpoint]:
-    rows = await conn.fetch(
-        "SELECT seq, hash, signed_at, kid, balances_digest, signature FROM checkpoints ORDER BY seq"
-    )
+_CHECKPOINTS = "SELECT seq, hash, signed_at, kid, balances_digest, signature FROM checkpoints"
+
+
+async def signed_checkpoints(
+    conn: asyncpg.Connection, after_seq: int = -1, limit: int | None = None
+) -> list[SignedCheckpoint]:
+    """Stored checkpoints with seq > `after_seq`, in seq order, `limit` at most."""
+    rows = await conn.fetch(f"{_CHECKPOINTS} WHERE seq > $1 ORDER BY seq LIMIT $2", after_seq, limit)
+    return _checkpoints(rows)
+
+
+async def checkpoint_at(conn: asyncpg.Connection, seq: int) -> SignedCheckpoint | None:
+    """The stored checkpoint at `seq`, if one was signed there."""
+    found = _checkpoints(await conn.fetch(f"{_CHECKPOINTS} WHERE seq = $1", seq))
+    return found[0] if found else None
+
+
+async def latest_checkpoint(conn: asyncpg.Connection) -> SignedCheckpoint | None:
+    found = _checkpoints(await conn.fetch(f"{_CHECKPOINTS} ORDER BY seq DESC LIMIT 1"))
+    return found[0] if found else None
+
+
+def _checkpoints(rows: list[asyncpg.Record]) -> list[SignedCheckpoint]:
     return [
         SignedCheckpoint(
             checkpoint=Checkpoint(

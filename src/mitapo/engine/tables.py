@@ -118,7 +118,7 @@ class SigningKey(Base):
 
 class Checkpoint(Base):
     __tablename__ = "checkpoints"
-    seq: Mapped[int] = mapped_column(BigInteger, ForeignKey("seals.seq"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # 0: the empty journal (0025)
     hash: Mapped[bytes]
     signed_at: Mapped[datetime]
     kid: Mapped[str] = mapped_column(Text, ForeignKey("signing_keys.kid"))
