@@ -24,14 +24,20 @@ def status(database_url: str, tmp_path: Path, secrets: list[str]) -> list[tuple[
     return [(a.status_code, a.json().get("code", "")) for a in answers]
 
 
+def created(capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+    """`token create` says "created ROLE ID (NAME) …", then the secret alone on the last line."""
+    said = capsys.readouterr().out.splitlines()
+    line = next(line for line in said if line.startswith("created "))
+    return line.split()[2], said[-1]
+
+
 def test_the_command_line_creates_rotates_and_revokes_a_secret(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("MITAPO_DATABASE_URL", database_url)
     monkeypatch.setenv("MITAPO_DATA_DIR", str(tmp_path))
     assert mitapo(["token", "create", "--role", "auditor", "--name", "監査委員"]) == 0
-    said = capsys.readouterr().out.splitlines()
-    principal_id, first = said[0].split()[2], said[-1]
+    principal_id, first = created(capsys)
     assert mitapo(["token", "rotate", "--principal", principal_id, "--grace", "3600"]) == 0
     second = capsys.readouterr().out.splitlines()[-1]
     assert status(database_url, tmp_path, [first, second]) == [(200, ""), (200, "")]  # the grace period
@@ -44,8 +50,7 @@ def test_the_command_line_creates_rotates_and_revokes_a_secret(
     assert status(database_url, tmp_path, [first, second, third]) == [revoked, revoked, (200, "")]
     assert mitapo(["token", "revoke", "--principal", "aud_nobody", "--reason", "x"]) == 1
     assert mitapo(["token", "create", "--role", "admin", "--name", "監査係"]) == 0
-    said = capsys.readouterr().out.splitlines()
-    admin_id, admin = said[0].split()[2], said[-1]
+    admin_id, admin = created(capsys)
     settings = Settings(data_dir=tmp_path, seal_interval=3600, checkpoint_interval=3600)
     with TestClient(create_app(settings, url=database_url, migrate=False)) as client:
         log = client.get("/v1/audit/staff-actions", headers={"Authorization": f"Bearer {admin}"}).json()
