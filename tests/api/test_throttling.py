@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from litestar.testing import transport
 
 from mitapo.http.ratelimit import forwarded_client, trusted_networks
 from mitapo.settings import Settings
@@ -60,6 +62,39 @@ def test_a_revoked_secret_is_throttled_too(per_credential: Api) -> None:
     for _ in range(3):
         problem(api.get("/v1/merchant/payments", merchant["api_key"]), 401, "credential_revoked")
     problem(api.get("/v1/merchant/payments", merchant["api_key"]), 429, "locked_out")
+
+
+@pytest.fixture
+def behind_a_proxy(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    """The service behind a proxy at 10.0.0.5; a request's `X-Test-Peer` is the address it comes from."""
+    parse = transport.TestClientTransport.parse_request
+
+    def from_peer(self: transport.TestClientTransport[Any], request: Any) -> Any:
+        scope = parse(self, request)
+        scope["client"] = (request.headers.get("x-test-peer", "testclient"), 50000)
+        return scope
+
+    monkeypatch.setattr(transport.TestClientTransport, "parse_request", from_peer)
+    yield from limited_api(database_url, tmp_path, bad_secrets_per_address=3, trusted_proxies=("10.0.0.5",))
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_apart(behind_a_proxy: Api) -> None:
+    api = behind_a_proxy
+    admin = api.token("admin")
+
+    def get(secret: str, peer: str, forwarded: str) -> Any:
+        headers = {"Authorization": f"Bearer {secret}", "X-Test-Peer": peer, "X-Forwarded-For": forwarded}
+        return api.client.get("/v1/audit/trial-balance", headers=headers)
+
+    for n in range(3):
+        problem(get(f"mtp_adm_guess{n}", "10.0.0.5", "203.0.113.1"), 401, "unauthorized")
+    problem(get("mtp_adm_guess3", "10.0.0.5", "203.0.113.1"), 429, "locked_out")
+    problem(get("mtp_adm_guess4", "10.0.0.5", "203.0.113.2"), 401, "unauthorized")  # another client
+    for n in range(3):  # not the proxy: its header is not believed, the peer itself is counted
+        problem(get(f"mtp_adm_spoof{n}", "198.51.100.7", "203.0.113.3"), 401, "unauthorized")
+    problem(get("mtp_adm_spoof3", "198.51.100.7", "203.0.113.3"), 429, "locked_out")
+    problem(get("mtp_adm_guess5", "10.0.0.5", "203.0.113.3"), 401, "unauthorized")
+    assert get(admin, "10.0.0.5", "203.0.113.1").status_code == 200  # a locked-out client's good secret
 
 
 PROXIES = trusted_networks(("10.0.0.5", "192.168.0.0/24", "::1"))
