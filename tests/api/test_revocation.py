@@ -143,21 +143,28 @@ def test_the_staff_action_log_says_who_did_what_and_refuses_to_change(api: Api, 
     api.post("/v1/credentials/rotation", merchant["api_key"], None, key=None)
     revoke(api, admin, merchant["id"], "店主から紛失の届け")
     admin_id = api.run(_id_of, api, admin)
+    organizer = api.post("/v1/organizers", admin, {"name": "緑と公園課"}, key=None).json()
+    operator = api.post("/v1/transit/operators", admin, {"name": "みたかバス"}, key=None).json()
     seen = [(a["actor"], a["action"], a["subject"], a["reason"]) for a in actions(api, auditor)]
     assert seen == [
         (admin_id, "principal.created", clerk["id"], "clerk: 市民課 窓口"),
+        (admin_id, "principal.created", merchant["id"], "merchant: 三鷹農園"),
         (merchant["id"], "principal.rotated", merchant["id"], ""),
         (admin_id, "principal.revoked", merchant["id"], "店主から紛失の届け"),
+        (admin_id, "principal.created", organizer["id"], "organizer: 緑と公園課"),
+        (admin_id, "principal.created", operator["id"], "operator: みたかバス"),
     ]
     assert [a["action"] for a in actions(api, admin, subject=clerk["id"])] == ["principal.created"]
     page = api.get("/v1/audit/staff-actions", auditor, params={"limit": 2}).json()
     assert len(page["items"]) == 2 and page["next_after_id"] == page["items"][1]["id"]
+    rest = api.get("/v1/audit/staff-actions", auditor, params={"after_id": page["next_after_id"]}).json()
+    assert len(rest["items"]) == 4 and rest["next_after_id"] is None
     problem(api.get("/v1/audit/staff-actions", merchant["api_key"]), 401, "credential_revoked")
     problem(api.get("/v1/audit/staff-actions", clerk["token"]), 403, "forbidden")
     for statement in ("UPDATE staff_actions SET reason = 'x'", "DELETE FROM staff_actions"):
         with pytest.raises(asyncpg.PostgresError):
             api.run(_execute, api, statement)
-    assert len(actions(api, auditor)) == 3
+    assert len(actions(api, auditor)) == 6
 
 
 async def _id_of(api: Api, secret: str) -> str:

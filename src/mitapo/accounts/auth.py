@@ -34,6 +34,12 @@ def new_secret(role: str) -> str:
     return f"mtp_{PREFIX[role]}_{secrets.token_urlsafe(32)}"
 
 
+def created_by(actor: str | None, principal_id: str, role: str, name: str) -> tuple[Row, ...]:
+    """The staff action log's line for a new principal, for the command that creates it (none without an
+    actor)."""
+    return () if actor is None else (staff_log.row(actor, CREATED, principal_id, f"{role}: {name}"),)
+
+
 def principal_row(principal_id: str, role: str, name: str, secret: str) -> Row:
     return Row(
         tables.principals,
@@ -55,7 +61,7 @@ async def create_principal(
         raise ValueError(f"unknown role {role!r}")
     principal_id = f"{PREFIX[role]}_{uuid.uuid4().hex[:16]}"
     secret = new_secret(role)
-    logged = () if actor is None else (staff_log.row(actor, CREATED, principal_id, f"{role}: {name}"),)
+    logged = created_by(actor, principal_id, role, name)
     written = await post(
         db,
         Command(
