@@ -24,6 +24,10 @@ def _bool(name: str, default: bool) -> bool:
     return default if raw is None else raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+
+
 # The city's side of Zengin payout files: client code, name, bank, bank name, branch, branch name, account
 # type, account number (names in half-width kana).
 PAYOUT_PAYER = "0000000000,ﾐﾀｶｼ,0000,ﾐﾀｶｷﾞﾝｺｳ,000,ﾎﾝﾃﾝ,ordinary,0000000"
@@ -58,6 +62,10 @@ class Settings:
     rate_per_address: int = 300_000
     bad_secrets_per_address: int = 100  # then locked out, one more try every window / count seconds
     bad_secrets_window_seconds: int = 600
+    bad_secrets_per_credential: int = 20  # tries of one unknown or revoked secret, from anywhere, per window
+    rotation_grace_seconds: int = 86_400  # a rotated secret keeps working this long (accounts.credentials)
+    # Peers whose X-Forwarded-For is believed (addresses or networks, comma-separated): the reverse proxy.
+    trusted_proxies: tuple[str, ...] = ()
     daily_spend_limit: int = 10_000_000  # yen of payments and fares per resident and day; 0 is no limit
     timezone: str = "Asia/Tokyo"
     extra: dict[str, str] = field(default_factory=dict)
@@ -105,5 +113,8 @@ class Settings:
             rate_per_address=_int("MITAPO_RATE_PER_ADDRESS", 300_000),
             bad_secrets_per_address=_int("MITAPO_BAD_SECRETS_PER_ADDRESS", 100),
             bad_secrets_window_seconds=_int("MITAPO_BAD_SECRETS_WINDOW_SECONDS", 600),
+            bad_secrets_per_credential=_int("MITAPO_BAD_SECRETS_PER_CREDENTIAL", 20),
+            rotation_grace_seconds=_int("MITAPO_ROTATION_GRACE_SECONDS", 86_400),
+            trusted_proxies=_list("MITAPO_TRUSTED_PROXIES"),
             daily_spend_limit=_int("MITAPO_DAILY_SPEND_LIMIT", 10_000_000),
         )

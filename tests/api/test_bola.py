@@ -21,7 +21,7 @@ from tests.api.test_transit_support import Transit
 
 ANY = "any"
 CONTRACT = {  # docs/api.md's endpoint table: "any" is a route anyone may call, with or without a secret
-    "POST /v1/residents": {"admin"},
+    "POST /v1/residents": {"admin", "clerk"},
     "GET /v1/me": {"resident"},
     "GET /v1/me/entries": {"resident"},
     "POST /v1/programs": {"admin"},
@@ -31,7 +31,7 @@ CONTRACT = {  # docs/api.md's endpoint table: "any" is a route anyone may call, 
     "POST /v1/events": {"admin", "organizer"},
     "GET /v1/events/{}/checkin-code": {"admin", "organizer"},
     "POST /v1/checkins": {"resident"},
-    "POST /v1/topups": {"admin"},
+    "POST /v1/topups": {"admin", "clerk"},
     "POST /v1/recipients": {"admin"},
     "GET /v1/recipients/{}": {ANY},
     "POST /v1/donations": {"resident"},
@@ -59,6 +59,11 @@ CONTRACT = {  # docs/api.md's endpoint table: "any" is a route anyone may call, 
     "POST /v1/audit/witnesses": {"admin"},
     "GET /v1/audit/witnesses": {ANY},
     "POST /v1/audit/cosignatures": {ANY},
+    # v2 (issue 17): revocable credentials, counter clerks, the staff action log
+    "POST /v1/principals/{}/revocation": {"admin"},
+    "POST /v1/credentials/rotation": {"admin", "auditor", "organizer", "merchant", "operator", "clerk"},
+    "POST /v1/clerks": {"admin"},
+    "GET /v1/audit/staff-actions": {"admin", "auditor"},
 }
 CITY = {"admin", "auditor"}  # roles that see the whole town: their routes name no one's own object
 PUBLIC_EXTRA = {"GET /v1/recipients"}  # beyond the contract, open to anyone: the recipients to donate to

@@ -96,6 +96,8 @@ async def _seed(base_url: str, url: str, state: Path) -> tuple[dict[str, str], d
         program = await seed.made(admin.secret, "/v1/programs", {"name": "緑化", "points_valid_days": 90})
         recipient = await seed.made(admin.secret, "/v1/recipients", {"name": "こども食堂"})
         settlement = await seed.made(admin.secret, "/v1/settlements", {})
+        clerk = await seed.made(admin.secret, "/v1/clerks", {"name": "市民課 窓口"})
+        revocable = await seed.made(admin.secret, "/v1/clerks", {"name": "取り消される窓口"})
     secrets = {
         "admin": admin.secret,
         "auditor": auditor.secret,
@@ -103,6 +105,7 @@ async def _seed(base_url: str, url: str, state: Path) -> tuple[dict[str, str], d
         "resident": resident.secret,
         "merchant": shop.secret,
         "operator": operator["api_key"],
+        "clerk": clerk["token"],
     }
     ids = {
         "event_id": the_town.events[0],
@@ -115,6 +118,7 @@ async def _seed(base_url: str, url: str, state: Path) -> tuple[dict[str, str], d
         "program_id": program["id"],
         "recipient_id": recipient["id"],
         "settlement_id": settlement["id"],
+        "principal_id": revocable["id"],  # revoked by the fuzzing: no secret above is its
     }
     return secrets, ids
 
@@ -124,7 +128,8 @@ def served(pg_server: str, template_database: str, tmp_path: Path) -> Iterator[S
     url = asyncio.run(copy_database(pg_server, template_database))
     state = tmp_path / "state"
     port = free_port()
-    env = service_env(url, state, MITAPO_BAD_SECRETS_PER_ADDRESS="0")  # ignored_auth probes with bad secrets
+    # ignored_auth probes with bad secrets, again and again
+    env = service_env(url, state, MITAPO_BAD_SECRETS_PER_ADDRESS="0", MITAPO_BAD_SECRETS_PER_CREDENTIAL="0")
     command = [str(VENV_BIN / "mitapo"), "serve", "--port", str(port)]
     try:
         with serving(command, env, port, tmp_path / "service.log") as base_url:

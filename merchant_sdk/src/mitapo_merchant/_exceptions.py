@@ -15,6 +15,7 @@
     ├── UnexpectedResponse .................. a success answer whose body breaks the contract
     └── APIError ............................ the server refused: problem+json, one class per `code`
         ├── Unauthorized                      unauthorized             (401)
+        │   └── CredentialRevoked             credential_revoked       (401)
         ├── Forbidden                         forbidden                (403)
         ├── NotFound                          not_found                (404)
         ├── MethodNotAllowed                  method_not_allowed       (405)
@@ -63,6 +64,7 @@ __all__ = [
     "CodeExpired",
     "CodeInvalid",
     "CodeUsed",
+    "CredentialRevoked",
     "DatabaseUnavailable",
     "DuplicateExternalRef",
     "EMVCoError",
@@ -193,6 +195,14 @@ class Unauthorized(APIError):
     """No API key, or one the server does not know (401)."""
 
     code_word = "unauthorized"
+
+
+class CredentialRevoked(Unauthorized):
+    """The API key was revoked, or rotated and past its grace period (401): the city stopped it. Ask the
+    city for a new key; retrying with this one never succeeds. An `Unauthorized`, so that older handlers
+    still catch it."""
+
+    code_word = "credential_revoked"
 
 
 class Forbidden(APIError):
@@ -357,8 +367,12 @@ class DatabaseUnavailable(APIError):
     code_word = "database_unavailable"
 
 
+def _every_subclass(cls: type[APIError]) -> list[type[APIError]]:
+    return [sub for direct in cls.__subclasses__() for sub in (direct, *_every_subclass(direct))]
+
+
 _BY_CODE: dict[str, type[APIError]] = {
-    cls.code_word: cls for cls in APIError.__subclasses__() if cls.code_word is not None
+    cls.code_word: cls for cls in _every_subclass(APIError) if cls.code_word is not None
 }
 _BY_STATUS: dict[int, type[APIError]] = {401: Unauthorized, 403: Forbidden, 404: NotFound}
 

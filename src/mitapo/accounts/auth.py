@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 import uuid
 
-from mitapo.accounts import principals, tables
-from mitapo.accounts.principals import PrincipalView
+from mitapo.accounts import principals, staff_log, tables
+from mitapo.accounts.principals import PrincipalView, RevokedSecret
 from mitapo.engine.commands import Command, Idempotency, Row
 from mitapo.engine.database import Database
 from mitapo.engine.ledger import post
 
-ROLES = ("admin", "auditor", "organizer", "resident", "merchant", "operator")
+ROLES = ("admin", "auditor", "organizer", "resident", "merchant", "operator", "clerk")
 PREFIX = {
     "admin": "adm",
     "auditor": "aud",
@@ -22,8 +21,9 @@ PREFIX = {
     "resident": "res",
     "merchant": "mk",
     "operator": "op",
+    "clerk": "clk",
 }
-CACHE_SECONDS = 5.0
+CREATED = "principal.created"
 
 
 def hash_secret(secret: str) -> bytes:
@@ -34,6 +34,12 @@ def new_secret(role: str) -> str:
     return f"mtp_{PREFIX[role]}_{secrets.token_urlsafe(32)}"
 
 
+def created_by(actor: str | None, principal_id: str, role: str, name: str) -> tuple[Row, ...]:
+    """The staff action log's line for a new principal, for the command that creates it (none without an
+    actor)."""
+    return () if actor is None else (staff_log.row(actor, CREATED, principal_id, f"{role}: {name}"),)
+
+
 def principal_row(principal_id: str, role: str, name: str, secret: str) -> Row:
     return Row(
         tables.principals,
@@ -42,18 +48,25 @@ def principal_row(principal_id: str, role: str, name: str, secret: str) -> Row:
 
 
 async def create_principal(
-    db: Database, role: str, name: str, *, idempotency: Idempotency | None = None
+    db: Database,
+    role: str,
+    name: str,
+    *,
+    idempotency: Idempotency | None = None,
+    actor: str | None = None,
 ) -> tuple[str, str]:
-    """Create a principal; return (id, secret). The secret is never stored, so a replay cannot show it."""
+    """Create a principal; return (id, secret). The secret is never stored, so a replay cannot show it.
+    With `actor`, the staff action log records who created it, in the same transaction."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
     principal_id = f"{PREFIX[role]}_{uuid.uuid4().hex[:16]}"
     secret = new_secret(role)
+    logged = created_by(actor, principal_id, role, name)
     written = await post(
         db,
         Command(
             kind=None,
-            rows=(principal_row(principal_id, role, name, secret),),
+            rows=(principal_row(principal_id, role, name, secret), *logged),
             idempotency=idempotency,
             result=lambda _: {"id": principal_id},
         ),
@@ -64,27 +77,13 @@ async def create_principal(
 
 
 class Authenticator:
-    """Looks secrets up, remembering answers for a few seconds so a busy till costs one query per key."""
+    """Looks every secret up, every time: a revoked secret must be refused by every worker process on its
+    next request (`accounts.credentials`), which no per-process cache can promise. The lookup is one indexed
+    query on the lookup pool (docs/benchmarks.md, "HTTP path cost", for what it costs)."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._cache: dict[bytes, tuple[float, PrincipalView | None]] = {}
 
-    async def __call__(self, secret: str) -> PrincipalView | None:
-        digest = hash_secret(secret)
-        now = time.monotonic()
-        cached = self._cache.get(digest)
-        if cached is not None and now - cached[0] < CACHE_SECONDS:
-            return cached[1]
+    async def __call__(self, secret: str) -> PrincipalView | RevokedSecret | None:
         async with self._db.lookup() as conn:
-            found = await principals.by_secret_hash(conn, digest)
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[digest] = (now, found)
-        return found
-
-    def forget(self, principal_id: str) -> None:
-        """Drop what is remembered of a principal, so that a closed account stops at once in this process."""
-        for digest, (_, found) in list(self._cache.items()):
-            if found is not None and found.id == principal_id:
-                del self._cache[digest]
+            return await principals.by_secret_hash(conn, hash_secret(secret))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
-from mitapo.http.schemas import Body, Name, Out
+from mitapo.http.schemas import Body, Name, Out, Text
 
 
 class ResidentIn(Body):
@@ -37,3 +38,47 @@ class ResidentOut(Out):
     fare_category: str
     balances: Balances
     points_expiring: list[ExpiringPoints]
+
+
+class ClerkIn(Body):
+    name: Name
+
+
+class PrincipalCreated(Out):
+    """`token` is the new principal's secret, shown once: a replay answers null."""
+
+    id: str
+    token: str | None
+
+
+class RevocationIn(Body):
+    """Why: kept in the staff action log for the auditors."""
+
+    reason: Text
+
+
+class RevocationOut(Out):
+    """How many secrets stopped with this request (0 when the principal was revoked already)."""
+
+    revoked: int
+
+
+class RotationOut(Out):
+    """The caller's new secret, shown once; the secret it replaces works until `previous_valid_until`."""
+
+    token: str
+    previous_valid_until: datetime
+
+
+class StaffActionOut(Out):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    reason: str
+
+
+class StaffActionsOut(Out):
+    items: list[StaffActionOut]
+    next_after_id: int | None

@@ -14,7 +14,7 @@ from datetime import date
 from typing import TypeVar
 
 from mitapo import logs
-from mitapo.accounts import auth
+from mitapo.accounts import auth, credentials, staff_log
 from mitapo.audit import reports
 from mitapo.cli import serving
 from mitapo.engine import embedded, migrate
@@ -108,16 +108,61 @@ def cmd_stop(_: argparse.Namespace) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
-    if args.role not in ("admin", "auditor", "organizer"):
-        print("token create makes admin, auditor or organizer secrets", file=sys.stderr)
+    if args.role not in ("admin", "auditor", "organizer", "clerk"):
+        print("token create makes admin, auditor, organizer or clerk secrets", file=sys.stderr)
         return 2
 
     async def job(runtime: Runtime) -> tuple[str, str]:
-        return await auth.create_principal(runtime.db, args.role, args.name)
+        return await auth.create_principal(runtime.db, args.role, args.name, actor=staff_log.COMMAND_LINE)
 
     principal_id, secret = _with_runtime(job)
     print(f"created {args.role} {principal_id} ({args.name}); the secret is shown once:")
     print(secret)
+    return 0
+
+
+def cmd_token_rotate(args: argparse.Namespace) -> int:
+    """A new secret for a principal: the old one works for the grace period, or not at all if the principal
+    was revoked (then this is how it gets a secret again)."""
+    from datetime import timedelta
+
+    from mitapo.engine.errors import NotFound
+
+    async def job(runtime: Runtime) -> credentials.Rotated:
+        grace = timedelta(
+            seconds=runtime.settings.rotation_grace_seconds if args.grace is None else args.grace
+        )
+        return await credentials.rotate(
+            runtime.db, args.principal, grace, actor=staff_log.COMMAND_LINE, reason=args.reason
+        )
+
+    try:
+        rotated = _with_runtime(job)
+    except NotFound:
+        print(f"no principal {args.principal}", file=sys.stderr)
+        return 1
+    until = rotated.previous_valid_until.isoformat()
+    print(f"rotated {args.principal}; the previous secret works until {until}")
+    print("the new secret is shown once:")
+    print(rotated.token)
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    """Stop every secret of a principal at once (`POST /v1/principals/{id}/revocation` without an admin)."""
+    from mitapo.engine.errors import DomainError
+
+    async def job(runtime: Runtime) -> int:
+        return await credentials.revoke(
+            runtime.db, args.principal, actor=staff_log.COMMAND_LINE, reason=args.reason
+        )
+
+    try:
+        stopped = _with_runtime(job)
+    except DomainError as refusal:
+        print(f"{args.principal}: {refusal.detail}", file=sys.stderr)
+        return 1
+    print(f"revoked {args.principal}: {stopped} secret(s) stopped; `mitapo token rotate` issues a new one")
     return 0
 
 
@@ -242,10 +287,25 @@ def parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("migrate", help="apply the migrations").set_defaults(run=cmd_migrate)
     token = sub.add_parser("token", help="secrets").add_subparsers(dest="token_command", required=True)
-    create = token.add_parser("create", help="create an admin, auditor or organizer secret")
+    create = token.add_parser("create", help="create an admin, auditor, organizer or clerk secret")
     create.add_argument("--role", required=True)
     create.add_argument("--name", required=True)
     create.set_defaults(run=cmd_token_create)
+    rotate_token = token.add_parser(
+        "rotate", help="a new secret for a principal; the old one has a grace period"
+    )
+    rotate_token.add_argument("--principal", required=True, help="the principal's id (mk_…, op_…, org_…)")
+    rotate_token.add_argument(
+        "--grace",
+        type=int,
+        help="seconds the old secret keeps working (default MITAPO_ROTATION_GRACE_SECONDS)",
+    )
+    rotate_token.add_argument("--reason", default="", help="kept in the staff action log")
+    rotate_token.set_defaults(run=cmd_token_rotate)
+    revoke_token = token.add_parser("revoke", help="stop every secret of a principal at once")
+    revoke_token.add_argument("--principal", required=True, help="the principal's id")
+    revoke_token.add_argument("--reason", required=True, help="kept in the staff action log")
+    revoke_token.set_defaults(run=cmd_token_revoke)
     sub.add_parser("demo", help="load a demo town").set_defaults(run=cmd_demo)
     sub.add_parser("cashback", help="credit cashback for the months that ended").set_defaults(
         run=cmd_cashback

@@ -65,7 +65,11 @@ def run(bound: Bound, workers: int) -> bool:
     """Serve the app on the bound socket until interrupted (SIGINT, SIGTERM); False if it never started (its
     start-up failed: the database, say)."""
     host, port = bound.sock.getsockname()[:2]
-    config = uvicorn.Config(APP, host=host, port=port, workers=workers, log_level="warning")
+    # The app, not uvicorn, reads X-Forwarded-For, and only from MITAPO_TRUSTED_PROXIES (http.ratelimit):
+    # uvicorn's own default would believe any process on 127.0.0.1.
+    config = uvicorn.Config(
+        APP, host=host, port=port, workers=workers, log_level="warning", proxy_headers=False
+    )
     if workers > 1:
         Multiprocess(config, sockets=[bound.sock]).run()
         return True

@@ -122,6 +122,7 @@ class Code(StrEnum):
     """A refusal's stable `code`, as problem+json answers it (CONTRACT.md's error codes)."""
 
     UNAUTHORIZED = "unauthorized"
+    CREDENTIAL_REVOKED = "credential_revoked"
     FORBIDDEN = "forbidden"
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
@@ -194,6 +195,7 @@ _SHOP, _OTHERS = True, False
 
 CODES: Final[Mapping[Code, CodeFacts]] = {
     Code.UNAUTHORIZED: CodeFacts(401, _SHOP),
+    Code.CREDENTIAL_REVOKED: CodeFacts(401, _SHOP),  # a secret revoked, or rotated out and past its grace
     Code.FORBIDDEN: CodeFacts(403, _SHOP),
     Code.NOT_FOUND: CodeFacts(404, _SHOP),
     Code.METHOD_NOT_ALLOWED: CodeFacts(405, _SHOP),

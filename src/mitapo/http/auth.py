@@ -1,6 +1,8 @@
 """Who is calling: `Authorization: Bearer <secret>`, one role per secret, checked against the roles a route
-declares with `opt=roles(...)`. No or unknown secret: 401; a known secret of another role: 403. Unknown
-secrets count towards the address's lock-out, and a route's `limit` towards its rate (`http.ratelimit`).
+declares with `opt=roles(...)`. No or unknown secret: 401 `unauthorized`; a revoked secret, or one rotated
+out and past its grace: 401 `credential_revoked`; a known secret of another role: 403. Unknown and revoked
+secrets count towards the lock-out of their address and of themselves (never of a valid secret), and a
+route's `limit` towards its rate (`http.ratelimit`).
 
 The check is a Litestar guard, `role_guard`, set once on the app: guards run before the body check
 (`http.strict`) and before any dependency, so refusals come in the order 401/403/429, then 400 or 415."""
@@ -15,11 +17,11 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from mitapo.accounts.auth import Authenticator
-from mitapo.accounts.principals import PrincipalView
+from mitapo.accounts.principals import PrincipalView, RevokedSecret
 from mitapo.http import ratelimit
-from mitapo.http.errors import Forbidden, Unauthorized
+from mitapo.http.errors import CredentialRevoked, Forbidden, Unauthorized
 
-ANY_ROLE = ("admin", "auditor", "organizer", "resident", "merchant", "operator")
+ANY_ROLE = ("admin", "auditor", "organizer", "resident", "merchant", "operator", "clerk")
 PRINCIPAL = "mitapo.principal"
 
 
@@ -60,11 +62,13 @@ async def _identify(request: Request[Any, Any, Any]) -> PrincipalView:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthorized
-    ratelimit.refuse_if_locked_out(request)
     authenticate: Authenticator = request.app.state.authenticator
     principal = await authenticate(secret.strip())
+    if isinstance(principal, RevokedSecret):
+        await ratelimit.count_failure(request, principal.principal_id)
+        raise CredentialRevoked
     if principal is None:
-        await ratelimit.count_bad_secret(request)
+        await ratelimit.count_failure(request, ratelimit.secret_credential(secret.strip()))
         raise Unauthorized
     allowed = request.route_handler.opt.get("roles", ())
     if principal.role not in allowed:

@@ -39,6 +39,13 @@ class Unauthorized(DomainError):
         super().__init__(Code.UNAUTHORIZED, "a valid Authorization: Bearer secret is required")
 
 
+class CredentialRevoked(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            Code.CREDENTIAL_REVOKED, "this secret was revoked or replaced; ask the city's staff for a new one"
+        )
+
+
 class Forbidden(DomainError):
     def __init__(self) -> None:
         super().__init__(Code.FORBIDDEN, "this secret's role may not do this")

@@ -1,13 +1,19 @@
-"""The abuse limits at the door (`services.limits`): a route opts in with `roles(..., limit="payments")`;
-unknown secrets are counted per address, and an address over the line is locked out before its secret is
-even looked up.
+"""The abuse limits at the door (`limits.rules`): a route opts in with `roles(..., limit="payments")`; failed
+secrets (unknown, revoked) are counted per client address and per secret, and refused with `locked_out` once
+either had too many. A valid secret is never refused for what others sent from its address.
 
-The address is the connection's peer as uvicorn reports it: behind the proxy, uvicorn's `--proxy-headers`
-(trusting only the proxy's address) makes it the client's own, so a client cannot choose its address by
-sending a header."""
+The client address is the connection's peer, unless that peer is one of `MITAPO_TRUSTED_PROXIES` (addresses or
+networks, comma-separated: the reverse proxy in front of the service, `deploy/`): then it is the nearest
+address in `X-Forwarded-For` that is not a trusted proxy. A client cannot choose its address by sending the
+header itself: only a trusted proxy's header is read, and from its end, where the proxy wrote the peer it saw.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
+from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from litestar import Request
@@ -17,10 +23,45 @@ from mitapo.limits.rules import Limiter, Policy
 from mitapo.runtime import Runtime
 
 LIMITER = "limiter"
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@cache
+def trusted_networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _trusted(address: str, networks: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def forwarded_client(peer: str, forwarded_for: str | None, networks: Sequence[Network]) -> str:
+    """The client's address: the peer, or behind trusted proxies the nearest untrusted hop they recorded."""
+    if not forwarded_for or not _trusted(peer, networks):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    client = peer
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return client  # garbage a client sent ahead of the proxy's own entries: stop at the last good
+        client = hop
+        if not _trusted(hop, networks):
+            return hop
+    return client
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client is not None else "unknown"
+    peer = request.client.host if request.client is not None else "unknown"
+    proxies: tuple[str, ...] = request.app.state.runtime.settings.trusted_proxies
+    if not proxies:
+        return peer
+    return forwarded_client(peer, request.headers.get("x-forwarded-for"), trusted_networks(proxies))
 
 
 def limiter_of(request: Request[Any, Any, Any]) -> Limiter:
@@ -35,18 +76,24 @@ def limiter_of(request: Request[Any, Any, Any]) -> Limiter:
             per_address=settings.rate_per_address,
             bad_secrets=settings.bad_secrets_per_address,
             bad_secrets_seconds=settings.bad_secrets_window_seconds,
+            bad_per_credential=settings.bad_secrets_per_credential,
         )
         limiter = Limiter(runtime.db, policy)
         state[LIMITER] = limiter
     return limiter
 
 
-def refuse_if_locked_out(request: Request[Any, Any, Any]) -> None:
-    limiter_of(request).refuse_if_locked_out(client_address(request))
+def secret_credential(secret: str) -> str:
+    """What an unknown secret is counted as: a digest, so the buckets never hold a secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:32]
 
 
-async def count_bad_secret(request: Request[Any, Any, Any]) -> None:
-    await limiter_of(request).count_bad_secret(client_address(request))
+async def count_failure(request: Request[Any, Any, Any], credential: str) -> None:
+    """A failed credential: refused with locked_out if its address or itself is locked out already (not
+    counted again), else counted, and refused with locked_out when that was one too many."""
+    limiter, address = limiter_of(request), client_address(request)
+    limiter.refuse_if_locked_out(address, credential)
+    await limiter.count_bad_secret(address, credential)
 
 
 async def admit(request: Request[Any, Any, Any], principal: PrincipalView) -> None:

@@ -1,5 +1,10 @@
 """Abuse limits: how often one principal or one address may check in, ask for a pay code or pay; how many
-unknown secrets an address may try; how much a resident may spend in a day.
+unknown or revoked secrets an address, and one such secret, may try; how much a resident may spend in a day.
+
+Failures are counted per client address and per credential, and only failures are refused for them: a
+valid credential is never refused because others failed from its address (a city proxy or a carrier's NAT
+puts thousands of residents behind one), so the caller looks the credential up before asking
+`refuse_if_locked_out`.
 
 The rates live in PostgreSQL (`db.limits`), so several worker processes count against the same buckets. Each
 bucket holds `n` requests and refills one every `60 / n` seconds: a burst of `n` at once, `n` a minute on
@@ -35,12 +40,14 @@ class Limited(DomainError):
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """Requests of each kind per minute, per principal and per address; bad secrets per address and window."""
+    """Requests of each kind per minute, per principal and per address; bad secrets per address and window,
+    and tries of one bad credential per window."""
 
     per_principal: int
     per_address: int
     bad_secrets: int
     bad_secrets_seconds: int
+    bad_per_credential: int = 0
 
 
 def _bucket(key: str, count: int, seconds: float) -> list[buckets.Bucket]:
@@ -71,28 +78,36 @@ class Limiter:
         if wait > 0:
             raise Limited("rate_limited", kind, wait, f"too many {kind.replace('_', ' ')}; slow down")
 
-    def refuse_if_locked_out(self, address: str) -> None:
-        """Before looking a secret up: an address that tried too many wrong ones waits, whatever it sends."""
-        until = self._locked_until.get(address)
-        if until is None:
-            return
-        remaining = until - time.monotonic()
-        if remaining <= 0:
-            del self._locked_until[address]
-            return
-        raise _locked_out(remaining)
+    def refuse_if_locked_out(self, address: str, credential: str) -> None:
+        """After a credential failed: the address, or the credential, that failed too often waits, without
+        another count. Never asked for a valid credential."""
+        for key in (_address_key(address), _credential_key(credential)):
+            until = self._locked_until.get(key)
+            if until is None:
+                continue
+            remaining = until - time.monotonic()
+            if remaining <= 0:
+                del self._locked_until[key]
+                continue
+            raise _locked_out(remaining)
 
-    async def count_bad_secret(self, address: str) -> None:
-        """An unknown secret from `address`: counted; refused with locked_out once there were too many."""
-        policy = self.policy
-        wait = await self._take(
-            _bucket(f"{BAD_SECRETS}:address:{address}", policy.bad_secrets, policy.bad_secrets_seconds)
+    async def count_bad_secret(self, address: str, credential: str) -> None:
+        """A failed credential (`credential`: a digest of an unknown secret, a revoked principal's id, a card
+        number) from `address`: counted against each (one statement, as two requests of a batch); refused
+        with locked_out once either had too many, and only that one is locked out."""
+        policy, seconds = self.policy, self.policy.bad_secrets_seconds
+        keys = (_address_key(address), _credential_key(credential))
+        waits = await asyncio.gather(
+            self._take(_bucket(keys[0], policy.bad_secrets, seconds)),
+            self._take(_bucket(keys[1], policy.bad_per_credential, seconds)),
         )
-        if wait > 0:
+        over = [(key, wait) for key, wait in zip(keys, waits, strict=True) if wait > 0]
+        if over:
             if len(self._locked_until) >= REMEMBERED_LOCKS:
                 self._locked_until.clear()
-            self._locked_until[address] = time.monotonic() + wait
-            raise _locked_out(wait)
+            for key, wait in over:
+                self._locked_until[key] = time.monotonic() + wait
+            raise _locked_out(max(wait for _, wait in over))
 
     async def _take(self, wanted: list[buckets.Bucket]) -> float:
         if not wanted:
@@ -131,8 +146,18 @@ class Limiter:
         return waits
 
 
+def _address_key(address: str) -> str:
+    return f"{BAD_SECRETS}:address:{address}"
+
+
+def _credential_key(credential: str) -> str:
+    return f"{BAD_SECRETS}:credential:{credential}"
+
+
 def _locked_out(wait: float) -> Limited:
-    return Limited("locked_out", BAD_SECRETS, wait, "too many unknown secrets from this address; wait")
+    return Limited(
+        "locked_out", BAD_SECRETS, wait, "too many failed secrets from this address or for this secret; wait"
+    )
 
 
 def daily_spend(resident_id: str, amount: int, day: date, limit: int | None) -> tuple[Limit, ...]:

@@ -9,9 +9,8 @@ the same transaction (a trigger of migration 0004).
 be 0 (`still_open`): the writer locks it with the balances, so a top-up racing a closure either lands before
 it (and is paid back) or is refused, never credited to a closed wallet.
 
-The authenticator remembers a secret's answer for a few seconds (`services.auth.CACHE_SECONDS`): the process
-that closes starts a fresh one (http/controllers/money.py); another process may accept the closed secret that
-long, with nothing left to spend and nothing able to arrive.
+Every request looks its secret up (`accounts.auth.Authenticator`), so the closed resident's secret is refused
+by every worker from the next request on.
 """
 
 from __future__ import annotations

@@ -3,9 +3,7 @@ matching offers, and closing a resident's account."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -34,7 +32,7 @@ from mitapo.runtime import Runtime
 TAGS = ["money"]
 
 
-@post("/v1/topups", opt=roles("admin"), tags=TAGS)
+@post("/v1/topups", opt=roles("admin", "clerk"), tags=TAGS)
 async def top_up(
     data: JSONBody[TopUpIn], runtime: NamedDependency[Runtime], idempotency: NamedDependency[Idempotency]
 ) -> Response[ToppedUp]:
@@ -109,10 +107,8 @@ async def close_resident(
     data: JSONBody[ClosureIn],
     db: NamedDependency[Database],
     idempotency: NamedDependency[Idempotency],
-    request: Request[Any, Any, Any],
 ) -> Response[Closed]:
     written = await closing.close(db, resident_id, data.channel, idempotency=idempotency)
-    request.app.state.authenticator.forget(resident_id)
     return answer_written(Closed, written)
 
 

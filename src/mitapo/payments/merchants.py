@@ -55,9 +55,11 @@ class NewMerchant:
     bank: BankAccount | None = None
 
 
-async def create(db: Database, new: NewMerchant, *, idempotency: Idempotency | None = None) -> dict[str, Any]:
+async def create(
+    db: Database, new: NewMerchant, *, idempotency: Idempotency | None = None, actor: str | None = None
+) -> dict[str, Any]:
     """Register a shop; answer `{id, api_key, qr_payload}`. A replay answers `api_key: null`: the key is
-    stored only hashed."""
+    stored only hashed. `actor` (who registered it) goes in the staff action log."""
     from mitapo.payments import payouts
 
     merchant_id = f"{auth.PREFIX['merchant']}_{uuid.uuid4().hex[:16]}"
@@ -71,7 +73,11 @@ async def create(db: Database, new: NewMerchant, *, idempotency: Idempotency | N
         Command(
             kind=None,
             accounts=(chart.merchant_receivable(merchant_id),),
-            rows=(auth.principal_row(merchant_id, "merchant", new.name, secret), Row(tables.merchants, row)),
+            rows=(
+                auth.principal_row(merchant_id, "merchant", new.name, secret),
+                Row(tables.merchants, row),
+                *auth.created_by(actor, merchant_id, "merchant", new.name),
+            ),
             idempotency=idempotency,
             result=lambda _: {"id": merchant_id, "api_key": None, "qr_payload": payload},
         ),

@@ -64,6 +64,7 @@ def _code_response(body: Any, image: str, headers: dict[str, str] | None = None)
 async def create_merchant(
     data: JSONBody[MerchantIn],
     db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
     maybe_idempotency: NamedDependency[Idempotency | None],
 ) -> Response[MerchantCreated]:
     bank = merchants.BankAccount(**asdict_struct(data.bank)) if data.bank is not None else None
@@ -76,7 +77,7 @@ async def create_merchant(
         city_ascii=data.city_ascii,
         bank=bank,
     )
-    body = await merchants.create(db, new, idempotency=maybe_idempotency)
+    body = await merchants.create(db, new, idempotency=maybe_idempotency, actor=principal.id)
     return answer(MerchantCreated, body, replayed=body["api_key"] is None)
 
 

@@ -20,10 +20,13 @@ from mitapo.points.reads import EventView
 
 
 async def create_organizer(
-    db: Database, name: str, *, idempotency: Idempotency | None = None
+    db: Database, name: str, *, idempotency: Idempotency | None = None, actor: str | None = None
 ) -> dict[str, Any]:
-    """Answer `{id, token}`; a replay answers `token: null`, the secret being stored only hashed."""
-    organizer_id, secret = await auth.create_principal(db, "organizer", name, idempotency=idempotency)
+    """Answer `{id, token}`; a replay answers `token: null`, the secret being stored only hashed. `actor`
+    (who created it) goes in the staff action log."""
+    organizer_id, secret = await auth.create_principal(
+        db, "organizer", name, idempotency=idempotency, actor=actor
+    )
     return {"id": organizer_id, "token": secret or None}
 
 

@@ -79,9 +79,10 @@ async def fund_program(
 async def create_organizer(
     data: JSONBody[OrganizerIn],
     db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
     maybe_idempotency: NamedDependency[Idempotency | None],
 ) -> Response[OrganizerCreated]:
-    body = await events.create_organizer(db, data.name, idempotency=maybe_idempotency)
+    body = await events.create_organizer(db, data.name, idempotency=maybe_idempotency, actor=principal.id)
     return answer(OrganizerCreated, body, replayed=body["token"] is None)
 
 

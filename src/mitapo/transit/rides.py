@@ -56,10 +56,10 @@ ATTEMPTS = 20
 
 
 async def create_operator(
-    db: Database, name: str, *, idempotency: Idempotency | None = None
+    db: Database, name: str, *, idempotency: Idempotency | None = None, actor: str | None = None
 ) -> dict[str, Any]:
     """An operator and its API key, with its receivable. A replay answers the id with `api_key: null`: the
-    secret is stored only hashed."""
+    secret is stored only hashed. `actor` (who created it) goes in the staff action log."""
     operator_id = f"{auth.PREFIX['operator']}_{uuid.uuid4().hex[:16]}"
     secret = auth.new_secret("operator")
     written = await post(
@@ -70,6 +70,7 @@ async def create_operator(
             rows=(
                 auth.principal_row(operator_id, "operator", name, secret),
                 Row(tables.operators, {"id": operator_id, "name": name}),
+                *auth.created_by(actor, operator_id, "operator", name),
             ),
             idempotency=idempotency,
             result=lambda _: {"id": operator_id, "api_key": None},

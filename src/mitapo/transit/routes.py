@@ -51,9 +51,10 @@ def tap_window(settings: Settings) -> transit.TapWindow:
 async def create_operator(
     data: JSONBody[OperatorIn],
     db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
     maybe_idempotency: NamedDependency[Idempotency | None],
 ) -> Response[OperatorCreated]:
-    body = await transit.create_operator(db, data.name, idempotency=maybe_idempotency)
+    body = await transit.create_operator(db, data.name, idempotency=maybe_idempotency, actor=principal.id)
     return answer(OperatorCreated, body, replayed=body["api_key"] is None)
 
 

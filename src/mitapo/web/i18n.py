@@ -296,6 +296,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Could not reach the service. Try again.",
     ),
     "error_unauthorized": ("サインインし直してください。", "Please sign in again."),
+    "error_credential_revoked": (
+        "この鍵は取り消されたか、新しいものに替わりました。市の窓口で新しいものを受け取ってください。",
+        "This key was revoked or replaced. Please get a new one from the city's counter.",
+    ),
+    "error_locked_out": (
+        "失敗が続いたため、しばらく受け付けません。少し待ってからお試しください。",
+        "Too many failed tries. Please wait a little and try again.",
+    ),
     "error_forbidden": ("この操作はできません。", "You may not do this."),
     "error_not_found": ("見つかりません。", "Not found."),
     "error_validation_error": ("入力を確かめてください。", "Please check what you entered."),
