@@ -1,5 +1,6 @@
 """An organizer edits its event before it starts and cancels it before it ends; a cancelled event takes no
-more check-ins. Another organizer's event is not found; other roles are forbidden; a refusal changes nothing."""
+more check-ins. Another organizer's event is not found; other roles are forbidden; a refusal changes
+nothing."""
 
 from __future__ import annotations
 
