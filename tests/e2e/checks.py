@@ -118,6 +118,7 @@ def focus_problems(page: Any, presses: int = 40) -> list[str]:
         found = page.evaluate(FOCUS_SHOWN)
         if found:
             problems.append(found)
+    page.evaluate("() => document.activeElement?.blur()")
     return problems
 
 
