@@ -49,7 +49,7 @@ def _a_settled_shop(town: Town, name: str) -> dict[str, Any]:
         town.api("POST", "/v1/payments", resident["token"], body, key=uuid.uuid4().hex)
         if amount != 120:
             town.api("POST", "/v1/settlements", admin, {}, key=uuid.uuid4().hex)
-    return shop | {"points": points}
+    return {**shop, "points": points}
 
 
 @pytest.mark.parametrize("size", SIZES)
