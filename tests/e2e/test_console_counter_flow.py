@@ -13,7 +13,7 @@ expect = sync_api.expect
 
 
 def _topup_entry(town: Town, resident_id: str) -> str:
-    for _ in range(50):  # sealed within a moment
+    for _ in range(100):  # sealed within a moment
         found = town.api("GET", f"/v1/audit/journal?kind=topup&resident={resident_id}", town.secrets["admin"])
         if found["items"]:
             return str(found["items"][0]["id"])

@@ -104,6 +104,26 @@ def test_admin_registers_a_shop_and_prints_its_sticker(
 def test_admin_runs_a_settlement_and_saves_the_files(
     town: Town, browser: Any, folder: Path, size: str
 ) -> None:
+    admin = town.secrets["admin"]
+    bank = {
+        "bank_code": "0001",
+        "branch_code": "001",
+        "account_number": "7654321",
+        "account_holder_kana": "ﾐﾀｶｼｮｳﾃﾝ",
+    }
+    shop = town.api(
+        "POST", "/v1/merchants", admin, {"name": f"三鷹商店 {size}", "name_ascii": "MITAKA", "bank": bank}
+    )
+    resident = town.resident()
+    topup = {
+        "resident_id": resident["id"],
+        "amount": 500,
+        "channel": "counter",
+        "external_ref": uuid.uuid4().hex,
+    }
+    town.api("POST", "/v1/topups", admin, topup, key=uuid.uuid4().hex)
+    body = {"qr_payload": shop["qr_payload"], "amount": 450}
+    town.api("POST", "/v1/payments", resident["token"], body, key=uuid.uuid4().hex)
     context = browser.new_context(viewport=SIZES[size], accept_downloads=True)
     page = context.new_page()
     errors = watch_errors(page)
@@ -113,6 +133,7 @@ def test_admin_runs_a_settlement_and_saves_the_files(
     page.get_by_role("button", name="精算する").click()
     expect(page.locator("#settle-form-result")).to_contain_text("精算しました")
     expect(page.locator("#settlement")).to_be_visible()
+    expect(page.locator("#lines tbody tr", has_text=shop["id"])).to_contain_text("450 円")
     _checked(page, "settlement lines")
     page.screenshot(path=folder / f"admin-settlements-{size}.png", full_page=True)
     saved = {}
@@ -133,11 +154,12 @@ def test_every_console_page_is_labelled_legible_and_fits(
     context = browser.new_context(viewport=SIZES[size])
     page = context.new_page()
     errors = watch_errors(page)
-    for path in ("/admin", "/admin/programs", "/admin/transit", "/admin/journal"):
+    pages = {"residents": "/admin", "programs": "/admin/programs", "transit": "/admin/transit"}
+    for name, path in (pages | {"journal": "/admin/journal"}).items():
         page.goto(town.page_url(path, "admin"))
         page.locator("#content").wait_for()
         page.wait_for_load_state("networkidle")
         _checked(page, path)
-        page.screenshot(path=folder / f"admin-{path.strip('/').replace('/', '-')}-{size}.png", full_page=True)
+        page.screenshot(path=folder / f"admin-{name}-{size}.png", full_page=True)
     assert errors == []
     context.close()
