@@ -155,7 +155,8 @@ def test_every_console_page_is_labelled_legible_and_fits(
     page = context.new_page()
     errors = watch_errors(page)
     pages = {"residents": "/admin", "programs": "/admin/programs", "transit": "/admin/transit"}
-    for name, path in (pages | {"journal": "/admin/journal"}).items():
+    english = {"shops-en": "/admin/shops?lang=en", "settlements-en": "/admin/settlements?lang=en"}
+    for name, path in (pages | {"journal": "/admin/journal"} | english).items():
         page.goto(town.page_url(path, "admin"))
         page.locator("#content").wait_for()
         page.wait_for_load_state("networkidle")
