@@ -173,6 +173,8 @@ class Code(StrEnum):
     REFUND_RACED = "refund_raced"
     TRANSIT_STALE = "transit_stale"
     NOTHING_DUE = "nothing_due"
+    EVENT_STARTED = "event_started"
+    EVENT_CANCELLED = "event_cancelled"
 
     @property
     def status(self) -> int:
@@ -246,6 +248,8 @@ CODES: Final[Mapping[Code, CodeFacts]] = {
     Code.REFUND_RACED: CodeFacts(500, _OTHERS),  # retried; rate_limited when it keeps racing
     Code.TRANSIT_STALE: CodeFacts(500, _OTHERS),  # retried; transit_busy when it keeps racing
     Code.NOTHING_DUE: CodeFacts(500, _OTHERS),  # a settlement line with nothing left to pay: skipped
+    Code.EVENT_STARTED: CodeFacts(409, _OTHERS),  # an event is edited only before it starts
+    Code.EVENT_CANCELLED: CodeFacts(409, _OTHERS),  # a cancelled event is not edited or cancelled again
 }
 
 

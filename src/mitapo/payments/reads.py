@@ -357,3 +357,30 @@ async def settlement(conn: AsyncConnection, settlement_id: str) -> SettlementVie
     )
     lines = [SettlementLine(*row) for row in rows]
     return SettlementView(head.id, head.period_start, head.period_end, head.created_at, lines)
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutLine:
+    """One settlement of one shop, as its till lists them."""
+
+    settlement_id: str
+    period_start: datetime | None
+    period_end: datetime
+    points: int
+    money: int
+    fee: int
+    payout: int
+
+
+async def payouts_of(conn: AsyncConnection, merchant_id: str, limit: int) -> list[PayoutLine]:
+    """The shop's settlement lines, newest first."""
+    rows = await conn.execute(
+        text(
+            "SELECT s.id, s.period_start, s.period_end, l.points, l.money, l.fee, l.payout "
+            "FROM settlement_lines l JOIN settlements s ON s.id = l.settlement_id "
+            "WHERE l.party_kind = 'merchant' AND l.party_id = :merchant "
+            "ORDER BY s.period_end DESC, s.id LIMIT :limit"
+        ),
+        {"merchant": merchant_id, "limit": limit},
+    )
+    return [PayoutLine(*row) for row in rows]

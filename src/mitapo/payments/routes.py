@@ -26,6 +26,7 @@ from mitapo.payments.schemas import (
     Funding,
     MerchantCreated,
     MerchantIn,
+    MerchantPayouts,
     PayCodeOut,
     PaymentIn,
     PaymentOut,
@@ -220,6 +221,14 @@ async def list_payments(
     return await payments.list_for_merchant(db, principal.id, cursor, limit)
 
 
+@get("/v1/merchant/settlements", opt=roles("merchant"), tags=TAGS)
+async def my_payouts(
+    db: NamedDependency[Database], principal: NamedDependency[PrincipalView]
+) -> MerchantPayouts:
+    """The shop's own settlements, newest first (the last hundred)."""
+    return shaped(MerchantPayouts, {"items": await settlement.payouts_of(db, principal.id)})
+
+
 @post("/v1/cashback-campaigns", opt=roles("admin"), tags=TAGS)
 async def create_cashback_campaign(
     data: JSONBody[CashbackCampaignIn],
@@ -299,6 +308,7 @@ ROUTES = [
     pay,
     charge,
     refund,
+    my_payouts,
     list_payments,
     create_cashback_campaign,
     settle,

@@ -217,3 +217,19 @@ class SettlementOut(Out):
     created_at: Stamp
     lines: list[SettlementLineOut]
     payout_files: PayoutFiles
+
+
+class MerchantPayout(Out):
+    """One settlement of the shop: what it took in points and money, the fee, and the payout."""
+
+    settlement_id: str
+    period_start: Stamp | None
+    until: Stamp
+    points: int
+    money: int
+    fee: int
+    payout: int
+
+
+class MerchantPayouts(Out):
+    items: list[MerchantPayout]

@@ -236,3 +236,24 @@ def payer(setting: str) -> payouts.Payer:
     if len(fields) != 8:
         raise ValueError("payout_payer needs eight comma-separated fields (see settings.py)")
     return payouts.Payer(*fields)
+
+
+PAYOUTS_SHOWN = 100
+
+
+async def payouts_of(db: Database, merchant_id: str) -> list[dict[str, object]]:
+    """What the shop was settled, newest first: points and money taken, the fee, the payout to its bank."""
+    async with db.read() as conn:
+        found = await reads.payouts_of(conn, merchant_id, PAYOUTS_SHOWN)
+    return [
+        {
+            "settlement_id": line.settlement_id,
+            "period_start": line.period_start.isoformat() if line.period_start else None,
+            "until": line.period_end.isoformat(),
+            "points": line.points,
+            "money": line.money,
+            "fee": line.fee,
+            "payout": line.payout,
+        }
+        for line in found
+    ]

@@ -18,14 +18,16 @@ from mitapo.engine.errors import DomainError
 from mitapo.engine.keys import KeyRing
 from mitapo.engine.ledger import earlier_answer, post
 from mitapo.money import closing
-from mitapo.points import reads, tables
+from mitapo.points import changes, reads, tables
 from mitapo.points.reads import EventView, ProgramView
 
 KNOWN_EVENTS_MAX = 1024
 _known_events: weakref.WeakKeyDictionary[Database, dict[str, tuple[EventView, ProgramView]]] = (
     weakref.WeakKeyDictionary()
 )
-"""Events and programs are never changed once made, so a festival's thousand claims read them once."""
+"""An event is never changed once it started (`changes.edit`) and programs never are, so a festival's thousand
+claims read them once; an event that has not started is read again each time. A cancellation is checked by
+its counter under lock (`changes.still_on`), never from this cache."""
 
 
 async def claim(
@@ -66,6 +68,8 @@ async def _scanned_event(
             found = await reads.event_and_program(conn, event_id)
         if found is None:
             raise DomainError("code_invalid", "the code names no event")
+        if found[0].starts_at > now:
+            return found  # still editable: not kept
         if len(known) >= KNOWN_EVENTS_MAX:
             known.clear()
         known[event_id] = found
@@ -121,8 +125,9 @@ def _grant_command(
 
 def limits(resident_id: str, event: EventView, program: ProgramView, now: datetime) -> tuple[Limit, ...]:
     """The counters a claim adds to: the event's attendance, and the resident's month and fiscal year; and
-    the resident must not have been closed meanwhile (points never land in a closed wallet)."""
-    found: list[Limit] = [closing.still_open(resident_id)]
+    the resident must not have been closed meanwhile (points never land in a closed wallet), nor the event
+    cancelled."""
+    found: list[Limit] = [closing.still_open(resident_id), changes.still_on(event.id)]
     if event.capacity is not None:
         found.append(
             Limit(f"event:{event.id}:checkins", 1, event.capacity, "event_full", "the event is full")

@@ -92,6 +92,7 @@ def as_json(event: EventView) -> dict[str, Any]:
         "starts_at": event.starts_at.isoformat(),
         "ends_at": event.ends_at.isoformat(),
         "capacity": event.capacity,
+        "cancelled_at": event.cancelled_at.isoformat() if event.cancelled_at else None,
     }
 
 

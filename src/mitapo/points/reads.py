@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import (
     and_,
     func,
@@ -18,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mitapo.engine.tables import Balance, Entry, Posting
-from mitapo.points.tables import checkins, events, programs
+from mitapo.points.tables import checkins, event_cancellations, events, programs
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class EventView:
     starts_at: datetime
     ends_at: datetime
     capacity: int | None
+    cancelled_at: datetime | None = None  # read where a page or an edit needs it; claims check a counter
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +87,18 @@ def _event_view(row: Any) -> EventView:
         row.starts_at,
         row.ends_at,
         row.capacity,
+        row._mapping.get("cancelled_at"),
     )
 
 
+def _with_cancellation() -> Any:
+    """Events with the moment each was cancelled, if it was (migration 0021)."""
+    joined = events.outerjoin(event_cancellations, event_cancellations.c.event_id == events.c.id)
+    return select(events, event_cancellations.c.cancelled_at).select_from(joined)
+
+
 async def event(conn: AsyncConnection, event_id: str) -> EventView | None:
-    row = (await conn.execute(select(events).where(events.c.id == event_id))).first()
+    row = (await conn.execute(_with_cancellation().where(events.c.id == event_id))).first()
     return None if row is None else _event_view(row)
 
 
@@ -113,7 +122,7 @@ async def event_and_program(conn: AsyncConnection, event_id: str) -> tuple[Event
 
 async def events_of(conn: AsyncConnection, organizer_id: str | None, limit: int) -> list[EventView]:
     """An organizer's events, or every event when `organizer_id` is None (the city's view)."""
-    query = select(events).order_by(events.c.starts_at.desc(), events.c.id).limit(limit)
+    query = _with_cancellation().order_by(events.c.starts_at.desc(), events.c.id).limit(limit)
     if organizer_id is not None:
         query = query.where(events.c.organizer_id == organizer_id)
     return [_event_view(row) for row in await conn.execute(query)]
@@ -193,3 +202,21 @@ async def attendance(conn: AsyncConnection, event_id: str) -> Attendance:
         )
     ).one()
     return Attendance(int(row[0]), int(row[1]))
+
+
+async def update_event(conn: asyncpg.Connection, event: EventView, now: datetime) -> bool:
+    """Write an edit of an event that has not started and is not cancelled: false, changing nothing, when
+    it started or was cancelled meanwhile (the guard is in the statement, so a race cannot slip past it)."""
+    changed = await conn.fetchval(
+        "UPDATE events SET title = $2, points = $3, starts_at = $4, ends_at = $5, capacity = $6 "
+        "WHERE id = $1 AND starts_at > $7 "
+        "AND NOT EXISTS (SELECT 1 FROM event_cancellations WHERE event_id = $1) RETURNING id",
+        event.id,
+        event.title,
+        event.points,
+        event.starts_at,
+        event.ends_at,
+        event.capacity,
+        now,
+    )
+    return changed is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from litestar import Response, get, post
+from litestar import Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
@@ -16,13 +16,16 @@ from mitapo.engine.database import Database
 from mitapo.http.auth import roles
 from mitapo.http.idempotency import answer, answer_written
 from mitapo.http.schemas import Created, Posted, shaped
-from mitapo.points import checkins, events, gifts, programs, statements
+from mitapo.points import changes, checkins, events, gifts, programs, statements
 from mitapo.points.schemas import (
+    CancellationIn,
     CheckedIn,
     CheckinCodeOut,
     CheckinIn,
+    EventCancelled,
     EventIn,
     EventOut,
+    EventPatchIn,
     EventsOut,
     FundingIn,
     GiftIn,
@@ -120,6 +123,40 @@ async def read_event(
     return shaped(EventOut, events.as_json(await events.visible(db, event_id, _organizer_scope(principal))))
 
 
+@patch("/v1/events/{event_id:str}", opt=roles("admin", "organizer"), tags=TAGS)
+async def edit_event(
+    event_id: FromPath[str],
+    data: JSONBody[EventPatchIn],
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+) -> EventOut:
+    """Before the event starts only: what was given changes (`event_started` after, `event_cancelled`)."""
+    change = changes.EventChange(data.title, data.points, data.starts_at, data.ends_at, data.capacity)
+    edited = await changes.edit(db, event_id, _organizer_scope(principal), change, clock.now())
+    return shaped(EventOut, events.as_json(edited))
+
+
+@post("/v1/events/{event_id:str}/cancellation", opt=roles("admin", "organizer"), tags=TAGS)
+async def cancel_event(
+    event_id: FromPath[str],
+    data: JSONBody[CancellationIn],
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+    maybe_idempotency: NamedDependency[Idempotency | None],
+) -> Response[EventCancelled]:
+    """Until the event ends; from then on every claim of it is refused with `event_not_open`."""
+    written = await changes.cancel(
+        db,
+        event_id,
+        _organizer_scope(principal),
+        principal.id,
+        data.reason,
+        clock.now(),
+        idempotency=maybe_idempotency,
+    )
+    return answer_written(EventCancelled, written)
+
+
 @get("/v1/events/{event_id:str}/checkin-code", opt=roles("admin", "organizer"), tags=TAGS)
 async def checkin_code(
     event_id: FromPath[str],
@@ -192,6 +229,8 @@ ROUTES = [
     create_event,
     list_events,
     read_event,
+    edit_event,
+    cancel_event,
     checkin_code,
     check_in,
     give_gift,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from mitapo.http.schemas import Body, Id, Moment, Name, Out, Points
+from mitapo.http.schemas import Body, Id, Moment, Name, Out, Points, whole
 
 # --- requests ----------------------------------------------------------------------------------------------
 
@@ -33,6 +33,20 @@ class EventIn(Body):
     starts_at: Moment
     ends_at: Moment
     capacity: Annotated[int, msgspec.Meta(gt=0, le=10_000_000)] | None = None
+
+
+class EventPatchIn(Body):
+    """An edit before the event starts: the fields given change, the others stay."""
+
+    title: Name | None = None
+    points: Points | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+    capacity: Annotated[int, msgspec.Meta(gt=0, le=10_000_000)] | None = None
+
+
+class CancellationIn(Body):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000, pattern=whole(r"[^\x00]+"))]
 
 
 class CheckinIn(Body):
@@ -75,6 +89,12 @@ class EventOut(Out):
     starts_at: str
     ends_at: str
     capacity: int | None
+    cancelled_at: str | None = None
+
+
+class EventCancelled(Out):
+    id: str
+    cancelled_at: str
 
 
 class EventsOut(Out):

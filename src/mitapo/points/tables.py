@@ -46,3 +46,12 @@ checkins = Table(
     Column("entry_id", UUID(as_uuid=True), nullable=False),
     Column("claimed_at", _Moment, nullable=False),
 )
+
+event_cancellations = Table(  # migration 0021: append-only, written with the `event:<id>:cancelled` counter
+    "event_cancellations",
+    metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("cancelled_by", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("cancelled_at", _Moment, nullable=False),
+)

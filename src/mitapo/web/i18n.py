@@ -10,6 +10,7 @@ import functools
 from collections.abc import Callable
 
 from mitapo.engine.catalog import KINDS
+from mitapo.web.i18n_console import CONSOLE
 
 LANGUAGES = ("ja", "en")
 DEFAULT = "ja"
@@ -341,6 +342,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "公開鍵は、市が別の経路で公表している鍵と同じか確かめてください。",
         "Check that the public keys are the ones the city published through another channel.",
     ),
+    # the staff console, and the organizer's and the till's new parts (issue 19)
+    **CONSOLE,
 }
 
 

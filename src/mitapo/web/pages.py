@@ -40,7 +40,7 @@ class Page:
     path: str
     template: str
     title: str  # a message key
-    face: str | None  # whose secret the page signs in with: resident, merchant, organizer, auditor
+    face: str | None  # whose secret the page signs in with: resident, merchant, organizer, auditor, admin
 
 
 PAGES = (
@@ -58,6 +58,12 @@ PAGES = (
     Page("/audit/journal", "audit/journal.html", "journal_title", "auditor"),
     Page("/audit/trail", "audit/trail.html", "trail_title", "auditor"),
     Page("/audit/fairness", "audit/fairness.html", "fairness_title", "auditor"),
+    Page("/admin", "admin/residents.html", "admin_residents_title", "admin"),
+    Page("/admin/programs", "admin/programs.html", "admin_programs_title", "admin"),
+    Page("/admin/shops", "admin/shops.html", "admin_shops_title", "admin"),
+    Page("/admin/settlements", "admin/settlements.html", "admin_settlements_title", "admin"),
+    Page("/admin/transit", "admin/transit.html", "admin_transit_title", "admin"),
+    Page("/admin/journal", "admin/journal.html", "admin_journal_title", "admin"),
 )
 
 NAV = {
@@ -74,6 +80,14 @@ NAV = {
         ("/audit/journal", "nav_journal"),
         ("/audit/trail", "nav_trail"),
         ("/audit/fairness", "nav_fairness"),
+    ),
+    "admin": (
+        ("/admin", "nav_admin_residents"),
+        ("/admin/programs", "nav_admin_programs"),
+        ("/admin/shops", "nav_admin_shops"),
+        ("/admin/settlements", "nav_admin_settlements"),
+        ("/admin/transit", "nav_admin_transit"),
+        ("/admin/journal", "nav_admin_journal"),
     ),
 }
 

@@ -1,6 +1,6 @@
 """The reads the pages need beyond CONTRACT.md's endpoints, as JSON endpoints like any other: the auditor's
 monthly volumes, filtered journal, point trails, fairness and budgets; an event's live check-in count; the
-recipients a resident may donate to; the shop a till is signed in as."""
+recipients a resident may donate to; the shop a till is signed in as, and any shop for the staff console."""
 
 from __future__ import annotations
 
@@ -93,4 +93,10 @@ async def my_shop(db: NamedDependency[Database], principal: NamedDependency[Prin
     return shaped(ShopOut, await faces.shop(db, principal.id))
 
 
-ROUTES = [monthly, journal, trail, fairness, budgets, attendance, recipients, my_shop]
+@get("/v1/merchants/{merchant_id:str}", opt=roles("admin"), tags=["payments"])
+async def a_shop(merchant_id: FromPath[str], db: NamedDependency[Database]) -> ShopOut:
+    """A shop as the city registered it, for the staff console's sticker."""
+    return shaped(ShopOut, await faces.shop(db, merchant_id))
+
+
+ROUTES = [monthly, journal, trail, fairness, budgets, attendance, recipients, my_shop, a_shop]

@@ -1,6 +1,8 @@
 // The shop's till: type an amount, show the request's code full-screen, watch it turn paid; refunds, and
 // the day's payments with their totals.
-import { Intent, api, byId, clock, el, keepAwake, number, problemText, say, showCode, start, t, yen } from "./common.js";
+import { Intent, api, byId, clock, el, keepAwake, number, points, problemText, say, showCode, start, t, yen } from "./common.js";
+import { showPayouts, wireCsv } from "./till-books.js";
+import { showSticker, wirePrint } from "./sticker.js";
 
 const POLL_MS = 1000; // "paid" shows within a second or two of the resident confirming
 const request = new Intent();
@@ -31,7 +33,7 @@ function totals(payments) {
   const sum = (field) => payments.reduce((total, p) => total + p[field], 0);
   byId("total-count").textContent = number(payments.length);
   byId("total-amount").textContent = yen(sum("amount") - sum("refunded"));
-  byId("total-points").textContent = yen(sum("points_used"));
+  byId("total-points").textContent = points(sum("points_used")); // points are pt, never yen
   byId("total-money").textContent = yen(sum("money_used"));
   byId("total-refunded").textContent = yen(sum("refunded"));
 }
@@ -46,8 +48,8 @@ function row(payment) {
     {},
     el("td", {}, clock(payment.created_at)),
     el("td", { class: "num" }, yen(payment.amount)),
-    el("td", { class: "num" }, number(payment.points_used)),
-    el("td", { class: "num" }, number(payment.money_used)),
+    el("td", { class: "num" }, points(payment.points_used)),
+    el("td", { class: "num" }, yen(payment.money_used)),
     el("td", {}, t(`payment_${payment.status}`)),
     el("td", {}, button),
   );
@@ -142,6 +144,8 @@ start(
     byId("sale").addEventListener("keydown", (event) => event.key === "Escape" && closeSale());
     byId("refund-form").addEventListener("submit", submitRefund);
     byId("refund-cancel").addEventListener("click", () => byId("refund-dialog").close());
-    await refresh();
+    wirePrint();
+    wireCsv(shop);
+    await Promise.all([refresh(), showPayouts(), showSticker(shop)]);
   },
 );
