@@ -44,6 +44,8 @@ UPDATES = {  # every append-only table, with a change a forger might want (check
     "transit_booking_ends": "UPDATE transit_booking_ends SET outcome = 'cancelled', tap_id = NULL",
     "witnesses": "UPDATE witnesses SET public_key = decode(repeat('33', 32), 'hex')",
     "cosignatures": "UPDATE cosignatures SET signature = decode(repeat('44', 64), 'hex')",
+    "staff_actions": "UPDATE staff_actions SET actor = 'someone else'",
+    "event_cancellations": "UPDATE event_cancellations SET reason = 'rewritten'",
 }
 CHANGES = {
     "update": UPDATES.__getitem__,
@@ -117,6 +119,8 @@ INSERT INTO witnesses (kid, public_key, name)
     VALUES ('0123456789abcdef', decode(repeat('11', 32), 'hex'), 'W');
 INSERT INTO cosignatures (seq, witness, cosigned_at, signature)
     VALUES (2, '0123456789abcdef', now(), decode(repeat('22', 64), 'hex'));
+INSERT INTO staff_actions (actor, action, subject, reason) VALUES ('admin', 'principal.revoked', 'org', 'lost');
+INSERT INTO event_cancellations (event_id, cancelled_by, reason) VALUES ('e1', 'org', 'rain');
 """
 
 
