@@ -217,3 +217,26 @@ class SettlementOut(Out):
     created_at: Stamp
     lines: list[SettlementLineOut]
     payout_files: PayoutFiles
+
+
+class PaymentReceipt(Out):
+    """A resident's own payment, with the shop's registered name: what the app's result screen shows."""
+
+    id: str
+    merchant_id: str
+    merchant_name: str
+    amount: int
+    points_used: int
+    money_used: int
+    entry_id: str
+    status: PaymentStatus
+    refunded: int
+    created_at: Stamp
+
+
+class PaymentAttemptOut(Out):
+    """Whether a payment attempt (its Idempotency-Key) went through: `paid` with the payment, or `unknown`
+    (nothing was written under that key yet: a retry with the same key pays at most once)."""
+
+    status: Literal["paid", "unknown"]
+    payment: PaymentReceipt | None

@@ -10,6 +10,7 @@ import functools
 from collections.abc import Callable
 
 from mitapo.engine.catalog import KINDS
+from mitapo.web.words_app import APP_WORDS
 
 LANGUAGES = ("ja", "en")
 DEFAULT = "ja"
@@ -333,6 +334,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "公開鍵は、市が別の経路で公表している鍵と同じか確かめてください。",
         "Check that the public keys are the ones the city published through another channel.",
     ),
+    # the resident app (issue 20): its own module
+    **APP_WORDS,
 }
 
 

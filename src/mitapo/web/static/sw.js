@@ -13,6 +13,7 @@ const SHELL = [
   "/static/js/app-statement.js",
   "/static/js/app-donate.js",
   "/static/js/app-gift.js",
+  "/static/js/payment-outcome.js",
   "/static/vendor/jsQR.js",
   "/static/icons/icon-192.png",
 ];
