@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from mitapo.http.schemas import Out
 
 
@@ -30,3 +32,38 @@ class ShopOut(Out):
     name: str
     city: str
     qr_payload: str
+
+
+class Counterpart(Out):
+    """Whom an entry was with: the shop, the donation's recipient, the other resident of a gift (`giver` or
+    `receiver`), the event, the campaign or the bus route."""
+
+    role: Literal["shop", "recipient", "giver", "receiver", "event", "campaign", "route"]
+    id: str
+    name: str | None
+
+
+class HistoryDetails(Out):
+    payment_id: str | None = None
+    reference: str | None = None  # the shop's slip number
+    refund_id: str | None = None
+    channel: str | None = None
+    service_day: str | None = None
+
+
+class HistoryLine(Out):
+    """One entry as the resident sees it: points and money apart (+ in, − out)."""
+
+    entry_id: str
+    kind: str
+    label: str
+    created_at: str
+    points: int
+    money: int
+    counterpart: Counterpart | None
+    details: HistoryDetails
+
+
+class HistoryOut(Out):
+    month: str
+    items: list[HistoryLine]

@@ -11,6 +11,7 @@ const SHELL = [
   "/static/js/app-scan.js",
   "/static/js/app-paycode.js",
   "/static/js/app-statement.js",
+  "/static/js/app-history.js",
   "/static/js/app-donate.js",
   "/static/js/app-gift.js",
   "/static/js/payment-outcome.js",
