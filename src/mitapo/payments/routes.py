@@ -77,6 +77,7 @@ async def create_merchant(
         name_ascii=data.name_ascii,
         city_ascii=data.city_ascii,
         bank=bank,
+        area=data.area,
     )
     body = await merchants.create(db, new, idempotency=maybe_idempotency)
     return answer(MerchantCreated, body, replayed=body["api_key"] is None)

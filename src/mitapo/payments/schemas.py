@@ -42,6 +42,7 @@ class MerchantIn(Body):
     name_ascii: Annotated[str, msgspec.Meta(min_length=1, max_length=25)] | None = None
     city_ascii: Annotated[str, msgspec.Meta(min_length=1, max_length=15)] | None = None
     bank: BankAccountIn | None = None
+    area: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_NAME_PATTERN)] | None = None
 
 
 class WebhookIn(Body):

@@ -102,6 +102,8 @@ async def create_event(
         data.ends_at,
         data.capacity,
         idempotency=maybe_idempotency,
+        place=data.place,
+        area=data.area,
     )
     return answer_written(Created, written)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from mitapo.http.schemas import Body, Id, Moment, Name, Out, Points
+from mitapo.http.schemas import _NAME_PATTERN, Body, Id, Moment, Name, Out, Points
 
 # --- requests ----------------------------------------------------------------------------------------------
 
@@ -26,6 +26,9 @@ class OrganizerIn(Body):
     name: Name
 
 
+Place = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_NAME_PATTERN)]
+
+
 class EventIn(Body):
     program_id: Id
     title: Name
@@ -33,6 +36,8 @@ class EventIn(Body):
     starts_at: Moment
     ends_at: Moment
     capacity: Annotated[int, msgspec.Meta(gt=0, le=10_000_000)] | None = None
+    place: Place | None = None  # where: a hall, a park
+    area: Place | None = None  # a コミュニティ住区 or town name
 
 
 class CheckinIn(Body):

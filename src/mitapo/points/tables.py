@@ -34,6 +34,8 @@ events = Table(
     Column("ends_at", _Moment, nullable=False),
     Column("capacity", Integer),
     Column("created_at", _Moment, nullable=False),
+    Column("place", Text),
+    Column("area", Text),
 )
 
 checkins = Table(

@@ -67,3 +67,43 @@ class HistoryLine(Out):
 class HistoryOut(Out):
     month: str
     items: list[HistoryLine]
+
+
+class UpcomingEvent(Out):
+    id: str
+    title: str
+    starts_at: str
+    ends_at: str
+    points: int
+    place: str | None
+    area: str | None
+    organizer: str
+
+
+class UpcomingOut(Out):
+    """Events open to check-in from `from` (default now) to `to`, soonest first."""
+
+    items: list[UpcomingEvent]
+
+
+class ShopCampaign(Out):
+    """A campaign that applies at the shop: `cashback` (points back on payments there) or `premium` (a bonus
+    on charging money, spent at every shop)."""
+
+    kind: Literal["cashback", "premium"]
+    id: str
+    name: str
+    rate: str
+
+
+class ShopListed(Out):
+    id: str
+    name: str
+    area: str | None
+    mcc: str
+    kind: str
+    campaigns: list[ShopCampaign]
+
+
+class ShopsOut(Out):
+    items: list[ShopListed]

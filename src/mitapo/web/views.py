@@ -19,7 +19,7 @@ from mitapo.engine import clock
 from mitapo.engine.database import Database
 from mitapo.http.auth import roles
 from mitapo.http.schemas import shaped
-from mitapo.web import faces, history
+from mitapo.web import discover_routes, faces, history
 from mitapo.web.schemas import AttendanceOut, HistoryOut, RecipientsOut, ShopOut
 
 AUDIT = roles("admin", "auditor")
@@ -136,4 +136,5 @@ ROUTES = [
     my_shop,
     my_history,
     my_history_csv,
+    *discover_routes.ROUTES,
 ]

@@ -1,0 +1,3 @@
+DROP INDEX events_upcoming;
+ALTER TABLE merchants DROP COLUMN area;
+ALTER TABLE events DROP COLUMN area, DROP COLUMN place;
