@@ -3,6 +3,7 @@ gifts between residents, and the resident's statement."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from litestar import Response, get, post
@@ -13,10 +14,12 @@ from mitapo.accounts.principals import PrincipalView
 from mitapo.engine import clock, codes
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
+from mitapo.engine.errors import Invalid
+from mitapo.engine.ledger import earlier_answer
 from mitapo.http.auth import roles
 from mitapo.http.idempotency import answer, answer_written
 from mitapo.http.schemas import Created, Posted, shaped
-from mitapo.points import checkins, events, gifts, programs, statements
+from mitapo.points import checkins, events, gifts, programs, receivecodes, statements
 from mitapo.points.schemas import (
     CheckedIn,
     CheckinCodeOut,
@@ -26,10 +29,13 @@ from mitapo.points.schemas import (
     EventsOut,
     FundingIn,
     GiftIn,
+    GiftPreviewIn,
+    GiftPreviewOut,
     OrganizerCreated,
     OrganizerIn,
     ProgramIn,
     ProgramOut,
+    ReceiveCodeOut,
     StatementOut,
 )
 from mitapo.runtime import Runtime
@@ -162,17 +168,56 @@ async def give_gift(
     idempotency: NamedDependency[Idempotency],
 ) -> Response[Posted]:
     settings = runtime.settings
+    now = clock.now()
+    earlier = await earlier_answer(runtime.db, idempotency)  # a retry after a lost answer, code long gone
+    if earlier is not None:
+        return answer_written(Posted, earlier)
     written = await gifts.give(
         runtime.db,
         principal.id,
-        data.to_resident_id,
+        _gift_recipient(runtime, data, now),
         data.points,
-        clock.now(),
+        now,
         enabled=settings.gifting_enabled,
         daily_limit=settings.gift_daily_limit,
         idempotency=idempotency,
     )
     return answer_written(Posted, written)
+
+
+def _gift_recipient(runtime: Runtime, data: GiftIn, now: datetime) -> str:
+    if (data.to_resident_id is None) == (data.receive_code is None):
+        raise Invalid("give to_resident_id or receive_code, one of the two")
+    if data.receive_code is not None:
+        return receivecodes.read(runtime.keys, data.receive_code, now)
+    return str(data.to_resident_id)
+
+
+@get("/v1/me/receive-code", opt=roles("resident", limit="pay_codes"), tags=TAGS)
+async def receive_code(
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+    image: Annotated[Literal["json", "png", "svg"], QueryParameter(name="format")] = "json",
+) -> Response[ReceiveCodeOut]:
+    """A code another resident scans to give the caller points, good for five minutes."""
+    body = shaped(ReceiveCodeOut, receivecodes.issue(runtime.keys, principal.id, clock.now()))
+    headers = {"Cache-Control": "no-store"}
+    if image == "json":
+        return Response(body, headers=headers)
+    media_type, render = {"png": ("image/png", codes.qr_png), "svg": ("image/svg+xml", codes.qr_svg)}[image]
+    picture: Response[Any] = Response(render(body.payload), media_type=media_type, headers=headers)
+    return picture
+
+
+@post("/v1/gift-previews", opt=roles("resident"), tags=TAGS, status_code=200)
+async def preview_gift(
+    data: JSONBody[GiftPreviewIn],
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+) -> GiftPreviewOut:
+    """What the giver's app shows before confirming: the recipient's display name."""
+    found = await receivecodes.preview(runtime.db, runtime.keys, data.receive_code, clock.now(), principal.id)
+    return shaped(GiftPreviewOut, found)
 
 
 @get("/v1/me/entries", opt=roles("resident"), tags=TAGS)
@@ -196,5 +241,7 @@ ROUTES = [
     checkin_code,
     check_in,
     give_gift,
+    receive_code,
+    preview_gift,
     my_entries,
 ]

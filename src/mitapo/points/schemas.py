@@ -45,8 +45,15 @@ class CheckinIn(Body):
 
 
 class GiftIn(Body):
-    to_resident_id: Id
+    """To a resident by id, or by the receive code they show (`GET /v1/me/receive-code`): one of the two."""
+
     points: Points
+    to_resident_id: Id | None = None
+    receive_code: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)] | None = None
+
+
+class GiftPreviewIn(Body):
+    receive_code: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 
 
 # --- answers -----------------------------------------------------------------------------------------------
@@ -127,3 +134,18 @@ class StatementOut(Out):
 
     items: list[StatementLineOut]
     next_cursor: str | None
+
+
+class ReceiveCodeOut(Out):
+    """A code another resident scans to give points to the caller: signed, good until `expires_at`."""
+
+    payload: str
+    expires_at: str
+
+
+class GiftPreviewOut(Out):
+    """Whom a receive code names, for the giver to confirm: the display name the city holds."""
+
+    name: str
+    is_self: bool
+    expires_at: str

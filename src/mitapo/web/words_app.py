@@ -97,4 +97,22 @@ APP_WORDS: dict[str, tuple[str, str]] = {
     "shop_kind_services": ("サービス", "Services"),
     "shop_kind_transit": ("交通", "Transit"),
     "shop_kind_other": ("その他", "Other"),
+    # giving without typing ids
+    "give_heading": ("相手に贈る", "Give to someone"),
+    "give_lead": (
+        "相手の「受け取る」コードを読み取ると、相手の名前が表示されます。確かめてから贈ってください。",
+        "Scan the other person's receive code: their name appears, check it before you give.",
+    ),
+    "give_by_number": ("番号やコードの文字で贈る", "Give by number or code text"),
+    "receive_code_text": ("受け取るコードの文字（任意）", "Receive code text (optional)"),
+    "give_to": ("{name} さんに贈る", "Give to {name}"),
+    "give_not_self": ("自分のコードです。相手のコードを読み取ってください。", "That is your own code."),
+    "receive_heading": ("受け取る", "Receive"),
+    "receive_lead": (
+        "このコードを相手に読み取ってもらうと、ポイントを受け取れます。5分間有効です。",
+        "Let the other person scan this code to give you points. It is valid for five minutes.",
+    ),
+    "receive_show": ("受け取るコードを表示", "Show my receive code"),
+    "receive_alt": ("わたしの受け取るコード", "My receive code"),
+    "receive_valid": ("{time} まで有効", "Valid until {time}"),
 }
