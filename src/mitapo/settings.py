@@ -60,6 +60,10 @@ class Settings:
     bad_secrets_window_seconds: int = 600
     daily_spend_limit: int = 10_000_000  # yen of payments and fares per resident and day; 0 is no limit
     timezone: str = "Asia/Tokyo"
+    push_reminders: bool = (
+        True  # expiry reminders by Web Push to residents who consented; the city may stop them
+    )
+    push_loopback_ok: bool = False  # push endpoints on loopback over plain HTTP: a test's stub only
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -106,4 +110,5 @@ class Settings:
             bad_secrets_per_address=_int("MITAPO_BAD_SECRETS_PER_ADDRESS", 100),
             bad_secrets_window_seconds=_int("MITAPO_BAD_SECRETS_WINDOW_SECONDS", 600),
             daily_spend_limit=_int("MITAPO_DAILY_SPEND_LIMIT", 10_000_000),
+            push_reminders=_bool("MITAPO_PUSH_REMINDERS", True),
         )

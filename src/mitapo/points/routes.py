@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from litestar import Response, get, post
+from litestar import Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
@@ -19,7 +19,7 @@ from mitapo.engine.ledger import earlier_answer
 from mitapo.http.auth import roles
 from mitapo.http.idempotency import answer, answer_written
 from mitapo.http.schemas import Created, Posted, shaped
-from mitapo.points import checkins, events, gifts, programs, receivecodes, statements
+from mitapo.points import checkins, events, gifts, programs, receivecodes, reminders, statements
 from mitapo.points.schemas import (
     CheckedIn,
     CheckinCodeOut,
@@ -35,6 +35,9 @@ from mitapo.points.schemas import (
     OrganizerIn,
     ProgramIn,
     ProgramOut,
+    PushKeyOut,
+    PushStateOut,
+    PushSubscriptionIn,
     ReceiveCodeOut,
     StatementOut,
 )
@@ -230,6 +233,41 @@ async def my_entries(
     return shaped(StatementOut, await statements.page(db, principal.id, cursor, limit))
 
 
+@get("/v1/push/public-key", tags=TAGS, security=[{}])
+async def push_public_key(runtime: NamedDependency[Runtime]) -> PushKeyOut:
+    """The VAPID public key a browser subscribes to expiry reminders with."""
+    key = reminders.vapid_key(runtime.settings.key_path)
+    return PushKeyOut(public_key=reminders.public_key(key), enabled=runtime.settings.push_reminders)
+
+
+@get("/v1/me/push-subscriptions", opt=roles("resident"), tags=TAGS)
+async def push_state(
+    db: NamedDependency[Database], principal: NamedDependency[PrincipalView]
+) -> PushStateOut:
+    return PushStateOut(subscribed=await reminders.subscribed(db, principal.id))
+
+
+@post("/v1/me/push-subscriptions", opt=roles("resident"), tags=TAGS)
+async def push_subscribe(
+    data: JSONBody[PushSubscriptionIn],
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+) -> Response[PushStateOut]:
+    """The resident consents to expiry reminders on this browser (14 and 3 days before, once each)."""
+    reminders.check_endpoint(data.endpoint, runtime.settings.push_loopback_ok)
+    await reminders.subscribe(runtime.db, principal.id, data.endpoint, data.keys.p256dh, data.keys.auth)
+    return Response(PushStateOut(subscribed=True), status_code=201)
+
+
+@delete("/v1/me/push-subscriptions", opt=roles("resident"), tags=TAGS, status_code=200)
+async def push_unsubscribe(
+    db: NamedDependency[Database], principal: NamedDependency[PrincipalView]
+) -> PushStateOut:
+    """Consent withdrawn: no more reminders to any of the resident's browsers."""
+    await reminders.unsubscribe(db, principal.id)
+    return PushStateOut(subscribed=False)
+
+
 ROUTES = [
     create_program,
     read_program,
@@ -244,4 +282,8 @@ ROUTES = [
     receive_code,
     preview_gift,
     my_entries,
+    push_public_key,
+    push_state,
+    push_subscribe,
+    push_unsubscribe,
 ]

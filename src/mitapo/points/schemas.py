@@ -149,3 +149,27 @@ class GiftPreviewOut(Out):
     name: str
     is_self: bool
     expires_at: str
+
+
+class PushKeysIn(Body):
+    p256dh: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    auth: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class PushSubscriptionIn(Body):
+    """The browser's PushSubscription as `toJSON()` gives it (`expirationTime` is ignored)."""
+
+    endpoint: Annotated[str, msgspec.Meta(min_length=8, max_length=2000)]
+    keys: PushKeysIn
+    expirationTime: int | None = None  # the browser's name for it
+
+
+class PushKeyOut(Out):
+    """The `applicationServerKey` to subscribe with, and whether the city sends reminders at all."""
+
+    public_key: str
+    enabled: bool
+
+
+class PushStateOut(Out):
+    subscribed: bool

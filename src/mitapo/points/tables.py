@@ -3,7 +3,7 @@ points (each committed with its grant entry)."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Integer, Table, Text
+from sqlalchemy import BigInteger, Column, Date, Integer, Table, Text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.types import TIMESTAMP
 
@@ -47,4 +47,26 @@ checkins = Table(
     Column("points", BigInteger, nullable=False),
     Column("entry_id", UUID(as_uuid=True), nullable=False),
     Column("claimed_at", _Moment, nullable=False),
+)
+
+push_subscriptions = (
+    Table(  # migration 0024: a resident's consent to expiry reminders, withdrawn by deleting it
+        "push_subscriptions",
+        metadata,
+        Column("endpoint", Text, primary_key=True),
+        Column("resident_id", Text, nullable=False),
+        Column("p256dh", Text, nullable=False),
+        Column("auth", Text, nullable=False),
+        Column("created_at", _Moment, nullable=False),
+    )
+)
+
+expiry_reminders = Table(  # migration 0024, append-only: each reminder is sent once
+    "expiry_reminders",
+    metadata,
+    Column("resident_id", Text, primary_key=True),
+    Column("expires_on", Date, primary_key=True),
+    Column("days_before", Integer, primary_key=True),
+    Column("points", BigInteger, nullable=False),
+    Column("sent_at", _Moment, nullable=False),
 )

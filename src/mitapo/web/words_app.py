@@ -115,4 +115,21 @@ APP_WORDS: dict[str, tuple[str, str]] = {
     "receive_show": ("受け取るコードを表示", "Show my receive code"),
     "receive_alt": ("わたしの受け取るコード", "My receive code"),
     "receive_valid": ("{time} まで有効", "Valid until {time}"),
+    # before points expire
+    "soon_title": ("30日以内に失効するポイント", "Points expiring within 30 days"),
+    "soon_total": ("{points} が失効します", "{points} will expire"),
+    "soon_use": ("使いみちをさがす", "Find where to use them"),
+    "reminders_on": ("失効前に通知を受け取る", "Remind me before points expire"),
+    "reminders_off": ("通知をやめる", "Stop reminders"),
+    "reminders_are_on": (
+        "失効の14日前と3日前に、この端末へ通知します。",
+        "This device is reminded 14 and 3 days before points expire.",
+    ),
+    "reminders_are_off": ("失効前の通知は受け取っていません。", "No reminders before points expire."),
+    "reminders_failed": ("通知を設定できませんでした。", "Reminders could not be turned on."),
+    # the little things
+    "balance_as_of": (
+        "オフラインです。{time} 時点の残高を表示しています。",
+        "Offline: showing the balance as of {time}.",
+    ),
 }
