@@ -132,4 +132,5 @@ APP_WORDS: dict[str, tuple[str, str]] = {
         "オフラインです。{time} 時点の残高を表示しています。",
         "Offline: showing the balance as of {time}.",
     ),
+    "brand_long": ("三鷹市地域ポイント", "Mitaka community points"),
 }
