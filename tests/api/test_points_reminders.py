@@ -163,7 +163,12 @@ def test_withdrawn_consent_and_a_gone_subscription_stop_reminders(
 
 def test_endpoints_must_be_push_services(api: Api, admin: str) -> None:
     _, secret = resident(api, admin)
-    for endpoint in ("http://example.com/push", "https://10.0.0.1/push", "ftp://push.example/x"):
+    for endpoint in (
+        "http://example.com/push",
+        "https://10.0.0.1/push",
+        "ftp://push.example/x",
+        "https://[::1",
+    ):
         body = {"endpoint": endpoint, "keys": {"p256dh": "x", "auth": "y"}}
         problem(api.post("/v1/me/push-subscriptions", secret, body, key=None), 400, "validation_error")
     problem(api.get("/v1/me/push-subscriptions", admin), 403, "forbidden")

@@ -95,3 +95,8 @@ def test_shops_by_area_and_kind_with_their_campaigns(api: Api, admin: str) -> No
     ]
     assert api.get("/v1/shops", None, params={"kind": "restaurant", "area": "大沢"}).json()["items"] == []
     problem(api.get("/v1/shops", None, params={"kind": "spaceship"}), 400, "validation_error")
+
+
+def test_the_ends_of_the_calendar_are_no_errors(api: Api) -> None:
+    far = api.get("/v1/events/upcoming", None, params={"from": "0001-01-01", "to": "9999-12-31"})
+    assert far.status_code == 200 and far.json() == {"items": []}

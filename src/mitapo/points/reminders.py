@@ -62,8 +62,11 @@ def public_key(key: Vapid02) -> str:
 def check_endpoint(endpoint: str, loopback_ok: bool) -> None:
     """A push service is reached over HTTPS at a public name; plain HTTP to loopback only where allowed
     (a test's stub), so that a subscription cannot make the service post into its own network."""
-    parts = urlsplit(endpoint)
-    host = parts.hostname or ""
+    try:
+        parts = urlsplit(endpoint)
+        host = parts.hostname or ""
+    except ValueError:
+        raise Invalid("a push endpoint is an https URL of a push service") from None
     loopback = host == "localhost" or _is_loopback(host)
     if parts.scheme == "https" and host and not loopback and not _is_private(host):
         return

@@ -39,6 +39,8 @@ def window(since: date | None, until: date | None) -> Window:
     if since is not None and until is not None and until < since:
         raise Invalid("to is before from")
     start = datetime.combine(since, time(), clock.TOKYO) if since else clock.now()
+    if until is not None and until >= date.max - timedelta(days=1):
+        until = None  # the end of time: open-ended
     end = datetime.combine(until + timedelta(days=1), time(), clock.TOKYO) if until else None
     return Window(max(start, clock.now()), end)
 
