@@ -42,3 +42,22 @@ def test_a_gift_by_scanning_the_receive_code(town: Town, browser: Any, tmp_path:
     assert town.api("GET", "/v1/me", taker["token"])["balances"]["points"] == 10
     assert town.api("GET", "/v1/me", giver)["balances"]["points"] == before - 10
     assert errors == []
+
+
+def test_a_receive_code_scanned_on_the_scan_screen_opens_the_gift(town: Town, browser: Any) -> None:
+    giver = town.secrets["resident"]
+    taker = town.resident("大沢 さくら")
+    code = town.api("GET", "/v1/me/receive-code", taker["token"])["payload"]
+    page = new_page(browser, "phone")
+    errors = watch_errors(page)
+    page.goto(town.page_url("/app/scan", secret=giver))
+    page.locator("summary", has_text="コードの文字を貼り付ける").click()
+    page.get_by_label("コードの文字").fill(code)
+    page.get_by_role("button", name="このコードを使う").click()
+    expect(page).to_have_url(town.url + "/app/gift")
+    expect(page.get_by_test_id("gift-to")).to_have_text("大沢 さくら さんに贈る")
+    page.get_by_label("ポイント数").fill("5")
+    page.get_by_role("button", name="贈る", exact=True).click()
+    expect(page.get_by_test_id("gift-result")).to_contain_text("5 pt を贈りました")
+    assert town.api("GET", "/v1/me", taker["token"])["balances"]["points"] == 5
+    assert errors == []

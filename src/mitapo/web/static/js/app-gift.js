@@ -108,5 +108,10 @@ startResident(async () => {
     byId("gift-form").hidden = true;
   });
   byId("show-receive").addEventListener("click", () => showReceive().catch((error) => result(problemText(error))));
+  const passed = new URLSearchParams(location.hash.slice(1)).get("receive"); // scanned on the scan screen
+  if (passed) {
+    history.replaceState(null, "", location.pathname + location.search);
+    await useCode(passed);
+  }
   await balance();
 });

@@ -36,9 +36,24 @@ async function balanceLine() {
   return t("new_balance", { points: points(me.balances.points) });
 }
 
+// A "受け取る" code (signed like a check-in code) scanned here: give to its owner on the gift screen.
+async function receiveCode(payload) {
+  await api("POST", "/v1/gift-previews", { receive_code: payload });
+  location.assign(`/app/gift#receive=${encodeURIComponent(payload)}`);
+}
+
 async function checkIn(payload) {
   status(t("checking_in"));
-  const claimed = await api("POST", "/v1/checkins", { payload });
+  let claimed;
+  try {
+    claimed = await api("POST", "/v1/checkins", { payload });
+  } catch (error) {
+    if (error.code !== "code_invalid") throw error;
+    await receiveCode(payload).catch(() => {
+      throw error;
+    });
+    return;
+  }
   status("");
   showResult(t("checked_in", { points: points(claimed.points) }), "", await balanceLine());
 }
