@@ -22,6 +22,7 @@ from litestar.testing import TestClient
 
 from mitapo.app import create_app
 from mitapo.engine import clock
+from mitapo.engine.keys import load_keyring
 from mitapo.settings import Settings
 from tests.api.conftest import Api
 from tests.api.payments_support import give_points, problem, resident, today
@@ -112,6 +113,7 @@ def test_a_reminder_14_and_3_days_before_once_each(api: Api, admin: str, push: P
     give_points(api, rid, 999, today() + timedelta(days=100))
     key = api.get("/v1/push/public-key", None).json()
     assert key["enabled"] is True and len(base64.urlsafe_b64decode(key["public_key"] + "==")) == 65
+    assert load_keyring(api.runtime.settings.key_path).current_kid  # the signing keys load beside it
     subscription, browser_key, auth = push.browser("phone")
     made = api.post("/v1/me/push-subscriptions", secret, subscription, key=None)
     assert made.status_code == 201, made.text

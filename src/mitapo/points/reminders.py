@@ -3,8 +3,8 @@
 `MITAPO_PUSH_REMINDERS=0`.
 
 Sent with pywebpush (RFC 8291 encryption, RFC 8292 VAPID). The VAPID key is kept like the signing keys: a PEM
-file in the key directory, owner-only, made on first use; its public half is what the browser subscribes with.
-A push service that says the subscription is gone (404, 410) has it deleted."""
+file under the key directory (`push/vapid.pem`), owner-only, made on first use; its public half is what the
+browser subscribes with. A push service that says the subscription is gone (404, 410) has it deleted."""
 
 from __future__ import annotations
 
@@ -32,17 +32,20 @@ from mitapo.engine.ledger import post
 from mitapo.points import tables
 
 DAYS_BEFORE = (14, 3)
+VAPID_DIR = "push"
 VAPID_FILE = "vapid.pem"
 CONTACT = "mailto:mitapo@city.mitaka.tokyo.jp"
 TIMEOUT_SECONDS = 10.0
 log = structlog.get_logger()
 
 
-def vapid_key(directory: Path) -> Vapid02:
-    """The service's VAPID key, made (owner-only) the first time it is asked for."""
+def vapid_key(key_path: Path) -> Vapid02:
+    """The service's VAPID key, made (owner-only) the first time it is asked for. It lives in a folder of its
+    own under the signing keys' directory: every `*.pem` of that directory is an Ed25519 signing key."""
+    directory = key_path / VAPID_DIR
     path = directory / VAPID_FILE
     if not path.exists():
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = Vapid02()
         key.generate_keys()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
