@@ -45,13 +45,19 @@ def window(since: date | None, until: date | None) -> Window:
     return Window(max(start, clock.now()), end)
 
 
-_UPCOMING = """
+_EVENTS = """
     SELECT e.id, e.title, e.starts_at, e.ends_at, e.points, e.place, e.area, coalesce(p.name, '') AS organizer
     FROM events e LEFT JOIN principals p ON p.id = e.organizer_id
+"""
+_UPCOMING = (
+    _EVENTS
+    + """
     WHERE e.ends_at > :start AND (CAST(:end AS timestamptz) IS NULL OR e.starts_at < :end)
       AND (CAST(:area AS text) IS NULL OR e.area = :area)
     ORDER BY e.starts_at, e.id LIMIT :limit
 """
+)
+_ONE = _EVENTS + " WHERE e.id = :id"
 
 
 async def upcoming(db: Database, area: str | None, within: Window) -> list[dict[str, Any]]:
@@ -138,11 +144,7 @@ def _kind_of(mcc: str) -> str:
 async def calendar(db: Database, event_id: str, host: str) -> str:
     """The event as an iCalendar file (RFC 5545) with one VEVENT."""
     async with db.read() as conn:
-        row = (
-            (await conn.execute(text(_UPCOMING.replace("WHERE", "WHERE e.id = :id AND", 1)), _one(event_id)))
-            .mappings()
-            .first()
-        )
+        row = (await conn.execute(text(_ONE), {"id": event_id})).mappings().first()
     if row is None:
         raise NotFound("event")
     event = _event(row)
@@ -165,16 +167,6 @@ async def calendar(db: Database, event_id: str, host: str) -> str:
         "END:VCALENDAR",
     ]
     return "".join(_fold(line) + "\r\n" for line in lines)
-
-
-def _one(event_id: str) -> dict[str, Any]:
-    return {
-        "id": event_id,
-        "start": datetime(2000, 1, 1, tzinfo=clock.TOKYO),
-        "end": None,
-        "area": None,
-        "limit": 1,
-    }
 
 
 def _utc(moment: datetime) -> str:

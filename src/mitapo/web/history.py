@@ -20,6 +20,7 @@ from mitapo.engine import chart, clock
 from mitapo.engine.catalog import KINDS
 from mitapo.engine.database import Database
 
+KINDS_LABELS = {kind.value: facts.ja for kind, facts in KINDS.items()}
 MONTH_LIMIT = 2000  # lines in one month: far more than anyone makes
 YEAR_LIMIT = 50_000
 
@@ -32,7 +33,7 @@ _LINES = """
       AND e.created_at >= :start AND e.created_at < :end
     GROUP BY e.id ORDER BY e.created_at DESC, e.id DESC LIMIT :limit
 """
-# Who each kind names, from its entry's meta: (meta key, table, the role the other party plays).
+# Whom an entry names, from its meta: (the meta key of the id, the table, the column of the name).
 _NAMED = {
     "shop": ("merchant_id", "merchants", "name"),
     "recipient": ("recipient_id", "recipients", "name"),
@@ -154,7 +155,6 @@ def _describe(
     }
 
 
-KINDS_LABELS = {kind.value: facts.ja for kind, facts in KINDS.items()}
 CSV_HEADER = ["日時", "種類", "相手", "ポイント", "マネー（円）", "伝票番号", "支払いID", "エントリーID"]
 
 
