@@ -16,7 +16,7 @@ from mitapo.engine.keys import KeyRing, load_keyring
 from mitapo.engine.sealer_process import SealerProcess
 from mitapo.engine.writer import BatchObserver
 from mitapo.payments import webhooks
-from mitapo.points import expiry
+from mitapo.points import expiry, reminders
 from mitapo.settings import Settings
 from mitapo.transit import bookings
 
@@ -63,6 +63,7 @@ class Runtime:
             self._sealer.start()
             self._every(self.settings.checkpoint_interval, self.checkpoint_now, "checkpointer")
             self._every(self.settings.expiry_interval, self.expire_now, "expiry")
+            self._every(self.settings.expiry_interval, self.remind_now, "reminders")
             self._every(self.settings.webhook_interval, self.deliver_webhooks_now, "webhooks")
             self._every(self.settings.transit_release_interval, self.release_no_shows_now, "no-shows")
 
@@ -106,6 +107,18 @@ class Runtime:
         await self.seal_now()
         async with self.db.raw() as conn:
             return await sealer.write_checkpoint(conn, self.keys.current_kid, self.keys.sign, empty=empty)
+
+    async def remind_now(self) -> int:
+        """Expiry reminders due today, by Web Push (`points.reminders`)."""
+        now = clock.now()
+        return await reminders.send_due(
+            self.db,
+            self.settings.key_path,
+            clock.tokyo_date(now),
+            now,
+            enabled=self.settings.push_reminders,
+            loopback_ok=self.settings.push_loopback_ok,
+        )
 
     async def expire_now(self) -> expiry.ExpiryReport:
         """Move the points whose date has passed (Tokyo) to breakage; cheap when nothing is due."""

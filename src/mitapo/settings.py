@@ -68,6 +68,10 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     daily_spend_limit: int = 10_000_000  # yen of payments and fares per resident and day; 0 is no limit
     timezone: str = "Asia/Tokyo"
+    push_reminders: bool = (
+        True  # expiry reminders by Web Push to residents who consented; the city may stop them
+    )
+    push_loopback_ok: bool = False  # push endpoints on loopback over plain HTTP: a test's stub only
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -117,4 +121,5 @@ class Settings:
             rotation_grace_seconds=_int("MITAPO_ROTATION_GRACE_SECONDS", 86_400),
             trusted_proxies=_list("MITAPO_TRUSTED_PROXIES"),
             daily_spend_limit=_int("MITAPO_DAILY_SPEND_LIMIT", 10_000_000),
+            push_reminders=_bool("MITAPO_PUSH_REMINDERS", True),
         )

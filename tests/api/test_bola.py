@@ -66,7 +66,13 @@ CONTRACT = {  # docs/api.md's endpoint table: "any" is a route anyone may call, 
     "GET /v1/audit/staff-actions": {"admin", "auditor"},
 }
 CITY = {"admin", "auditor"}  # roles that see the whole town: their routes name no one's own object
-PUBLIC_EXTRA = {"GET /v1/recipients"}  # beyond the contract, open to anyone: the recipients to donate to
+PUBLIC_EXTRA = {  # beyond the contract, open to anyone: the recipients to donate to, and (issue 20) the
+    "GET /v1/recipients",  # notice board of what to join and where to pay, and the key to subscribe to
+    "GET /v1/events/upcoming",  # expiry reminders with
+    "GET /v1/shops",
+    "GET /v1/events/{}/calendar.ics",
+    "GET /v1/push/public-key",
+}
 
 
 def declared(app: Litestar) -> dict[str, set[str]]:

@@ -40,6 +40,7 @@ def _pages(town: Town) -> list[tuple[str, str, str | None]]:
         ("app-statement", "/app/statement", "resident"),
         ("app-donate", "/app/donate", "resident"),
         ("app-gift", "/app/gift", "resident"),
+        ("app-find", "/app/find", "resident"),
         ("till", "/till", "merchant"),
         ("organizer-events", "/organizer", "organizer"),
         ("organizer-screen", f"/organizer/events/{town.secrets['event_id']}", "organizer"),

@@ -46,6 +46,7 @@ UPDATES = {  # every append-only table, with a change a forger might want (check
     "cosignatures": "UPDATE cosignatures SET signature = decode(repeat('44', 64), 'hex')",
     "staff_actions": "UPDATE staff_actions SET actor = 'someone else'",
     "event_cancellations": "UPDATE event_cancellations SET reason = 'rewritten'",
+    "expiry_reminders": "UPDATE expiry_reminders SET points = points * 10",
 }
 CHANGES = {
     "update": UPDATES.__getitem__,
@@ -119,8 +120,11 @@ INSERT INTO witnesses (kid, public_key, name)
     VALUES ('0123456789abcdef', decode(repeat('11', 32), 'hex'), 'W');
 INSERT INTO cosignatures (seq, witness, cosigned_at, signature)
     VALUES (2, '0123456789abcdef', now(), decode(repeat('22', 64), 'hex'));
-INSERT INTO staff_actions (actor, action, subject, reason) VALUES ('admin', 'principal.revoked', 'org', 'lost');
+INSERT INTO staff_actions (actor, action, subject, reason)
+    VALUES ('admin', 'principal.revoked', 'org', 'lost');
 INSERT INTO event_cancellations (event_id, cancelled_by, reason) VALUES ('e1', 'org', 'rain');
+INSERT INTO expiry_reminders (resident_id, expires_on, days_before, points, sent_at)
+    VALUES ('r1', current_date, 3, 10, now());
 """
 
 

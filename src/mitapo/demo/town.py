@@ -26,22 +26,22 @@ PROGRAMS = (  # name, points valid for days, monthly cap, budget
     ("健康づくり・ウォーキング", 180, 1000, 100_000),
     ("環境美化・清掃", 365, None, 150_000),
 )
-EVENTS = (  # title, program (index above), points
-    ("図書館 おはなし会の読み聞かせ", 0, 150),
-    ("三鷹駅前 防災訓練のお手伝い", 0, 200),
-    ("こども食堂の配膳ボランティア", 0, 300),
-    ("朝のウォーキング会（野川公園）", 1, 50),
-    ("井の頭公園 清掃ボランティア", 2, 100),
+EVENTS = (  # title, program (index above), points, place, community area
+    ("図書館 おはなし会の読み聞かせ", 0, 150, "三鷹図書館", "連雀"),
+    ("三鷹駅前 防災訓練のお手伝い", 0, 200, "三鷹駅南口", "三鷹駅周辺"),
+    ("こども食堂の配膳ボランティア", 0, 300, "新川中原コミュニティ・センター", "新川中原"),
+    ("朝のウォーキング会（野川公園）", 1, 50, "野川公園", "大沢"),
+    ("井の頭公園 清掃ボランティア", 2, 100, "井の頭恩賜公園", "井の頭"),
 )
 RESIDENTS = (
     "三鷹 花子", "井口 太郎", "大沢 さくら", "野崎 健", "下連雀 美咲", "上連雀 翔", "新川 陽菜", "中原 蓮",
     "北野 結衣", "牟礼 大翔", "深大寺 葵", "井の頭 湊", "上石 凛", "深山 悠真", "柴崎 芽衣", "国領 颯太",
     "仙川 美桜", "野川 陸", "武蔵野 紬", "玉川 蒼", "大成 日向", "天文台 楓", "連雀 樹", "禅林 杏",
 )  # fmt: skip
-SHOPS = (  # name, ASCII name for the EMVCo code, merchant category, fee in basis points
-    ("三鷹駅前ベーカリー", "MITAKA BAKERY", "5462", 100),
-    ("大沢の農家直売所", "OSAWA FARM STAND", "5411", 0),
-    ("井口商店", "IGUCHI SHOTEN", "5399", 50),
+SHOPS = (  # name, ASCII name for the EMVCo code, merchant category, fee in basis points, community area
+    ("三鷹駅前ベーカリー", "MITAKA BAKERY", "5462", 100, "三鷹駅周辺"),
+    ("大沢の農家直売所", "OSAWA FARM STAND", "5411", 0, "大沢"),
+    ("井口商店", "IGUCHI SHOTEN", "5399", 50, "西部"),
 )
 RECIPIENTS = ("三鷹市社会福祉協議会", "こども食堂ネットワーク三鷹")
 OUTLIER = 5  # this resident takes part in every volunteer event
@@ -77,7 +77,14 @@ async def _program(runtime: Runtime, name: str, days: int, cap: int | None, budg
 
 
 async def _event(
-    runtime: Runtime, organizer_id: str, program_ids: list[str], title: str, program: int, points: int
+    runtime: Runtime,
+    organizer_id: str,
+    program_ids: list[str],
+    title: str,
+    program: int,
+    points: int,
+    place: str,
+    area: str,
 ) -> Any:
     now = clock.now()
     created = await events.create(
@@ -88,6 +95,8 @@ async def _event(
         points,
         now - timedelta(hours=1),
         now + timedelta(days=30),
+        place=place,
+        area=area,
     )
     return await events.visible(runtime.db, str(created.result["id"]), None)
 
@@ -111,8 +120,10 @@ async def _charge_money(runtime: Runtime, resident_ids: list[str]) -> None:
         await topups.top_up(runtime.db, topup, ceiling=runtime.settings.money_ceiling, idempotency=None)
 
 
-async def _shop(runtime: Runtime, name: str, ascii_name: str, mcc: str, fee_bps: int) -> dict[str, Any]:
-    new = merchants.NewMerchant(name=name, mcc=mcc, fee_bps=fee_bps, name_ascii=ascii_name)
+async def _shop(
+    runtime: Runtime, name: str, ascii_name: str, mcc: str, fee_bps: int, area: str
+) -> dict[str, Any]:
+    new = merchants.NewMerchant(name=name, mcc=mcc, fee_bps=fee_bps, name_ascii=ascii_name, area=area)
     return await merchants.create(runtime.db, new)
 
 

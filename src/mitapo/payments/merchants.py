@@ -53,6 +53,7 @@ class NewMerchant:
     name_ascii: str | None = None
     city_ascii: str | None = None
     bank: BankAccount | None = None
+    area: str | None = None  # a コミュニティ住区 or town name: where residents find the shop
 
 
 async def create(
@@ -98,6 +99,7 @@ def _merchant_row(merchant_id: str, new: NewMerchant) -> dict[str, Any]:
         "city_ascii": _ascii(new.city_ascii, new.city, emvco.CITY_LIMIT, "MITAKA"),
         "mcc": new.mcc,
         "fee_bps": new.fee_bps,
+        "area": new.area,
     }
 
 

@@ -125,6 +125,11 @@ async def payment(conn: AsyncConnection, payment_id: str) -> PaymentView | None:
     return None if row is None else _payment(row)
 
 
+async def payment_of_entry(conn: AsyncConnection, entry_id: uuid.UUID) -> PaymentView | None:
+    row = (await conn.execute(text(_PAYMENT + " WHERE p.entry_id = :e"), {"e": entry_id})).first()
+    return None if row is None else _payment(row)
+
+
 async def merchant_payments(
     conn: AsyncConnection, merchant_id: str, before: int | None, limit: int
 ) -> list[PaymentView]:

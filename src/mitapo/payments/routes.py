@@ -17,7 +17,7 @@ from mitapo.engine.errors import NotFound
 from mitapo.http.auth import roles
 from mitapo.http.idempotency import REPLAYED, answer, answer_written
 from mitapo.http.schemas import shaped, whole
-from mitapo.payments import cashback, merchants, paycodes, refunds, settlement
+from mitapo.payments import attempts, cashback, merchants, paycodes, refunds, settlement
 from mitapo.payments import paying as payments
 from mitapo.payments.schemas import (
     CashbackCampaignCreated,
@@ -28,6 +28,7 @@ from mitapo.payments.schemas import (
     MerchantIn,
     MerchantPayouts,
     PayCodeOut,
+    PaymentAttemptOut,
     PaymentIn,
     PaymentOut,
     PaymentPage,
@@ -50,6 +51,7 @@ TAGS = ["payments"]
 IMAGE_TYPES = {"png": ("image/png", codes.qr_png), "svg": ("image/svg+xml", codes.qr_svg)}
 ImageFormat = Annotated[Literal["json", "png", "svg"], QueryParameter(name="format")]
 NO_STORE = {"Cache-Control": "no-store"}
+PRINTABLE = whole(r"[\x20-\x7e]+")  # an Idempotency-Key
 
 
 def _code_response(body: Any, image: str, headers: dict[str, str] | None = None) -> Response[Any]:
@@ -77,6 +79,7 @@ async def create_merchant(
         name_ascii=data.name_ascii,
         city_ascii=data.city_ascii,
         bank=bank,
+        area=data.area,
     )
     body = await merchants.create(db, new, idempotency=maybe_idempotency, actor=principal.id)
     return answer(MerchantCreated, body, replayed=body["api_key"] is None)
@@ -176,6 +179,16 @@ async def pay(
         spend_per_day=runtime.settings.daily_spend_limit,
     )
     return answer_written(PaymentOut, written)
+
+
+@get("/v1/me/payment-attempt", opt=roles("resident"), tags=TAGS)
+async def payment_attempt(
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+    idempotency_key: Annotated[str, QueryParameter(min_length=1, max_length=255, pattern=PRINTABLE)],
+) -> PaymentAttemptOut:
+    """After a lost answer: whether the payment sent with this Idempotency-Key went through."""
+    return shaped(PaymentAttemptOut, await attempts.attempt(db, principal.id, idempotency_key))
 
 
 @post("/v1/charges", opt=roles("merchant", limit="payments"), tags=TAGS)
@@ -306,6 +319,7 @@ ROUTES = [
     preview_payment,
     pay_code,
     pay,
+    payment_attempt,
     charge,
     refund,
     my_payouts,

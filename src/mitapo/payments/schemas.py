@@ -42,6 +42,7 @@ class MerchantIn(Body):
     name_ascii: Annotated[str, msgspec.Meta(min_length=1, max_length=25)] | None = None
     city_ascii: Annotated[str, msgspec.Meta(min_length=1, max_length=15)] | None = None
     bank: BankAccountIn | None = None
+    area: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_NAME_PATTERN)] | None = None
 
 
 class WebhookIn(Body):
@@ -233,3 +234,26 @@ class MerchantPayout(Out):
 
 class MerchantPayouts(Out):
     items: list[MerchantPayout]
+
+
+class PaymentReceipt(Out):
+    """A resident's own payment, with the shop's registered name: what the app's result screen shows."""
+
+    id: str
+    merchant_id: str
+    merchant_name: str
+    amount: int
+    points_used: int
+    money_used: int
+    entry_id: str
+    status: PaymentStatus
+    refunded: int
+    created_at: Stamp
+
+
+class PaymentAttemptOut(Out):
+    """Whether a payment attempt (its Idempotency-Key) went through: `paid` with the payment, or `unknown`
+    (nothing was written under that key yet: a retry with the same key pays at most once)."""
+
+    status: Literal["paid", "unknown"]
+    payment: PaymentReceipt | None

@@ -30,6 +30,7 @@ merchants = Table(
     Column("account_number", Text),
     Column("account_holder_kana", Text),
     Column("created_at", _Moment, nullable=False),
+    Column("area", Text),
 )
 
 payment_requests = Table(

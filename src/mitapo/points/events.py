@@ -41,6 +41,8 @@ async def create(
     capacity: int | None = None,
     *,
     idempotency: Idempotency | None = None,
+    place: str | None = None,
+    area: str | None = None,
 ) -> Written:
     """Create an event under an existing program; the points it grants are fixed here, never by the client."""
     if ends_at <= starts_at:
@@ -56,6 +58,8 @@ async def create(
         "starts_at": starts_at,
         "ends_at": ends_at,
         "capacity": capacity,
+        "place": place,
+        "area": area,
     }
     return await post(
         db,

@@ -3,9 +3,10 @@ gifts between residents, and the resident's statement."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from litestar import Response, get, patch, post
+from litestar import Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
@@ -13,10 +14,12 @@ from mitapo.accounts.principals import PrincipalView
 from mitapo.engine import clock, codes
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
+from mitapo.engine.errors import Invalid
+from mitapo.engine.ledger import earlier_answer
 from mitapo.http.auth import roles
 from mitapo.http.idempotency import answer, answer_written
 from mitapo.http.schemas import Created, Posted, shaped
-from mitapo.points import changes, checkins, events, gifts, programs, statements
+from mitapo.points import changes, checkins, events, gifts, programs, receivecodes, reminders, statements
 from mitapo.points.schemas import (
     CancellationIn,
     CheckedIn,
@@ -29,10 +32,16 @@ from mitapo.points.schemas import (
     EventsOut,
     FundingIn,
     GiftIn,
+    GiftPreviewIn,
+    GiftPreviewOut,
     OrganizerCreated,
     OrganizerIn,
     ProgramIn,
     ProgramOut,
+    PushKeyOut,
+    PushStateOut,
+    PushSubscriptionIn,
+    ReceiveCodeOut,
     StatementOut,
 )
 from mitapo.runtime import Runtime
@@ -106,6 +115,8 @@ async def create_event(
         data.ends_at,
         data.capacity,
         idempotency=maybe_idempotency,
+        place=data.place,
+        area=data.area,
     )
     return answer_written(Created, written)
 
@@ -198,17 +209,56 @@ async def give_gift(
     idempotency: NamedDependency[Idempotency],
 ) -> Response[Posted]:
     settings = runtime.settings
+    now = clock.now()
+    earlier = await earlier_answer(runtime.db, idempotency)  # a retry after a lost answer, code long gone
+    if earlier is not None:
+        return answer_written(Posted, earlier)
     written = await gifts.give(
         runtime.db,
         principal.id,
-        data.to_resident_id,
+        _gift_recipient(runtime, data, now),
         data.points,
-        clock.now(),
+        now,
         enabled=settings.gifting_enabled,
         daily_limit=settings.gift_daily_limit,
         idempotency=idempotency,
     )
     return answer_written(Posted, written)
+
+
+def _gift_recipient(runtime: Runtime, data: GiftIn, now: datetime) -> str:
+    if (data.to_resident_id is None) == (data.receive_code is None):
+        raise Invalid("give to_resident_id or receive_code, one of the two")
+    if data.receive_code is not None:
+        return receivecodes.read(runtime.keys, data.receive_code, now)
+    return str(data.to_resident_id)
+
+
+@get("/v1/me/receive-code", opt=roles("resident", limit="pay_codes"), tags=TAGS)
+async def receive_code(
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+    image: Annotated[Literal["json", "png", "svg"], QueryParameter(name="format")] = "json",
+) -> Response[ReceiveCodeOut]:
+    """A code another resident scans to give the caller points, good for five minutes."""
+    body = shaped(ReceiveCodeOut, receivecodes.issue(runtime.keys, principal.id, clock.now()))
+    headers = {"Cache-Control": "no-store"}
+    if image == "json":
+        return Response(body, headers=headers)
+    media_type, render = {"png": ("image/png", codes.qr_png), "svg": ("image/svg+xml", codes.qr_svg)}[image]
+    picture: Response[Any] = Response(render(body.payload), media_type=media_type, headers=headers)
+    return picture
+
+
+@post("/v1/gift-previews", opt=roles("resident"), tags=TAGS, status_code=200)
+async def preview_gift(
+    data: JSONBody[GiftPreviewIn],
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+) -> GiftPreviewOut:
+    """What the giver's app shows before confirming: the recipient's display name."""
+    found = await receivecodes.preview(runtime.db, runtime.keys, data.receive_code, clock.now(), principal.id)
+    return shaped(GiftPreviewOut, found)
 
 
 @get("/v1/me/entries", opt=roles("resident"), tags=TAGS)
@@ -219,6 +269,41 @@ async def my_entries(
     limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
 ) -> StatementOut:
     return shaped(StatementOut, await statements.page(db, principal.id, cursor, limit))
+
+
+@get("/v1/push/public-key", tags=TAGS, security=[{}])
+async def push_public_key(runtime: NamedDependency[Runtime]) -> PushKeyOut:
+    """The VAPID public key a browser subscribes to expiry reminders with."""
+    key = reminders.vapid_key(runtime.settings.key_path)
+    return PushKeyOut(public_key=reminders.public_key(key), enabled=runtime.settings.push_reminders)
+
+
+@get("/v1/me/push-subscriptions", opt=roles("resident"), tags=TAGS)
+async def push_state(
+    db: NamedDependency[Database], principal: NamedDependency[PrincipalView]
+) -> PushStateOut:
+    return PushStateOut(subscribed=await reminders.subscribed(db, principal.id))
+
+
+@post("/v1/me/push-subscriptions", opt=roles("resident"), tags=TAGS)
+async def push_subscribe(
+    data: JSONBody[PushSubscriptionIn],
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+) -> Response[PushStateOut]:
+    """The resident consents to expiry reminders on this browser (14 and 3 days before, once each)."""
+    reminders.check_endpoint(data.endpoint, runtime.settings.push_loopback_ok)
+    await reminders.subscribe(runtime.db, principal.id, data.endpoint, data.keys.p256dh, data.keys.auth)
+    return Response(PushStateOut(subscribed=True), status_code=201)
+
+
+@delete("/v1/me/push-subscriptions", opt=roles("resident"), tags=TAGS, status_code=200)
+async def push_unsubscribe(
+    db: NamedDependency[Database], principal: NamedDependency[PrincipalView]
+) -> PushStateOut:
+    """Consent withdrawn: no more reminders to any of the resident's browsers."""
+    await reminders.unsubscribe(db, principal.id)
+    return PushStateOut(subscribed=False)
 
 
 ROUTES = [
@@ -234,5 +319,11 @@ ROUTES = [
     checkin_code,
     check_in,
     give_gift,
+    receive_code,
+    preview_gift,
     my_entries,
+    push_public_key,
+    push_state,
+    push_subscribe,
+    push_unsubscribe,
 ]

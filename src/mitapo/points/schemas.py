@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from mitapo.http.schemas import Body, Id, Moment, Name, Out, Points, whole
+from mitapo.http.schemas import _NAME_PATTERN, Body, Id, Moment, Name, Out, Points, whole
 
 # --- requests ----------------------------------------------------------------------------------------------
 
@@ -26,6 +26,9 @@ class OrganizerIn(Body):
     name: Name
 
 
+Place = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_NAME_PATTERN)]
+
+
 class EventIn(Body):
     program_id: Id
     title: Name
@@ -33,6 +36,8 @@ class EventIn(Body):
     starts_at: Moment
     ends_at: Moment
     capacity: Annotated[int, msgspec.Meta(gt=0, le=10_000_000)] | None = None
+    place: Place | None = None  # where: a hall, a park
+    area: Place | None = None  # a コミュニティ住区 or town name
 
 
 class EventPatchIn(Body):
@@ -54,8 +59,15 @@ class CheckinIn(Body):
 
 
 class GiftIn(Body):
-    to_resident_id: Id
+    """To a resident by id, or by the receive code they show (`GET /v1/me/receive-code`): one of the two."""
+
     points: Points
+    to_resident_id: Id | None = None
+    receive_code: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)] | None = None
+
+
+class GiftPreviewIn(Body):
+    receive_code: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 
 
 # --- answers -----------------------------------------------------------------------------------------------
@@ -142,3 +154,42 @@ class StatementOut(Out):
 
     items: list[StatementLineOut]
     next_cursor: str | None
+
+
+class ReceiveCodeOut(Out):
+    """A code another resident scans to give points to the caller: signed, good until `expires_at`."""
+
+    payload: str
+    expires_at: str
+
+
+class GiftPreviewOut(Out):
+    """Whom a receive code names, for the giver to confirm: the display name the city holds."""
+
+    name: str
+    is_self: bool
+    expires_at: str
+
+
+class PushKeysIn(Body):
+    p256dh: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    auth: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class PushSubscriptionIn(Body):
+    """The browser's PushSubscription as `toJSON()` gives it (`expirationTime` is ignored)."""
+
+    endpoint: Annotated[str, msgspec.Meta(min_length=8, max_length=2000)]
+    keys: PushKeysIn
+    expirationTime: int | None = None  # the browser's name for it
+
+
+class PushKeyOut(Out):
+    """The `applicationServerKey` to subscribe with, and whether the city sends reminders at all."""
+
+    public_key: str
+    enabled: bool
+
+
+class PushStateOut(Out):
+    subscribed: bool

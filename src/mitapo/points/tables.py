@@ -3,7 +3,7 @@ points (each committed with its grant entry)."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Integer, Table, Text
+from sqlalchemy import BigInteger, Column, Date, Integer, Table, Text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.types import TIMESTAMP
 
@@ -34,6 +34,8 @@ events = Table(
     Column("ends_at", _Moment, nullable=False),
     Column("capacity", Integer),
     Column("created_at", _Moment, nullable=False),
+    Column("place", Text),
+    Column("area", Text),
 )
 
 checkins = Table(
@@ -54,4 +56,26 @@ event_cancellations = Table(  # migration 0021: append-only, written with the `e
     Column("cancelled_by", Text, nullable=False),
     Column("reason", Text, nullable=False),
     Column("cancelled_at", _Moment, nullable=False),
+)
+
+push_subscriptions = (
+    Table(  # migration 0024: a resident's consent to expiry reminders, withdrawn by deleting it
+        "push_subscriptions",
+        metadata,
+        Column("endpoint", Text, primary_key=True),
+        Column("resident_id", Text, nullable=False),
+        Column("p256dh", Text, nullable=False),
+        Column("auth", Text, nullable=False),
+        Column("created_at", _Moment, nullable=False),
+    )
+)
+
+expiry_reminders = Table(  # migration 0024, append-only: each reminder is sent once
+    "expiry_reminders",
+    metadata,
+    Column("resident_id", Text, primary_key=True),
+    Column("expires_on", Date, primary_key=True),
+    Column("days_before", Integer, primary_key=True),
+    Column("points", BigInteger, nullable=False),
+    Column("sent_at", _Moment, nullable=False),
 )

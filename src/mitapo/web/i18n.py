@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from mitapo.engine.catalog import KINDS
 from mitapo.web.i18n_console import CONSOLE
+from mitapo.web.words_app import APP_WORDS
 
 LANGUAGES = ("ja", "en")
 DEFAULT = "ja"
@@ -344,6 +345,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # the staff console, and the organizer's and the till's new parts (issue 19)
     **CONSOLE,
+    # the resident app (issue 20): its own module
+    **APP_WORDS,
 }
 
 

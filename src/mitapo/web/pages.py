@@ -51,6 +51,7 @@ PAGES = (
     Page("/app/statement", "app/statement.html", "statement_title", "resident"),
     Page("/app/donate", "app/donate.html", "donate_title", "resident"),
     Page("/app/gift", "app/gift.html", "gift_title", "resident"),
+    Page("/app/find", "app/find.html", "find_title", "resident"),
     Page("/till", "till.html", "till_title", "merchant"),
     Page("/organizer", "organizer/events.html", "organizer_title", "organizer"),
     Page("/organizer/events/{event_id:str}", "organizer/screen.html", "screen_title", "organizer"),
@@ -74,6 +75,7 @@ NAV = {
         ("/app/statement", "nav_statement"),
         ("/app/donate", "nav_donate"),
         ("/app/gift", "nav_gift"),
+        ("/app/find", "nav_find"),
     ),
     "auditor": (
         ("/audit", "nav_desk"),

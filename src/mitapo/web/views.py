@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from litestar import get
+from litestar import Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
@@ -15,11 +15,12 @@ from mitapo.accounts.principals import PrincipalView
 from mitapo.audit import desk
 from mitapo.audit.routes import entry_json
 from mitapo.audit.schemas import BudgetsOut, FairnessOut, JournalOut, MonthlyOut, TrailOut
+from mitapo.engine import clock
 from mitapo.engine.database import Database
 from mitapo.http.auth import roles
 from mitapo.http.schemas import shaped
-from mitapo.web import faces
-from mitapo.web.schemas import AttendanceOut, RecipientsOut, ShopOut
+from mitapo.web import discover_routes, faces, history
+from mitapo.web.schemas import AttendanceOut, HistoryOut, RecipientsOut, ShopOut
 
 AUDIT = roles("admin", "auditor")
 Text = Annotated[str | None, QueryParameter(max_length=200)]
@@ -99,4 +100,48 @@ async def a_shop(merchant_id: FromPath[str], db: NamedDependency[Database]) -> S
     return shaped(ShopOut, await faces.shop(db, merchant_id))
 
 
-ROUTES = [monthly, journal, trail, fairness, budgets, attendance, recipients, my_shop, a_shop]
+MONTH = r"^(?:20[0-9]{2}-(?:0[1-9]|1[0-2]))$(?!\n)"
+
+
+@get("/v1/me/history", opt=roles("resident"), tags=["points"])
+async def my_history(
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+    month: Annotated[str | None, QueryParameter(pattern=MONTH)] = None,
+) -> HistoryOut:
+    """The resident's entries of one Tokyo month (default: this one), newest first, each with its kind in
+    words, whom it was with, points and money apart, and its details."""
+    chosen = month or clock.month_key(clock.now())
+    start, end = history.month_range(chosen)
+    found = await history.lines(db, principal.id, start, end, history.MONTH_LIMIT)
+    return shaped(HistoryOut, {"month": chosen, "items": await history.described(db, principal.id, found)})
+
+
+@get("/v1/me/history.csv", opt=roles("resident"), tags=["points"], media_type="text/csv")
+async def my_history_csv(
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+    year: Annotated[int, QueryParameter(ge=2000, le=2100)],
+) -> Response[bytes]:
+    """A year of the resident's history (Tokyo calendar year) as CSV, UTF-8 with a BOM, oldest first."""
+    start, end = history.year_range(year)
+    found = await history.lines(db, principal.id, start, end, history.YEAR_LIMIT)
+    content = history.as_csv(await history.described(db, principal.id, found))
+    disposition = f'attachment; filename="mitapo-{year}.csv"'
+    return Response(content, media_type="text/csv", headers={"Content-Disposition": disposition})
+
+
+ROUTES = [
+    monthly,
+    journal,
+    trail,
+    fairness,
+    budgets,
+    attendance,
+    recipients,
+    my_shop,
+    a_shop,
+    my_history,
+    my_history_csv,
+    *discover_routes.ROUTES,
+]

@@ -1,12 +1,33 @@
-import { api, byId, points, t, yen } from "./common.js";
+import { api, byId, moment, points, t, yen } from "./common.js";
+import { offerReminders, showSoon } from "./expiry-soon.js";
+import { lastKnown, remember } from "./last-known.js";
 import { expiringList, startResident, statementLine } from "./resident.js";
 
-startResident(async (me) => {
+function showBalances(me) {
   byId("greeting").textContent = t("greeting", { name: me.name });
   byId("points").textContent = points(me.balances.points);
   byId("money").textContent = yen(me.balances.money);
   byId("expiring").replaceChildren(...expiringList(me));
   byId("my-id").textContent = me.id;
+  showSoon(me);
+}
+
+// Offline start: the last known balance at once, marked as such, until the server answers.
+lastKnown().then((kept) => {
+  if (!kept || byId("points").dataset.live) return;
+  showBalances(kept.me);
+  byId("balance-as-of").textContent = t("balance_as_of", { time: moment(kept.at) });
+  byId("balance-as-of").hidden = false;
+  byId("signin").hidden = true;
+  byId("content").hidden = false;
+});
+
+startResident(async (me) => {
+  byId("points").dataset.live = "1";
+  byId("balance-as-of").hidden = true;
+  showBalances(me);
+  remember(me);
+  offerReminders().catch(() => {});
   const recent = await api("GET", "/v1/me/entries?limit=5");
   const lines = recent.items.map(statementLine);
   byId("recent").replaceChildren(...(lines.length ? lines : [t("nothing_yet")]));

@@ -1,7 +1,8 @@
 // Scan → do the right thing: a check-in code claims the event's points; a shop's code shows the shop's name as
 // the city registered it (never what the code says) and asks for the amount; a payment request shows name
 // and amount. Nothing is paid before the resident confirms.
-import { Intent, api, byId, points, problemText, t, yen } from "./common.js";
+import { Intent, api, byId, moment, points, problemText, t, yen } from "./common.js";
+import { answerLost, askAttempt } from "./payment-outcome.js";
 import { startResident } from "./resident.js";
 import { readPhoto, watchCamera } from "./scanner.js";
 
@@ -15,8 +16,14 @@ function status(text) {
   byId("scan-status").textContent = text;
 }
 
+function payStatus(text) {
+  byId("pay-status").textContent = text;
+}
+
 function showResult(title, detail = "", balance = "") {
   byId("confirm").hidden = true;
+  byId("scanner").hidden = true;
+  byId("receipt").hidden = true;
   byId("result-title").textContent = title;
   byId("result-detail").textContent = detail;
   byId("result-balance").textContent = balance;
@@ -29,9 +36,24 @@ async function balanceLine() {
   return t("new_balance", { points: points(me.balances.points) });
 }
 
+// A "受け取る" code (signed like a check-in code) scanned here: give to its owner on the gift screen.
+async function receiveCode(payload) {
+  await api("POST", "/v1/gift-previews", { receive_code: payload });
+  location.assign(`/app/gift#receive=${encodeURIComponent(payload)}`);
+}
+
 async function checkIn(payload) {
   status(t("checking_in"));
-  const claimed = await api("POST", "/v1/checkins", { payload });
+  let claimed;
+  try {
+    claimed = await api("POST", "/v1/checkins", { payload });
+  } catch (error) {
+    if (error.code !== "code_invalid") throw error;
+    await receiveCode(payload).catch(() => {
+      throw error;
+    });
+    return;
+  }
   status("");
   showResult(t("checked_in", { points: points(claimed.points) }), "", await balanceLine());
 }
@@ -40,7 +62,9 @@ async function previewShop(payload) {
   const shop = await api("POST", "/v1/payment-previews", { qr_payload: payload });
   pending = { payload, shop };
   status("");
+  payStatus("");
   byId("result").hidden = true;
+  byId("scanner").hidden = true; // the shop, the amount and the pay button fit one phone screen
   byId("shop-name").textContent = shop.name;
   byId("shop-city").textContent = shop.city;
   const fixed = shop.amount !== null;
@@ -49,8 +73,37 @@ async function previewShop(payload) {
   byId("amount-field").hidden = fixed;
   byId("amount").required = !fixed;
   byId("amount").value = "";
+  // A payment request already paid (or run out) says so first: paying it again is not offered.
+  const closed = shop.status === "paid" || shop.status === "expired";
+  byId("request-state").hidden = !closed;
+  byId("request-state").className = `status status-${shop.status}`;
+  byId("request-state").textContent = closed ? t(`request_${shop.status}`) : "";
+  byId("pay-button").hidden = closed;
+  byId("cancel-pay").textContent = closed ? t("scan_again") : t("cancel");
   byId("confirm").hidden = false;
-  byId("confirm-title").focus();
+  byId("confirm-title").focus({ preventScroll: true });
+}
+
+async function showReceipt(paid) {
+  const me = await api("GET", "/v1/me").catch(() => null);
+  showResult(t("paid_to", { shop: paid.merchant_name, amount: yen(paid.amount) }));
+  byId("receipt-shop").textContent = paid.merchant_name;
+  byId("receipt-amount").textContent = yen(paid.amount);
+  byId("receipt-points").textContent = points(paid.points_used);
+  byId("receipt-money").textContent = yen(paid.money_used);
+  byId("receipt-time").textContent = moment(paid.created_at);
+  byId("receipt-left").textContent = me
+    ? t("balances_left", { points: points(me.balances.points), money: yen(me.balances.money) })
+    : t("balances_unknown");
+  byId("receipt").hidden = false;
+}
+
+async function afterLostAnswer(key) {
+  payStatus(t("checking_payment"));
+  const known = await askAttempt(key);
+  if (known.status === "paid") return known.payment;
+  payStatus(known.status === "unknown" ? t("payment_not_made") : t("payment_unreachable"));
+  return null;
 }
 
 async function pay(event) {
@@ -58,20 +111,37 @@ async function pay(event) {
   const { payload, shop } = pending;
   const body = { qr_payload: payload, funding: new FormData(byId("pay-form")).get("funding") };
   if (shop.amount === null) body.amount = Number(byId("amount").value);
+  const key = payment.keyFor(body); // the same key while the resident retries this payment
   byId("pay-button").disabled = true;
-  status(t("paying"));
+  payStatus(t("paying"));
   try {
-    const paid = await api("POST", "/v1/payments", body, { key: payment.keyFor(body) });
-    payment.done();
-    pending = null;
-    status("");
-    const split = t("paid_split", { points: points(paid.points_used), money: yen(paid.money_used) });
-    showResult(t("paid_to", { shop: shop.name, amount: yen(paid.amount) }), split, await balanceLine());
+    let paid = null;
+    try {
+      paid = await api("POST", "/v1/payments", body, { key });
+      paid = { ...paid, merchant_name: shop.name };
+    } catch (error) {
+      if (!answerLost(error)) throw error;
+      paid = await afterLostAnswer(key);
+    }
+    if (paid) {
+      payment.done();
+      pending = null;
+      payStatus("");
+      await showReceipt(paid);
+    }
   } catch (error) {
-    status(problemText(error));
+    payStatus(problemText(error));
   } finally {
     byId("pay-button").disabled = false;
   }
+}
+
+function scanAgain() {
+  pending = null;
+  byId("confirm").hidden = true;
+  byId("result").hidden = true;
+  byId("scanner").hidden = false;
+  status("");
 }
 
 async function handle(code) {
@@ -128,10 +198,7 @@ startResident(async () => {
     handle(byId("pasted").value);
   });
   byId("pay-form").addEventListener("submit", pay);
-  byId("cancel-pay").addEventListener("click", () => {
-    pending = null;
-    byId("confirm").hidden = true;
-    status("");
-  });
+  byId("cancel-pay").addEventListener("click", scanAgain);
+  byId("scan-again").addEventListener("click", scanAgain);
   if (!navigator.mediaDevices?.getUserMedia) byId("start-camera").hidden = true;
 });

@@ -1,0 +1,187 @@
+"""Before points expire: a resident who consented gets a Web Push reminder 14 and 3 days before a lot of their
+points expires, once each, sent by pywebpush to a real push endpoint stub on loopback that decrypts it as a
+browser would; the city can turn reminders off; consent can be withdrawn."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import http_ece
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from litestar.testing import TestClient
+
+from mitapo.app import create_app
+from mitapo.engine import clock
+from mitapo.engine.keys import load_keyring
+from mitapo.settings import Settings
+from tests.api.conftest import Api
+from tests.api.payments_support import give_points, problem, resident, today
+
+
+def b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+class PushService:
+    """A push service on loopback: it takes what a push service takes (an encrypted body, a VAPID header) and
+    decrypts it with the subscribing browser's keys, as the browser would."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.status = 201
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                service.received.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                self.send_response(service.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def browser(self, name: str) -> tuple[dict[str, Any], ec.EllipticCurvePrivateKey, bytes]:
+        key = ec.generate_private_key(ec.SECP256R1())
+        auth = os.urandom(16)
+        point = key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+        subscription = {
+            "endpoint": f"{self.url}/push/{name}",
+            "keys": {"p256dh": b64(point), "auth": b64(auth)},
+        }
+        return subscription, key, auth
+
+
+@pytest.fixture
+def push() -> Iterator[PushService]:
+    service = PushService()
+    yield service
+    service.server.shutdown()
+
+
+def _api(database_url: str, tmp_path: Path, **settings: Any) -> Iterator[Api]:
+    config = Settings(data_dir=tmp_path, seal_interval=3600, checkpoint_interval=3600, **settings)
+    with TestClient(create_app(config, url=database_url, migrate=False)) as client:
+        yield Api(client)
+
+
+@pytest.fixture
+def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
+    yield from _api(database_url, tmp_path, push_loopback_ok=True)
+
+
+def remind(api: Api, days_from_now: int = 0) -> int:
+    now = clock.now() + timedelta(days=days_from_now)
+    runtime = api.runtime
+    settings = runtime.settings
+
+    async def send() -> int:
+        from mitapo.points import reminders
+
+        return await reminders.send_due(
+            runtime.db,
+            settings.key_path,
+            clock.tokyo_date(now),
+            now,
+            enabled=settings.push_reminders,
+            loopback_ok=settings.push_loopback_ok,
+        )
+
+    return api.run(send)
+
+
+def test_a_reminder_14_and_3_days_before_once_each(api: Api, admin: str, push: PushService) -> None:
+    rid, secret = resident(api, admin)
+    give_points(api, rid, 120, today() + timedelta(days=14))
+    give_points(api, rid, 999, today() + timedelta(days=100))
+    key = api.get("/v1/push/public-key", None).json()
+    assert key["enabled"] is True and len(base64.urlsafe_b64decode(key["public_key"] + "==")) == 65
+    assert load_keyring(api.runtime.settings.key_path).current_kid  # the signing keys load beside it
+    subscription, browser_key, auth = push.browser("phone")
+    made = api.post("/v1/me/push-subscriptions", secret, subscription, key=None)
+    assert made.status_code == 201, made.text
+    assert api.get("/v1/me/push-subscriptions", secret).json() == {"subscribed": True}
+
+    assert remind(api) == 1
+    assert remind(api) == 0  # once
+    [delivered] = push.received
+    assert delivered["path"] == "/push/phone"
+    headers = {name.lower(): value for name, value in delivered["headers"].items()}
+    assert headers["content-encoding"] == "aes128gcm", headers
+    assert headers["authorization"].startswith("vapid t=")
+    assert key["public_key"] in headers["authorization"]
+    shown = json.loads(http_ece.decrypt(delivered["body"], private_key=browser_key, auth_secret=auth))
+    expires = today() + timedelta(days=14)
+    assert shown["title"] == "みたポ" and "120 pt" in shown["body"] and "あと14日" in shown["body"]
+    assert f"{expires:%m月%d日}" in shown["body"]
+
+    assert remind(api, days_from_now=11) == 1  # three days before
+    assert (
+        "あと3日"
+        in json.loads(http_ece.decrypt(push.received[-1]["body"], private_key=browser_key, auth_secret=auth))[
+            "body"
+        ]
+    )
+    assert remind(api, days_from_now=5) == 0
+    assert len(push.received) == 2
+
+
+def test_withdrawn_consent_and_a_gone_subscription_stop_reminders(
+    api: Api, admin: str, push: PushService
+) -> None:
+    rid, secret = resident(api, admin)
+    give_points(api, rid, 50, today() + timedelta(days=3))
+    subscription, _, _ = push.browser("old")
+    api.post("/v1/me/push-subscriptions", secret, subscription, key=None)
+    push.status = 410
+    assert remind(api) == 0
+    assert api.get("/v1/me/push-subscriptions", secret).json() == {
+        "subscribed": False
+    }  # the service said gone
+    push.status = 201
+    api.post("/v1/me/push-subscriptions", secret, subscription, key=None)
+    assert api.client.delete(
+        "/v1/me/push-subscriptions", headers={"Authorization": f"Bearer {secret}"}
+    ).json() == {"subscribed": False}
+    assert remind(api) == 0 and len(push.received) == 1
+
+
+def test_endpoints_must_be_push_services(api: Api, admin: str) -> None:
+    _, secret = resident(api, admin)
+    for endpoint in (
+        "http://example.com/push",
+        "https://10.0.0.1/push",
+        "ftp://push.example/x",
+        "https://[::1",
+    ):
+        body = {"endpoint": endpoint, "keys": {"p256dh": "x", "auth": "y"}}
+        problem(api.post("/v1/me/push-subscriptions", secret, body, key=None), 400, "validation_error")
+    problem(api.get("/v1/me/push-subscriptions", admin), 403, "forbidden")
+
+
+def test_the_city_can_turn_reminders_off(database_url: str, tmp_path: Path, push: PushService) -> None:
+    for api in _api(database_url, tmp_path, push_loopback_ok=True, push_reminders=False):
+        admin = api.token("admin")
+        rid, secret = resident(api, admin)
+        give_points(api, rid, 50, today() + timedelta(days=14))
+        subscription, _, _ = push.browser("off")
+        api.post("/v1/me/push-subscriptions", secret, subscription, key=None)
+        assert api.get("/v1/push/public-key", None).json()["enabled"] is False
+        assert remind(api) == 0 and push.received == []

@@ -1,0 +1,94 @@
+"""Paying without doubt: the answer to a payment is dropped on its way back to the phone; the app asks the
+server what became of that attempt and shows the payment that went through, which was made once. A payment
+request already paid says 支払い済み and offers no second payment. On a phone the pay button is on screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Town, sync_api, watch_errors
+from tests.e2e.resident_support import funded_resident, new_page, picture
+
+expect = sync_api.expect
+
+
+def _paste(page: Any, code: str) -> None:
+    summary = page.locator("summary", has_text="コードの文字を貼り付ける")
+    expect(summary).to_be_visible()
+    if page.locator("details").get_attribute("open") is None:
+        summary.click()
+    page.get_by_label("コードの文字").fill(code)
+    page.get_by_role("button", name="このコードを使う").click()
+
+
+def _drop_the_answer(dropped: list[str]) -> Any:
+    """The request reaches the server and is carried out; its answer never reaches the app."""
+
+    def handle(route: Any) -> None:
+        dropped.append(route.request.url)
+        route.fetch()
+        route.abort("connectionreset")
+
+    return handle
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_a_lost_answer_shows_the_payment_that_went_through(
+    town: Town, browser: Any, tmp_path: Path, size: str
+) -> None:
+    shop = town.api("POST", "/v1/merchants", town.secrets["admin"], {"name": "井の頭ベーカリー"})
+    asked = town.api("POST", "/v1/payment-requests", shop["api_key"], {"amount": 680})
+    resident = funded_resident(town)
+    page = new_page(browser, size)
+    errors = watch_errors(page)
+    page.goto(town.page_url("/app/scan", secret=resident["token"]))
+    _paste(page, asked["qr_payload"])
+    expect(page.get_by_test_id("shop-name")).to_have_text("井の頭ベーカリー")
+    pay = page.get_by_role("button", name="支払う")
+    box = pay.bounding_box()
+    assert page.evaluate("window.scrollY") == 0 and box["y"] + box["height"] <= page.viewport_size["height"]
+    picture(page, f"app-pay-confirm-{size}", tmp_path, full_page=False)
+
+    dropped: list[str] = []
+    page.route("**/v1/payments", _drop_the_answer(dropped))
+    pay.click()
+    expect(page.get_by_test_id("receipt-shop")).to_have_text("井の頭ベーカリー", timeout=10_000)
+    expect(page.get_by_test_id("receipt-amount")).to_have_text("680 円")
+    expect(page.get_by_test_id("receipt-left")).to_have_text("ポイント 0 pt・マネー 1,320 円")
+    expect(page.get_by_test_id("pay-status")).to_have_text("")
+    picture(page, f"app-pay-receipt-{size}", tmp_path, full_page=False)
+    assert len(dropped) == 1  # the app asked instead of paying again
+
+    assert town.api("GET", "/v1/me", resident["token"])["balances"]["money"] == 2000 - 680
+    made = town.api("GET", "/v1/merchant/payments", shop["api_key"])["items"]
+    assert [p["amount"] for p in made] == [680]
+    assert town.api("GET", f"/v1/payment-requests/{asked['id']}", shop["api_key"])["status"] == "paid"
+
+    page.unroute("**/v1/payments")
+    page.get_by_role("button", name="別のコードを読み取る").click()
+    _paste(page, asked["qr_payload"])
+    expect(page.get_by_test_id("request-state")).to_have_text("支払い済み")
+    expect(page.get_by_role("button", name="支払う")).to_be_hidden()
+    assert errors == []
+
+
+def test_an_attempt_that_never_arrived_is_paid_once_on_retry(town: Town, browser: Any) -> None:
+    shop = town.api("POST", "/v1/merchants", town.secrets["admin"], {"name": "三鷹の森書店"})
+    resident = funded_resident(town, 1000)
+    page = new_page(browser, "phone")
+    errors = watch_errors(page)
+    page.goto(town.page_url("/app/scan", secret=resident["token"]))
+    _paste(page, shop["qr_payload"])
+    page.get_by_label("金額（円）").fill("250")
+    page.route("**/v1/payments", lambda route: route.abort("internetdisconnected"))
+    page.get_by_role("button", name="支払う").click()
+    expect(page.get_by_test_id("pay-status")).to_contain_text("お支払いはされていません", timeout=15_000)
+    page.unroute("**/v1/payments")
+    page.get_by_role("button", name="支払う").click()
+    expect(page.get_by_test_id("receipt-amount")).to_have_text("250 円")
+    assert town.api("GET", "/v1/me", resident["token"])["balances"]["money"] == 750
+    assert len(town.api("GET", "/v1/merchant/payments", shop["api_key"])["items"]) == 1
+    assert errors == []
