@@ -59,6 +59,7 @@ class Settings:
     bad_secrets_per_address: int = 100  # then locked out, one more try every window / count seconds
     bad_secrets_window_seconds: int = 600
     daily_spend_limit: int = 10_000_000  # yen of payments and fares per resident and day; 0 is no limit
+    card_daily_limit: int = 5_000  # yen a みたポ card may pay (shops and fares) per day; 0 is no limit
     timezone: str = "Asia/Tokyo"
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -106,4 +107,5 @@ class Settings:
             bad_secrets_per_address=_int("MITAPO_BAD_SECRETS_PER_ADDRESS", 100),
             bad_secrets_window_seconds=_int("MITAPO_BAD_SECRETS_WINDOW_SECONDS", 600),
             daily_spend_limit=_int("MITAPO_DAILY_SPEND_LIMIT", 10_000_000),
+            card_daily_limit=_int("MITAPO_CARD_DAILY_LIMIT", 5_000),
         )

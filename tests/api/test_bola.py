@@ -167,6 +167,7 @@ OWNED = [  # every route naming an object one principal owns: method, path, the 
     ("POST", "/v1/transit/bookings/{booking}/cancellation", "residents", {}),
     ("POST", "/v1/transit/bookings/{booking}/cancellation", "operators", {}),
     ("POST", "/v1/transit/bookings/{booking}/completion", "operators", {}),
+    ("POST", "/v1/events/{event}/checkins", "organizers", {"card": "9392 0000 0000 0000"}),
 ]
 
 

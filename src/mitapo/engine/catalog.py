@@ -162,6 +162,9 @@ class Code(StrEnum):
     DATABASE_UNAVAILABLE = "database_unavailable"
     SEALER_STUCK = "sealer_stuck"
     INTERNAL_ERROR = "internal_error"
+    PIN_INVALID = "pin_invalid"
+    CARD_LOCKED = "card_locked"
+    CARD_REVOKED = "card_revoked"
     # signals between the writer and the services, retried or absorbed before any answer; reaching HTTP would
     # be a bug, so their status is 500
     INTERNAL = "internal"
@@ -169,6 +172,7 @@ class Code(StrEnum):
     REFUND_RACED = "refund_raced"
     TRANSIT_STALE = "transit_stale"
     NOTHING_DUE = "nothing_due"
+    CARD_RACED = "card_raced"
 
     @property
     def status(self) -> int:
@@ -231,11 +235,15 @@ CODES: Final[Mapping[Code, CodeFacts]] = {
     Code.DATABASE_UNAVAILABLE: CodeFacts(503, _SHOP),
     Code.SEALER_STUCK: CodeFacts(503, _OTHERS),  # the readiness probe's, for the load balancer
     Code.INTERNAL_ERROR: CodeFacts(500, _SHOP),
+    Code.PIN_INVALID: CodeFacts(422, _SHOP),  # a みたポ card charged with a wrong PIN
+    Code.CARD_LOCKED: CodeFacts(423, _SHOP),  # five wrong PINs: locked until staff unlock it
+    Code.CARD_REVOKED: CodeFacts(422, _SHOP),  # a card replaced by a newer one of its resident
     Code.INTERNAL: CodeFacts(500, _OTHERS),  # the writer retries with more accounts locked
     Code.FOLLOWER: CodeFacts(500, _OTHERS),  # the writer's own: decided with an earlier command of its batch
     Code.REFUND_RACED: CodeFacts(500, _OTHERS),  # retried; rate_limited when it keeps racing
     Code.TRANSIT_STALE: CodeFacts(500, _OTHERS),  # retried; transit_busy when it keeps racing
     Code.NOTHING_DUE: CodeFacts(500, _OTHERS),  # a settlement line with nothing left to pay: skipped
+    Code.CARD_RACED: CodeFacts(500, _OTHERS),  # two cards issued to one resident at once: the later retried
 }
 
 
