@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from stdnum import luhn
 
+from mitapo.cards import pins
 from tests.api.conftest import Api
 from tests.api.payments_support import balances, give_money, problem, resident, rows, shop, wallet
 from tests.api.test_points_town import Town
@@ -55,6 +56,9 @@ def test_a_card_has_a_check_digit_a_qr_and_a_printable_face_without_the_pin(api:
     assert state["status"] == "active" and state["resident_id"] == rid and state["failed_pins"] == 0
     stored = api.run(_pin_hash, api, number)
     assert stored.startswith("$argon2id$") and "902468" not in stored
+    assert not pins._verify(stored, "902468")  # the PIN alone does not match: the key is needed
+    key_file = api.runtime.settings.key_path / pins.KEY_FILE
+    assert key_file.stat().st_mode & 0o777 == 0o600  # the hash is useless without this key
 
 
 async def _pin_hash(api: Api, number: str) -> str:
@@ -192,7 +196,7 @@ def test_the_daily_limit_holds_under_racing_charges(
     _, token, card = holder(api, admin, money=20_000)
     port = free_port()
     mitapo = str(VENV_BIN / "mitapo")
-    env = service_env(database_url, tmp_path / "served")
+    env = service_env(database_url, tmp_path)  # the test app's data directory: its keys, its PIN key
     with serving([mitapo, "serve", "--port", str(port)], env, port, tmp_path / "serve.log") as url:
 
         def one(n: int) -> httpx.Response:

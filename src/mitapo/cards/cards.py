@@ -69,11 +69,17 @@ class Holder:
 
 
 async def issue(
-    db: Database, resident_id: str, pin: str, issued_by: str, *, idempotency: Idempotency | None = None
+    db: Database,
+    resident_id: str,
+    pin: str,
+    issued_by: str,
+    pin_key: bytes,
+    *,
+    idempotency: Idempotency | None = None,
 ) -> Written:
     """A new card for the resident, with `pin`: `{card_number, qr_payload, face_url}`. Their earlier card
     stops at the same commit."""
-    pin_hash = await pins.hashed(pin)
+    pin_hash = await pins.hashed(pin, pin_key)
     async with db.read() as conn:
         resident = await residents.find(conn, resident_id)
     if resident is None:
@@ -139,13 +145,13 @@ async def holder(db: Database, sent: str) -> Holder:
     return Holder(card.id, card.resident_id, card.generation)
 
 
-async def paying_holder(db: Database, sent: str, pin: str) -> Holder:
+async def paying_holder(db: Database, sent: str, pin: str, pin_key: bytes) -> Holder:
     """The holder of a card whose PIN was entered at a till: pin_invalid, or card_locked after five."""
     card = await find(db, sent)
     if card.replaced:
         raise DomainError("card_revoked", REPLACED)
     attempt = await _take_attempt(db, card.id)
-    right = await pins.matches(card.pin_hash, pin)
+    right = await pins.matches(card.pin_hash, pin, pin_key)
     async with db.lookup() as conn:
         if right:
             if not await reads.forgive_attempts(conn, card.id):

@@ -11,13 +11,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from mitapo.accounts.principals import PrincipalView
-from mitapo.cards import cards
+from mitapo.cards import cards, pins
 from mitapo.cards.schemas import CardIn, CardIssued, CardStateOut
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
 from mitapo.http.auth import roles
 from mitapo.http.idempotency import answer_written
 from mitapo.http.schemas import shaped
+from mitapo.runtime import Runtime
 
 TAGS = ["cards"]
 STAFF = ("admin",)
@@ -28,7 +29,7 @@ STAFF = ("admin",)
 async def issue_card(
     resident_id: FromPath[str],
     data: JSONBody[CardIn],
-    db: NamedDependency[Database],
+    runtime: NamedDependency[Runtime],
     principal: NamedDependency[PrincipalView],
     maybe_idempotency: NamedDependency[Idempotency | None],
 ) -> Response[CardIssued]:
@@ -36,7 +37,10 @@ async def issue_card(
     idempotency = maybe_idempotency
     if idempotency is not None:
         idempotency = cards.without_pin(idempotency, f"card for {resident_id}", {})
-    written = await cards.issue(db, resident_id, data.pin, principal.id, idempotency=idempotency)
+    pin_key = pins.key_in(runtime.settings.key_path)
+    written = await cards.issue(
+        runtime.db, resident_id, data.pin, principal.id, pin_key, idempotency=idempotency
+    )
     return answer_written(CardIssued, written)
 
 

@@ -236,6 +236,7 @@ async def charge_card(
     db: Database,
     merchant_id: str,
     asked: CardCharge,
+    pin_key: bytes,
     *,
     idempotency: Idempotency | None = None,
     spend_per_day: int | None = None,
@@ -252,7 +253,7 @@ async def charge_card(
     if earlier is not None:
         return earlier
     merchant = await merchants.get(db, merchant_id)
-    holder = await cards.paying_holder(db, asked.card, asked.pin)
+    holder = await cards.paying_holder(db, asked.card, asked.pin, pin_key)
     purchase = Purchase(
         merchant,
         holder.resident_id,

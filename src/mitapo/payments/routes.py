@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from mitapo.accounts.principals import PrincipalView
+from mitapo.cards import pins
 from mitapo.engine import clock, codes
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
@@ -190,6 +191,7 @@ async def charge(
             runtime.db,
             principal.id,
             asked,
+            pins.key_in(settings.key_path),
             idempotency=idempotency,
             spend_per_day=settings.daily_spend_limit,
             card_per_day=settings.card_daily_limit,
