@@ -42,7 +42,7 @@ body {{ font-family: "Noto Sans CJK JP", "Hiragino Sans", "Yu Gothic", sans-seri
   <div class="who"><div class="name">{name} 様</div>
     <div class="number" aria-label="カード番号">{printed}</div></div>
   <div class="qr" role="img" aria-label="カード番号のQRコード">{qr}</div>
-  <div class="note">お店では暗証番号（4〜6桁）をご自身で入力してください。バスはかざすだけ。<br>
+  <div class="note">お店では暗証番号（4〜6桁）をご自身で押してください。バスはQRを見せるだけ。<br>
     なくしたとき・暗証番号を忘れたときは、市役所またはコミュニティ・センターの窓口へ。</div>
 </main>
 </body>
