@@ -104,8 +104,8 @@ def test_five_wrong_pins_lock_the_card_until_staff_unlock_it(api: Api, admin: st
         wrong = charge(api, farm["api_key"], card["card_number"], "0000", 100)
         problem(wrong, 422, "pin_invalid")
         assert f"{left} tr" in wrong.json()["detail"]
-    problem(charge(api, farm["api_key"], card["card_number"], "0000", 100), 423, "card_locked")
-    problem(charge(api, farm["api_key"], card["card_number"], PIN, 100), 423, "card_locked")
+    problem(charge(api, farm["api_key"], card["card_number"], "0000", 100), 409, "card_locked")
+    problem(charge(api, farm["api_key"], card["card_number"], PIN, 100), 409, "card_locked")
     assert api.journal_size() == before and wallet(api, token)["money"] == 1_000
     state = api.get(f"/v1/cards/{card['card_number']}", admin).json()
     assert state["status"] == "locked" and state["failed_pins"] == 5 and state["locked_at"]
@@ -133,12 +133,12 @@ def test_the_lock_is_per_card_never_per_address(api: Api, admin: str) -> None:
     _, other_token, other = holder(api, admin)
     for _ in range(5):
         charge(api, farm["api_key"], locked["card_number"], "9999", 100)
-    problem(charge(api, farm["api_key"], locked["card_number"], PIN, 100), 423, "card_locked")
+    problem(charge(api, farm["api_key"], locked["card_number"], PIN, 100), 409, "card_locked")
     for _ in range(3):
         problem(charge(api, farm["api_key"], other["card_number"], "9999", 100), 422, "pin_invalid")
     assert charge(api, farm["api_key"], other["card_number"], PIN, 100).status_code == 201
     second_shop = shop(api, admin, "三鷹書店")
-    problem(charge(api, second_shop["api_key"], locked["card_number"], PIN, 100), 423, "card_locked")
+    problem(charge(api, second_shop["api_key"], locked["card_number"], PIN, 100), 409, "card_locked")
     assert wallet(api, other_token)["money"] == 9_900
 
 
@@ -152,7 +152,7 @@ def test_a_burst_of_guesses_gets_five_tries_not_more(api: Api, admin: str) -> No
     assert set(codes) <= {"pin_invalid", "card_locked"} and codes.count("pin_invalid") <= 4
     state = api.get(f"/v1/cards/{card['card_number']}", admin).json()
     assert state["status"] == "locked" and state["failed_pins"] == 5
-    problem(charge(api, farm["api_key"], card["card_number"], PIN, 100), 423, "card_locked")
+    problem(charge(api, farm["api_key"], card["card_number"], PIN, 100), 409, "card_locked")
     assert wallet(api, token)["money"] == 10_000
 
 

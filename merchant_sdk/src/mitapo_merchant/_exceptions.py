@@ -43,7 +43,7 @@
         ├── InternalError                     internal_error           (500)
         ├── DatabaseUnavailable               database_unavailable     (503)
         ├── PinInvalid                        pin_invalid
-        ├── CardLocked                        card_locked              (423)
+        ├── CardLocked                        card_locked
         └── CardRevoked                       card_revoked
 
 The SDK retries a 429 and a 5xx before it raises one of the last four (see `RetryPolicy`). An `APIError`

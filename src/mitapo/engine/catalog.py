@@ -236,7 +236,7 @@ CODES: Final[Mapping[Code, CodeFacts]] = {
     Code.SEALER_STUCK: CodeFacts(503, _OTHERS),  # the readiness probe's, for the load balancer
     Code.INTERNAL_ERROR: CodeFacts(500, _SHOP),
     Code.PIN_INVALID: CodeFacts(422, _SHOP),  # a みたポ card charged with a wrong PIN
-    Code.CARD_LOCKED: CodeFacts(423, _SHOP),  # five wrong PINs: locked until staff unlock it
+    Code.CARD_LOCKED: CodeFacts(409, _SHOP),  # five wrong PINs: locked until staff unlock it
     Code.CARD_REVOKED: CodeFacts(422, _SHOP),  # a card replaced by a newer one of its resident
     Code.INTERNAL: CodeFacts(500, _OTHERS),  # the writer retries with more accounts locked
     Code.FOLLOWER: CodeFacts(500, _OTHERS),  # the writer's own: decided with an earlier command of its batch
