@@ -257,6 +257,8 @@ def test_a_card_rides_the_bus_without_a_pin_within_the_fare_rules(api: Api, admi
     assert uploaded.status_code == 201, uploaded.text
     again = api.post("/v1/transit/taps", reader, at)  # the same tap uploaded again, another key
     assert again.status_code == 201 and again.json() == uploaded.json()
+    scanned = api.post("/v1/transit/taps", reader, {**at, "card": card["qr_payload"]})  # and as scanned
+    assert scanned.status_code == 201 and scanned.json() == uploaded.json()
     assert wallet(api, token)["money"] == 680 - uploaded.json()["charged"]
     farm = shop(api, admin)
     for _ in range(5):

@@ -441,7 +441,7 @@ async def _card_tap(
         card=holder,
         card_per_day=window.card_per_day,
     )
-    fingerprint = reading.fingerprint()
+    fingerprint = replace(reading, card=holder.card_id).fingerprint()  # however the card was sent
     spent = Once(f"cardtap:{fingerprint.hex()}", "code_used", fingerprint)
     once = () if reading.tapped_at is None else (spent,)
 
