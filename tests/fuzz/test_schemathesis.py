@@ -96,6 +96,8 @@ async def _seed(base_url: str, url: str, state: Path) -> tuple[dict[str, str], d
         program = await seed.made(admin.secret, "/v1/programs", {"name": "緑化", "points_valid_days": 90})
         recipient = await seed.made(admin.secret, "/v1/recipients", {"name": "こども食堂"})
         settlement = await seed.made(admin.secret, "/v1/settlements", {})
+        cards = f"/v1/residents/{the_town.residents[1].id}/cards"
+        card = await seed.made(admin.secret, cards, {"pin": "1234"})
     secrets = {
         "admin": admin.secret,
         "auditor": auditor.secret,
@@ -115,6 +117,7 @@ async def _seed(base_url: str, url: str, state: Path) -> tuple[dict[str, str], d
         "program_id": program["id"],
         "recipient_id": recipient["id"],
         "settlement_id": settlement["id"],
+        "card_number": card["card_number"],
     }
     return secrets, ids
 

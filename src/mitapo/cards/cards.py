@@ -26,6 +26,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+import structlog
+
 from mitapo.accounts import residents
 from mitapo.cards import face, numbers, pins, reads, tables
 from mitapo.cards.reads import CardView
@@ -37,6 +39,7 @@ from mitapo.engine.ledger import post
 TRIES = 5
 ATTEMPT_WAIT_SECONDS = 10.0
 ISSUE_ATTEMPTS = 3
+log = structlog.get_logger(__name__)
 REPLACED = "this card was replaced by a newer one; the balance is on the new card"
 
 
@@ -211,11 +214,12 @@ async def state(db: Database, number: str) -> CardState:
     return state_of(await _by_path_number(db, number))
 
 
-async def unlock(db: Database, number: str) -> CardState:
+async def unlock(db: Database, number: str, unlocked_by: str) -> CardState:
     """Staff unlock a card locked by wrong PINs (having seen its holder); its tries start again."""
     card = await _by_path_number(db, number)
     async with db.lookup() as conn:
         await reads.unlock(conn, card.number)
+    log.info("card_unlocked", card_id=card.id, resident_id=card.resident_id, by=unlocked_by)
     return state_of(await _by_path_number(db, number))
 
 

@@ -50,9 +50,11 @@ async def card_state(card_number: FromPath[str], db: NamedDependency[Database]) 
 
 
 @post("/v1/cards/{card_number:str}/unlock", opt=roles(*STAFF), tags=TAGS, status_code=200)
-async def unlock_card(card_number: FromPath[str], db: NamedDependency[Database]) -> CardStateOut:
+async def unlock_card(
+    card_number: FromPath[str], db: NamedDependency[Database], principal: NamedDependency[PrincipalView]
+) -> CardStateOut:
     """After five wrong PINs, staff who have seen the holder unlock the card; its five tries start again."""
-    return shaped(CardStateOut, asdict(await cards.unlock(db, card_number)))
+    return shaped(CardStateOut, asdict(await cards.unlock(db, card_number, principal.id)))
 
 
 @get("/v1/cards/{card_number:str}/face", opt=roles(*STAFF), tags=TAGS, media_type="text/html")
