@@ -179,7 +179,7 @@ async def _take_attempt(db: Database, card_id: str) -> int:
                 raise _locked()
         if time.monotonic() > deadline:
             raise DomainError("rate_limited", "this card's PIN is being checked at several tills; try again")
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0.05)
 
 
 def _locked() -> DomainError:
