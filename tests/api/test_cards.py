@@ -325,3 +325,19 @@ def test_a_card_is_issued_once_per_key_and_racing_issues_leave_one_card_alive(ap
     issued = [a.json() for a in answers if a.status_code == 201]
     states = [api.get(f"/v1/cards/{c['card_number']}", admin).json()["status"] for c in issued]
     assert states.count("active") == 1 and rows(api, "cards") == 1 + len(issued)
+
+
+def test_a_retry_answers_the_first_charge_after_the_card_was_locked_or_replaced(api: Api, admin: str) -> None:
+    """A till that lost the answer retries with its key: the first charge stands, asked no PIN again."""
+    farm = shop(api, admin)
+    rid, token, card = holder(api, admin, money=1_000)
+    first = charge(api, farm["api_key"], card["card_number"], PIN, 400, key="receipt-7")
+    assert first.status_code == 201, first.text
+    for _ in range(5):
+        charge(api, farm["api_key"], card["card_number"], "0000", 100)
+    again = charge(api, farm["api_key"], card["card_number"], PIN, 400, key="receipt-7")
+    assert again.status_code == 201 and again.json() == first.json()
+    issue(api, admin, rid, "2468")
+    late = charge(api, farm["api_key"], card["card_number"], PIN, 400, key="receipt-7")
+    assert late.status_code == 201 and late.json() == first.json()
+    assert wallet(api, token)["money"] == 600
