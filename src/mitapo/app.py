@@ -15,6 +15,7 @@ from mitapo import logs
 from mitapo.accounts import routes as residents
 from mitapo.accounts.auth import Authenticator
 from mitapo.audit import routes as audit
+from mitapo.cards import routes as cards
 from mitapo.http import metrics, openapi, system
 from mitapo.http.auth import role_guard
 from mitapo.http.deps import DEPENDENCIES
@@ -48,6 +49,7 @@ ROUTES: list[ControllerRouterHandler] = [
     *transit_routes.ROUTES,
     *web_views.ROUTES,
     *web_pages.ROUTES,
+    *cards.ROUTES,
 ]
 MAX_BODY_BYTES = 64 * 1024
 # A worker started while PostgreSQL restarts (one that replaces a crashed worker, say) waits this long for it.

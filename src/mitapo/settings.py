@@ -67,6 +67,7 @@ class Settings:
     # Peers whose X-Forwarded-For is believed (addresses or networks, comma-separated): the reverse proxy.
     trusted_proxies: tuple[str, ...] = ()
     daily_spend_limit: int = 10_000_000  # yen of payments and fares per resident and day; 0 is no limit
+    card_daily_limit: int = 5_000  # yen a みたポ card may pay (shops and fares) per day; 0 is no limit
     timezone: str = "Asia/Tokyo"
     push_reminders: bool = (
         True  # expiry reminders by Web Push to residents who consented; the city may stop them
@@ -122,4 +123,5 @@ class Settings:
             trusted_proxies=_list("MITAPO_TRUSTED_PROXIES"),
             daily_spend_limit=_int("MITAPO_DAILY_SPEND_LIMIT", 10_000_000),
             push_reminders=_bool("MITAPO_PUSH_REMINDERS", True),
+            card_daily_limit=_int("MITAPO_CARD_DAILY_LIMIT", 5_000),
         )

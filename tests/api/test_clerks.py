@@ -31,7 +31,7 @@ def clerk(api: Api, admin: str) -> dict[str, str]:
     return dict(created.json())
 
 
-def test_an_admin_makes_a_clerk_who_enrols_a_resident_and_tops_up_at_the_counter(
+def test_an_admin_makes_a_clerk_who_enrols_tops_up_and_issues_a_card_at_the_counter(
     api: Api, admin: str
 ) -> None:
     made = clerk(api, admin)
@@ -44,6 +44,8 @@ def test_an_admin_makes_a_clerk_who_enrols_a_resident_and_tops_up_at_the_counter
     topped = api.post("/v1/topups", secret, body)
     assert topped.status_code == 201, topped.text
     assert wallet(api, enrolled.json()["token"])["money"] == 3_000
+    card = api.post(f"/v1/residents/{resident_id}/cards", secret, {"pin": "2580"})
+    assert card.status_code == 201, card.text  # the counter issues a みたポ card too
 
 
 def test_a_clerk_is_refused_what_is_the_admins_and_writes_nothing(api: Api, admin: str) -> None:

@@ -98,6 +98,8 @@ async def _seed(base_url: str, url: str, state: Path) -> tuple[dict[str, str], d
         settlement = await seed.made(admin.secret, "/v1/settlements", {})
         clerk = await seed.made(admin.secret, "/v1/clerks", {"name": "市民課 窓口"})
         revocable = await seed.made(admin.secret, "/v1/clerks", {"name": "取り消される窓口"})
+        cards = f"/v1/residents/{the_town.residents[1].id}/cards"
+        card = await seed.made(admin.secret, cards, {"pin": "1234"})
     secrets = {
         "admin": admin.secret,
         "auditor": auditor.secret,
@@ -119,6 +121,7 @@ async def _seed(base_url: str, url: str, state: Path) -> tuple[dict[str, str], d
         "recipient_id": recipient["id"],
         "settlement_id": settlement["id"],
         "principal_id": revocable["id"],  # revoked by the fuzzing: no secret above is its
+        "card_number": card["card_number"],
     }
     return secrets, ids
 

@@ -18,7 +18,17 @@ from mitapo.engine.commands import Command, Leg
 from mitapo.engine.database import Database
 from mitapo.engine.keys import load_keyring
 from mitapo.payments import paycodes
-from mitapo_merchant import APIError, AsyncClient, Client, CodeExpired, RefundExceedsPayment, emvco
+from mitapo_merchant import (
+    APIError,
+    AsyncClient,
+    CardLocked,
+    CardRevoked,
+    Client,
+    CodeExpired,
+    PinInvalid,
+    RefundExceedsPayment,
+    emvco,
+)
 
 T = TypeVar("T")
 
@@ -103,3 +113,27 @@ def expired_code(keys_dir: Path, resident_id: str) -> str:
     """A pay code issued 61 seconds ago with the server's own key, as the server would have made it."""
     keys = load_keyring(keys_dir)
     return str(paycodes.issue(keys, resident_id, clock.now() - timedelta(seconds=61), 60)["payload"])
+
+
+def test_a_till_charges_a_mitapo_card_with_the_sdk(server: str, database_url: str) -> None:
+    admin = admin_secret(database_url)
+    as_admin = {"Authorization": f"Bearer {admin}"}
+    merchant = httpx.post(f"{server}/v1/merchants", json={"name": "三鷹青果"}, headers=as_admin).json()
+    resident = httpx.post(f"{server}/v1/residents", json={"name": "三鷹 トメ"}, headers=as_admin).json()
+    top_up(database_url, resident["id"], 1_000)
+    cards_path = f"{server}/v1/residents/{resident['id']}/cards"
+    card = httpx.post(cards_path, json={"pin": "1357"}, headers=as_admin).json()
+
+    with Client(server, merchant["api_key"]) as shop:
+        paid = shop.charge_card(card["qr_payload"], "1357", 250, reference="R-9")
+        assert (paid.amount, paid.money_used, paid.merchant_id) == (250, 250, merchant["id"])
+        for _ in range(4):
+            with pytest.raises(PinInvalid):
+                shop.charge_card(card["card_number"], "0000", 100)
+        with pytest.raises(CardLocked):
+            shop.charge_card(card["card_number"], "0000", 100)
+        httpx.post(cards_path, json={"pin": "2468"}, headers=as_admin)
+        with pytest.raises(CardRevoked):
+            shop.charge_card(card["card_number"], "1357", 100)
+        with pytest.raises(ValueError, match="pin"):
+            shop.charge_card(card["card_number"], "12", 100)

@@ -55,6 +55,17 @@ def charge(pay_code: str, amount: int, reference: str | None, idempotency_key: s
     return _post("/v1/charges", body, Payment.from_json, idempotency_key)
 
 
+def charge_card(
+    card: str, pin: str, amount: int, reference: str | None, idempotency_key: str | None
+) -> Call[Payment]:
+    if not isinstance(card, str) or not card.strip():
+        raise ValueError("card must be the scanned QR text of a みたポ card, or its number as printed")
+    if not isinstance(pin, str) or not (4 <= len(pin) <= 6 and pin.isascii() and pin.isdigit()):
+        raise ValueError("pin must be the 4 to 6 digits the customer entered")
+    body = {"card": card, "pin": pin, "amount": require_amount(amount), **_reference(reference)}
+    return _post("/v1/charges", body, Payment.from_json, idempotency_key)
+
+
 def refund(payment_id: str, amount: int, idempotency_key: str | None) -> Call[Refund]:
     path = f"/v1/payments/{_path_id(payment_id, 'payment_id')}/refunds"
     return _post(path, {"amount": require_amount(amount)}, Refund.from_json, idempotency_key)

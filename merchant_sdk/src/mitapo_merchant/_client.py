@@ -132,6 +132,19 @@ class Client(_BaseClient):
         """Take `amount` yen from the customer whose pay code (shown in their app) was scanned."""
         return self._run(_calls.charge(pay_code, amount, reference, idempotency_key))
 
+    def charge_card(
+        self,
+        card: str,
+        pin: str,
+        amount: int,
+        reference: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Payment:
+        """Take `amount` yen from a みたポ card (its QR scanned, or its number typed) with the PIN the
+        customer entered on the till. Never store or log the PIN."""
+        return self._run(_calls.charge_card(card, pin, amount, reference, idempotency_key))
+
     def refund(self, payment_id: str, amount: int, *, idempotency_key: str | None = None) -> Refund:
         """Give back `amount` yen of a payment, in points and money as it was paid."""
         return self._run(_calls.refund(payment_id, amount, idempotency_key))
@@ -210,6 +223,19 @@ class AsyncClient(_BaseClient):
     ) -> Payment:
         """Take `amount` yen from the customer whose pay code (shown in their app) was scanned."""
         return await self._run(_calls.charge(pay_code, amount, reference, idempotency_key))
+
+    async def charge_card(
+        self,
+        card: str,
+        pin: str,
+        amount: int,
+        reference: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Payment:
+        """Take `amount` yen from a みたポ card (its QR scanned, or its number typed) with the PIN the
+        customer entered on the till. Never store or log the PIN."""
+        return await self._run(_calls.charge_card(card, pin, amount, reference, idempotency_key))
 
     async def refund(self, payment_id: str, amount: int, *, idempotency_key: str | None = None) -> Refund:
         """Give back `amount` yen of a payment, in points and money as it was paid."""

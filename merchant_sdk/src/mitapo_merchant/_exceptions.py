@@ -42,7 +42,10 @@
         ├── PayloadTooLarge                   payload_too_large        (413)
         ├── UnsupportedMediaType              unsupported_media_type   (415)
         ├── InternalError                     internal_error           (500)
-        └── DatabaseUnavailable               database_unavailable     (503)
+        ├── DatabaseUnavailable               database_unavailable     (503)
+        ├── PinInvalid                        pin_invalid
+        ├── CardLocked                        card_locked
+        └── CardRevoked                       card_revoked
 
 The SDK retries a 429 and a 5xx before it raises one of the last four (see `RetryPolicy`). An `APIError`
 whose `code` this version does not know is raised as a plain `APIError`, so new server codes
@@ -61,6 +64,8 @@ __all__ = [
     "BudgetExhausted",
     "CRCMismatch",
     "CapExceeded",
+    "CardLocked",
+    "CardRevoked",
     "CodeExpired",
     "CodeInvalid",
     "CodeUsed",
@@ -86,6 +91,7 @@ __all__ = [
     "MitapoError",
     "NotFound",
     "PayloadTooLarge",
+    "PinInvalid",
     "RateLimited",
     "RefundExceedsPayment",
     "TimestampOutOfTolerance",
@@ -365,6 +371,25 @@ class DatabaseUnavailable(APIError):
     """The server's database was out of reach (503), on every try; call again later with the same key."""
 
     code_word = "database_unavailable"
+
+
+class PinInvalid(APIError):
+    """A みたポ card was charged with a wrong PIN; let the customer enter it again (`detail` says how many
+    tries are left: the fifth wrong one locks the card)."""
+
+    code_word = "pin_invalid"
+
+
+class CardLocked(APIError):
+    """The みたポ card is locked after five wrong PINs; the holder asks city staff to unlock it."""
+
+    code_word = "card_locked"
+
+
+class CardRevoked(APIError):
+    """The みたポ card was replaced by a newer one; the holder's balance is on the new card."""
+
+    code_word = "card_revoked"
 
 
 def _every_subclass(cls: type[APIError]) -> list[type[APIError]]:

@@ -54,4 +54,16 @@ def _pages(town: dict[str, str], site: str) -> list[str]:
         f"  shop till:       {site}/till#secret={town['merchant']}",
         f"  organizer:       {site}/organizer#secret={town['organizer']}",
         f"  auditor's desk:  {site}/audit#secret={town['auditor']}",
+        *_card(town, site),
+    ]
+
+
+def _card(town: dict[str, str], site: str) -> list[str]:
+    """The demo's みたポ card: pay with it at the till ("みたポカードで支払う"), print its face."""
+    if "card_number" not in town:
+        return []
+    number, admin = town["card_number"], town["admin"]
+    return [
+        f"  みたポ card:     {number} (PIN {town['card_pin']}): the till's 「みたポカードで支払う」",
+        f"  its face:        curl -H 'Authorization: Bearer {admin}' {site}/v1/cards/{number}/face",
     ]

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from mitapo.accounts import auth, residents
+from mitapo.cards import cards, pins
 from mitapo.engine import clock
 from mitapo.engine.commands import Idempotency
 from mitapo.money import donations, topups
@@ -44,6 +45,7 @@ SHOPS = (  # name, ASCII name for the EMVCo code, merchant category, fee in basi
     ("井口商店", "IGUCHI SHOTEN", "5399", 50, "西部"),
 )
 RECIPIENTS = ("三鷹市社会福祉協議会", "こども食堂ネットワーク三鷹")
+CARD_PIN = "1234"  # the demo card's PIN, printed with the instructions (demo only)
 OUTLIER = 5  # this resident takes part in every volunteer event
 
 
@@ -60,13 +62,23 @@ async def build(runtime: Runtime) -> dict[str, str]:
     await _shop_around(runtime, [p["id"] for p in people], shops)
     await _donate_and_give(runtime, [p["id"] for p in people])
     await _ride_the_bus(runtime, people[0]["id"])
+    card = await _card(runtime, people[1]["id"])
     return {
         "organizer": organizer_secret,
         "resident": people[0]["token"],
         "resident_id": people[0]["id"],
         "merchant": shops[0]["api_key"],
         "event_id": event_views[0].id,
+        "card_number": card,
+        "card_pin": CARD_PIN,
     }
+
+
+async def _card(runtime: Runtime, resident_id: str) -> str:
+    """A みたポ card for a resident who keeps no phone, as the counter issues it (demo PIN)."""
+    pin_key = pins.key_in(runtime.settings.key_path)
+    issued = await cards.issue(runtime.db, resident_id, CARD_PIN, "demo", pin_key)
+    return str(issued.result["card_number"])
 
 
 async def _program(runtime: Runtime, name: str, days: int, cap: int | None, budget: int) -> str:

@@ -166,6 +166,9 @@ class Code(StrEnum):
     CHECKPOINT_MISMATCH = "checkpoint_mismatch"
     WITNESS_UNKNOWN = "witness_unknown"
     COSIGNATURE_INVALID = "cosignature_invalid"
+    PIN_INVALID = "pin_invalid"
+    CARD_LOCKED = "card_locked"
+    CARD_REVOKED = "card_revoked"
     # signals between the writer and the services, retried or absorbed before any answer; reaching HTTP would
     # be a bug, so their status is 500
     INTERNAL = "internal"
@@ -175,6 +178,7 @@ class Code(StrEnum):
     NOTHING_DUE = "nothing_due"
     EVENT_STARTED = "event_started"
     EVENT_CANCELLED = "event_cancelled"
+    CARD_RACED = "card_raced"
 
     @property
     def status(self) -> int:
@@ -243,6 +247,9 @@ CODES: Final[Mapping[Code, CodeFacts]] = {
     ),  # the service's checkpoint at that seq states another hash
     Code.WITNESS_UNKNOWN: CodeFacts(403, _OTHERS),  # a cosignature by a key no admin registered
     Code.COSIGNATURE_INVALID: CodeFacts(422, _OTHERS),  # it does not verify with the witness's key
+    Code.PIN_INVALID: CodeFacts(422, _SHOP),  # a みたポ card charged with a wrong PIN
+    Code.CARD_LOCKED: CodeFacts(409, _SHOP),  # five wrong PINs: locked until staff unlock it
+    Code.CARD_REVOKED: CodeFacts(422, _SHOP),  # a card replaced by a newer one of its resident
     Code.INTERNAL: CodeFacts(500, _OTHERS),  # the writer retries with more accounts locked
     Code.FOLLOWER: CodeFacts(500, _OTHERS),  # the writer's own: decided with an earlier command of its batch
     Code.REFUND_RACED: CodeFacts(500, _OTHERS),  # retried; rate_limited when it keeps racing
@@ -250,6 +257,7 @@ CODES: Final[Mapping[Code, CodeFacts]] = {
     Code.NOTHING_DUE: CodeFacts(500, _OTHERS),  # a settlement line with nothing left to pay: skipped
     Code.EVENT_STARTED: CodeFacts(409, _OTHERS),  # an event is edited only before it starts
     Code.EVENT_CANCELLED: CodeFacts(409, _OTHERS),  # a cancelled event is not edited or cancelled again
+    Code.CARD_RACED: CodeFacts(500, _OTHERS),  # two cards issued to one resident at once: the later retried
 }
 
 

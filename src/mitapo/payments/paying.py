@@ -17,13 +17,25 @@ from typing import Any
 
 import msgspec
 
+from mitapo.cards import cards
 from mitapo.engine import chart, clock, funding
-from mitapo.engine.commands import ENTRY_ID, Command, Idempotency, Once, Plan, PlanView, Refusal, Row, Written
+from mitapo.engine.commands import (
+    ENTRY_ID,
+    Command,
+    Idempotency,
+    Limit,
+    Once,
+    Plan,
+    PlanView,
+    Refusal,
+    Row,
+    Written,
+)
 from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.funding import FundingMode
 from mitapo.engine.keys import KeyRing
-from mitapo.engine.ledger import post
+from mitapo.engine.ledger import earlier_answer, post
 from mitapo.limits import rules
 from mitapo.payments import merchants, paycodes, reads, tables, webhooks
 from mitapo.payments.reads import MerchantView, PaymentView
@@ -52,6 +64,7 @@ class Purchase:
     reference: str | None = None
     valid_until: datetime | None = None  # of the code it pays, judged by the writer's clock
     spend_per_day: int | None = None  # the resident's daily spending limit
+    limits: tuple[Limit, ...] = ()  # more for the writer to hold: a card's life and its daily limit
 
 
 async def create_request(
@@ -209,6 +222,51 @@ async def charge(
     return await _submit(db, purchase, (paycodes.once(code),), idempotency)
 
 
+@dataclass(frozen=True, slots=True)
+class CardCharge:
+    """A till's charge of a みたポ card: the card as scanned or typed, the PIN its holder entered."""
+
+    card: str
+    pin: str
+    amount: int
+    reference: str | None = None
+
+
+async def charge_card(
+    db: Database,
+    merchant_id: str,
+    asked: CardCharge,
+    pin_key: bytes,
+    *,
+    idempotency: Idempotency | None = None,
+    spend_per_day: int | None = None,
+    card_per_day: int | None = None,
+) -> Written:
+    """The shop charges a みたポ card with its holder's PIN, points first; a retry answers the first charge
+    without asking the PIN again (the card may be locked or replaced by then, and the charge stands)."""
+    reference = asked.reference
+    _check_reference(reference)
+    if idempotency is not None:
+        sent = {"card": asked.card, "amount": asked.amount, "reference": reference}
+        idempotency = cards.without_pin(idempotency, "POST /v1/charges", sent)
+    earlier = await earlier_answer(db, idempotency)
+    if earlier is not None:
+        return earlier
+    merchant = await merchants.get(db, merchant_id)
+    holder = await cards.paying_holder(db, asked.card, asked.pin, pin_key)
+    purchase = Purchase(
+        merchant,
+        holder.resident_id,
+        asked.amount,
+        "points_first",
+        "card",
+        reference=reference,
+        spend_per_day=spend_per_day,
+        limits=holder.limits(asked.amount, clock.tokyo_date(clock.now()), card_per_day),
+    )
+    return await _submit(db, purchase, (), idempotency)
+
+
 async def list_for_merchant(db: Database, merchant_id: str, cursor: str | None, limit: int) -> PaymentPage:
     if cursor is not None and not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 18):
         raise Invalid("cursor is the next_cursor of the previous page")
@@ -302,8 +360,11 @@ def _command(purchase: Purchase, once: tuple[Once, ...], idempotency: Idempotenc
         lock_owners=(chart.resident_owner(purchase.resident_id), receivable.owner or ""),
         plan=plan,
         once=once,
-        limits=rules.daily_spend(
-            purchase.resident_id, purchase.amount, clock.tokyo_date(clock.now()), purchase.spend_per_day
+        limits=(
+            *rules.daily_spend(
+                purchase.resident_id, purchase.amount, clock.tokyo_date(clock.now()), purchase.spend_per_day
+            ),
+            *purchase.limits,
         ),
         idempotency=idempotency,
         result=lambda decided: decided.info["payment"],

@@ -10,10 +10,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from mitapo.accounts.principals import PrincipalView
+from mitapo.cards import pins
 from mitapo.engine import clock, codes
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
-from mitapo.engine.errors import NotFound
+from mitapo.engine.errors import Invalid, NotFound
 from mitapo.http.auth import roles
 from mitapo.http.idempotency import REPLAYED, answer, answer_written
 from mitapo.http.schemas import shaped, whole
@@ -198,6 +199,21 @@ async def charge(
     principal: NamedDependency[PrincipalView],
     idempotency: NamedDependency[Idempotency],
 ) -> Response[PaymentOut]:
+    settings = runtime.settings
+    if data.card is not None and data.pin is not None and data.pay_code is None:
+        asked = payments.CardCharge(data.card, data.pin, data.amount, data.reference)
+        written = await payments.charge_card(
+            runtime.db,
+            principal.id,
+            asked,
+            pins.key_in(settings.key_path),
+            idempotency=idempotency,
+            spend_per_day=settings.daily_spend_limit,
+            card_per_day=settings.card_daily_limit,
+        )
+        return answer_written(PaymentOut, written)
+    if data.pay_code is None or data.card is not None or data.pin is not None:
+        raise Invalid("send pay_code, or card and pin")
     written = await payments.charge(
         runtime.db,
         runtime.keys,
@@ -205,9 +221,9 @@ async def charge(
         data.pay_code,
         data.amount,
         data.reference,
-        runtime.settings.pay_code_seconds,
+        settings.pay_code_seconds,
         idempotency=idempotency,
-        spend_per_day=runtime.settings.daily_spend_limit,
+        spend_per_day=settings.daily_spend_limit,
     )
     return answer_written(PaymentOut, written)
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from mitapo.cards.schemas import CardText, Pin
 from mitapo.engine.funding import FundingMode
 from mitapo.http.schemas import _NAME_PATTERN, Body, Id, Moment, Name, Out, Points, Yen, whole
 
@@ -67,8 +68,13 @@ class PaymentIn(Body):
 
 
 class ChargeIn(Body):
-    pay_code: Payload
+    """The resident's pay code as scanned (`pay_code`), or a みたポ card (`card`: its QR's payload or its
+    number) with the PIN its holder entered on the till (`pin`): one of the two."""
+
     amount: Yen
+    pay_code: Payload | None = None
+    card: CardText | None = None
+    pin: Pin | None = None
     reference: Reference | None = None
 
 

@@ -9,8 +9,10 @@ and fiscal year (Asia/Tokyo), and the budget. A refusal writes nothing.
 from __future__ import annotations
 
 import weakref
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+from mitapo.cards import cards
 from mitapo.engine import chart, clock, codes
 from mitapo.engine.commands import ENTRY_ID, Command, Idempotency, Leg, Limit, Once, Row, Written
 from mitapo.engine.database import Database
@@ -60,7 +62,10 @@ async def claim(
 async def _scanned_event(
     db: Database, keys: KeyRing, payload: str, now: datetime, step_seconds: int
 ) -> tuple[EventView, ProgramView]:
-    event_id = codes.read_checkin(keys, payload, now, step_seconds)
+    return await _event(db, codes.read_checkin(keys, payload, now, step_seconds), now)
+
+
+async def _event(db: Database, event_id: str, now: datetime) -> tuple[EventView, ProgramView]:
     known = _known_events.setdefault(db, {})
     found = known.get(event_id)
     if found is None:
@@ -76,6 +81,26 @@ async def _scanned_event(
     return found
 
 
+async def claim_by_card(
+    db: Database, event_id: str, card: str, now: datetime, *, idempotency: Idempotency | None = None
+) -> Written:
+    """The organizer scanned a みたポ card at the door of `event_id`: its holder checks in under the same
+    rules as with the event's code (one claim, capacity, caps, budget), while the card is its holder's
+    latest. A retry of a granted claim gets its first answer, after the event closed or the card was
+    replaced too."""
+    try:
+        holder = await cards.holder(db, card)
+        event, program = await _event(db, event_id, now)
+        return await grant(db, holder.resident_id, event, program, now, idempotency=idempotency, card=holder)
+    except DomainError as refusal:
+        if refusal.code not in ("card_revoked", "event_not_open"):
+            raise
+        earlier = await earlier_answer(db, idempotency)
+        if earlier is None:
+            raise
+        return earlier
+
+
 async def grant(
     db: Database,
     resident_id: str,
@@ -84,11 +109,15 @@ async def grant(
     now: datetime,
     *,
     idempotency: Idempotency | None = None,
+    card: cards.Holder | None = None,
 ) -> Written:
     """Grant the event's points to the resident, if every rule allows it at `now`."""
     if not event.starts_at <= now < event.ends_at:
         raise DomainError("event_not_open", f"check-in is open from {event.starts_at} to {event.ends_at}")
-    return await post(db, _grant_command(resident_id, event, program, now, idempotency))
+    command = _grant_command(resident_id, event, program, now, idempotency)
+    if card is not None:
+        command = replace(command, limits=(*command.limits, *card.limits(0, clock.tokyo_date(now), None)))
+    return await post(db, command)
 
 
 def _grant_command(

@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from mitapo.accounts.principals import PrincipalView
+from mitapo.cards.schemas import CardCheckinIn
 from mitapo.engine import clock, codes
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
@@ -201,6 +202,22 @@ async def check_in(
     return answer_written(CheckedIn, written)
 
 
+@post("/v1/events/{event_id:str}/checkins", opt=roles("admin", "organizer", limit="checkins"), tags=TAGS)
+async def check_in_card(
+    event_id: FromPath[str],
+    data: JSONBody[CardCheckinIn],
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+    idempotency: NamedDependency[Idempotency],
+) -> Response[CheckedIn]:
+    """The organizer scans a みたポ card at the door: its holder checks in, as with the event's code."""
+    event = await events.visible(runtime.db, event_id, _organizer_scope(principal))
+    written = await checkins.claim_by_card(
+        runtime.db, event.id, data.card, clock.now(), idempotency=idempotency
+    )
+    return answer_written(CheckedIn, written)
+
+
 @post("/v1/gifts", opt=roles("resident"), tags=TAGS)
 async def give_gift(
     data: JSONBody[GiftIn],
@@ -318,6 +335,7 @@ ROUTES = [
     cancel_event,
     checkin_code,
     check_in,
+    check_in_card,
     give_gift,
     receive_code,
     preview_gift,

@@ -22,6 +22,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mitapo.accounts import auth, residents
+from mitapo.cards import cards
 from mitapo.engine import chart, clock, funding
 from mitapo.engine.commands import (
     ENTRY_ID,
@@ -179,6 +180,7 @@ class TapWindow:
     late: timedelta
     pay_code_seconds: int
     spend_per_day: int | None = None
+    card_per_day: int | None = None  # what a みたポ card may pay a day, fares and shops together
 
     def judge(self, moment: datetime | None, now: datetime) -> datetime:
         """The moment a tap happened, when it is a moment the service accepts; now if none was sent."""
@@ -203,6 +205,8 @@ class Ride:
     rule: FareRule
     booking_id: str | None = None
     spend_per_day: int | None = None  # none for a booked ride: its fare was set aside when it was booked
+    card: cards.Holder | None = None  # a tap of a みたポ card: it must be alive, and within its daily limit
+    card_per_day: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,13 +226,14 @@ def day_counter(resident_id: str, charge: Charge) -> str:
 def ride_limits(ride: Ride, charge: Charge, seen: int) -> tuple[Limit, ...]:
     """No tap recorded since the decision was read; the day's charges within the cap and the spend limit."""
     fresh = Limit(taps_counter(ride.resident_id), 1, seen + 1, STALE, "another tap was recorded meanwhile")
+    day = clock.tokyo_date(ride.tapped_at)
+    card = () if ride.card is None else ride.card.limits(charge.charged, day, ride.card_per_day)
     if not charge.charged:
-        return (fresh,)
+        return (fresh, *card)
     cap = Limit(
         day_counter(ride.resident_id, charge), charge.charged, ride.rule.cap(ride.category), "cap_exceeded"
     )
-    day = clock.tokyo_date(ride.tapped_at)
-    return fresh, cap, *rules.daily_spend(ride.resident_id, charge.charged, day, ride.spend_per_day)
+    return fresh, cap, *rules.daily_spend(ride.resident_id, charge.charged, day, ride.spend_per_day), *card
 
 
 def ride_meta(ride: Ride, charge: Charge) -> dict[str, Any]:
@@ -352,19 +357,20 @@ async def _moved(db: Database, resident_id: str, seen: int) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """What a reader uploads: the resident's pay code, the route's code, and when the tap happened."""
+    """What a reader uploads: the resident's pay code or a みたポ card, the route's code, and when the tap
+    happened."""
 
     operator_id: str
     route_code: str
-    pay_code: str
+    pay_code: str | None
     tapped_at: datetime | None
+    card: str | None = None
 
     def fingerprint(self) -> bytes:
         """The same tap uploaded again has the same fingerprint, whatever its Idempotency-Key."""
         sent = None if self.tapped_at is None else self.tapped_at.astimezone(UTC).isoformat()
-        canonical = json.dumps(
-            [self.operator_id, self.route_code, self.pay_code, sent], separators=(",", ":")
-        )
+        shown = self.pay_code if self.card is None else ["card", self.card]
+        canonical = json.dumps([self.operator_id, self.route_code, shown, sent], separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).digest()
 
 
@@ -395,11 +401,11 @@ async def _tap(
     idempotency: Idempotency | None,
 ) -> Written:
     tapped_at = window.judge(reading.tapped_at, now)
+    if reading.card is not None:
+        return await _card_tap(db, reading, window, tapped_at, idempotency)
     async with db.read() as conn:
-        route = await reads.route_by_code(conn, reading.operator_id, reading.route_code)
-        if route is None:
-            raise NotFound("route")
-        code = paycodes.verify(keys, reading.pay_code, tapped_at, window.pay_code_seconds)
+        route = await _route(conn, reading)
+        code = paycodes.verify(keys, reading.pay_code or "", tapped_at, window.pay_code_seconds)
         category = await resident_category(conn, code.resident_id)
         rule = to_rule(await reads.fare_rule_at(conn, tapped_at))
     ride = Ride(
@@ -408,9 +414,49 @@ async def _tap(
     once = replace(paycodes.once(code), request_hash=reading.fingerprint())
 
     def command_for(charge: Charge, seen: int) -> Command:
-        return _tap_command(ride, charge, seen, code.funding, once, idempotency)
+        return _tap_command(ride, charge, seen, code.funding, (once,), idempotency)
 
     return await charge_ride(db, ride, command_for)
+
+
+async def _card_tap(
+    db: Database, reading: Reading, window: TapWindow, tapped_at: datetime, idempotency: Idempotency | None
+) -> Written:
+    """A みたポ card held to the reader: no PIN, points first, the fare rules and day cap as for a pay code,
+    and the card's daily limit. A tap sent with its time is charged once however often it is uploaded (its
+    fingerprint is spent); one without is a new tap each time, and its Idempotency-Key answers a retry."""
+    holder = await cards.holder(db, reading.card or "")
+    async with db.read() as conn:
+        route = await _route(conn, reading)
+        category = await resident_category(conn, holder.resident_id)
+        rule = to_rule(await reads.fare_rule_at(conn, tapped_at))
+    tap_id = f"ct_{uuid.uuid4().hex[:20]}"
+    ride = Ride(
+        tap_id,
+        holder.resident_id,
+        category,
+        route,
+        tapped_at,
+        rule,
+        spend_per_day=window.spend_per_day,
+        card=holder,
+        card_per_day=window.card_per_day,
+    )
+    fingerprint = replace(reading, card=holder.card_id).fingerprint()  # however the card was sent
+    spent = Once(f"cardtap:{fingerprint.hex()}", "code_used", fingerprint)
+    once = () if reading.tapped_at is None else (spent,)
+
+    def command_for(charge: Charge, seen: int) -> Command:
+        return _tap_command(ride, charge, seen, "points_first", once, idempotency)
+
+    return await charge_ride(db, ride, command_for)
+
+
+async def _route(conn: AsyncConnection, reading: Reading) -> RouteView:
+    route = await reads.route_by_code(conn, reading.operator_id, reading.route_code)
+    if route is None:
+        raise NotFound("route")
+    return route
 
 
 async def resident_category(conn: AsyncConnection, resident_id: str) -> str:
@@ -423,7 +469,12 @@ async def resident_category(conn: AsyncConnection, resident_id: str) -> str:
 
 
 def _tap_command(
-    ride: Ride, charge: Charge, seen: int, mode: FundingMode, once: Once, idempotency: Idempotency | None
+    ride: Ride,
+    charge: Charge,
+    seen: int,
+    mode: FundingMode,
+    once: tuple[Once, ...],
+    idempotency: Idempotency | None,
 ) -> Command:
     entry_id = uuid.uuid4()
     receivable = chart.operator_receivable(ride.route.operator_id)
@@ -446,7 +497,7 @@ def _tap_command(
         lock_owners=(chart.resident_owner(ride.resident_id), receivable.owner or ""),
         plan=plan,
         limits=ride_limits(ride, charge, seen),
-        once=(once,),
+        once=once,
         idempotency=idempotency,
         result=lambda decided: decided.info["answer"],
     )

@@ -13,6 +13,7 @@ from mitapo.accounts.principals import PrincipalView
 from mitapo.engine import clock
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
+from mitapo.engine.errors import Invalid
 from mitapo.http.auth import roles
 from mitapo.http.idempotency import answer, answer_written
 from mitapo.runtime import Runtime
@@ -44,6 +45,7 @@ def tap_window(settings: Settings) -> transit.TapWindow:
         late=timedelta(hours=settings.transit_late_upload_hours),
         pay_code_seconds=settings.pay_code_seconds,
         spend_per_day=settings.daily_spend_limit,
+        card_per_day=settings.card_daily_limit,
     )
 
 
@@ -105,7 +107,9 @@ async def tap(
     idempotency: NamedDependency[Idempotency],
 ) -> Response[RideOut]:
     """A reader's tap, uploaded now or up to a day late: charged once, judged at `tapped_at`."""
-    reading = transit.Reading(principal.id, data.route, data.pay_code, data.tapped_at)
+    if (data.pay_code is None) == (data.card is None):
+        raise Invalid("send pay_code or card")
+    reading = transit.Reading(principal.id, data.route, data.pay_code, data.tapped_at, data.card)
     window = tap_window(runtime.settings)
     written = await transit.tap(
         runtime.db, runtime.keys, reading, window, clock.now(), idempotency=idempotency

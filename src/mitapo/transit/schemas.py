@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from mitapo.cards.schemas import CardText
 from mitapo.http.schemas import Body, Id, Moment, Name, Out, whole
 from mitapo.payments.schemas import Funding, Payload, Stamp
 
@@ -52,8 +53,12 @@ class FareRuleIn(Body):
 
 
 class TapIn(Body):
-    pay_code: Payload
+    """A reader's tap: the resident's pay code (`pay_code`) or a みたポ card (`card`: its QR's payload or its
+    number; no PIN on the bus), one of the two."""
+
     route: RouteCode
+    pay_code: Payload | None = None
+    card: CardText | None = None
     tapped_at: Moment | None = None
 
 

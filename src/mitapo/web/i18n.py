@@ -172,6 +172,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status_paid": ("支払い済み", "Paid"),
     "status_expired": ("期限切れ", "Expired"),
     "new_sale": ("次のお会計", "Next sale"),
+    "pay_by_card": ("みたポカードで支払う", "Pay with a みたポ card"),
+    "card_number_label": (
+        "カード番号（QRを読み取るか、16桁を入力）",
+        "Card number (scan the QR or type the 16 digits)",
+    ),
+    "enter_pin": (
+        "お客様ご自身で暗証番号（4〜6桁）を押してください",
+        "Customer: press your PIN (4 to 6 digits)",
+    ),
+    "pin_clear": ("消去", "Clear"),
+    "pin_back": ("1文字消す", "Delete one digit"),
+    "card_paid": ("{amount} をみたポカードで受け取りました", "{amount} paid with a みたポ card"),
     "todays_payments": ("本日のお支払い", "Today's payments"),
     "total_count": ("件数", "Payments"),
     "total_amount": ("合計", "Total"),
@@ -325,6 +337,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error_refund_exceeds_payment": ("支払額を超えて返金はできません。", "That is more than the payment."),
     "error_balance_limit_exceeded": ("上限を超えます。", "That goes over the limit."),
     "error_account_closed": ("このアカウントは解約されています。", "This account is closed."),
+    "error_velocity_exceeded": (
+        "1日に使える金額の上限を超えます。",
+        "That goes over the daily spending limit.",
+    ),
+    "error_pin_invalid": (
+        "暗証番号が違います。もう一度押してください。",
+        "Wrong PIN. Please press it again.",
+    ),
+    "error_card_locked": (
+        "暗証番号を5回まちがえたため、このカードは止まっています。市役所の窓口で解除できます。",
+        "Five wrong PINs: this card is locked. City staff at the counter can unlock it.",
+    ),
+    "error_card_revoked": (
+        "このカードは再発行されたため使えません。新しいカードをお使いください。",
+        "This card was replaced; please use the new card.",
+    ),
     # auditor's desk: the export and the keys for verifying offline (issue 23)
     "offline_title": ("手元で検証する", "Verify on your own computer"),
     "offline_lead": (

@@ -126,6 +126,63 @@ async function sell(event) {
   }
 }
 
+// A みたポ card: the shop scans or types the card, the customer presses the PIN on the pad; the PIN lives in
+// this variable only until the charge is answered, and never in the Idempotency-Key's body.
+const cardCharge = new Intent();
+let pin = "";
+
+function showPin() {
+  byId("pin-dots").textContent = "●".repeat(pin.length) || "—";
+  byId("pin-pay").disabled = pin.length < 4;
+}
+
+function press(key) {
+  if (key === "back") pin = pin.slice(0, -1);
+  else if (key === "clear") pin = "";
+  else if (/^[0-9]$/.test(key) && pin.length < 6) pin += key;
+  showPin();
+}
+
+function openCard() {
+  if (!byId("till-amount").reportValidity()) return;
+  pin = "";
+  showPin();
+  byId("card-amount").textContent = yen(Number(byId("till-amount").value));
+  byId("card-error").textContent = "";
+  byId("card-dialog").showModal();
+  byId("card-number").focus();
+}
+
+async function payByCard(event) {
+  event.preventDefault();
+  const body = { card: byId("card-number").value.trim(), amount: Number(byId("till-amount").value) };
+  const reference = byId("reference").value.trim();
+  if (reference) body.reference = reference;
+  const key = cardCharge.keyFor(body);
+  const entered = pin;
+  pin = "";
+  showPin();
+  try {
+    const paid = await api("POST", "/v1/charges", { ...body, pin: entered }, { key });
+    cardCharge.done();
+    byId("card-dialog").close();
+    byId("card-number").value = "";
+    byId("till-amount").value = "";
+    say(t("card_paid", { amount: yen(paid.amount) }));
+    await refresh();
+  } catch (error) {
+    byId("card-error").textContent = problemText(error);
+  }
+}
+
+function typedOnPad(event) {
+  if (event.target === byId("card-number")) return; // the card's number is typed in its own field
+  if (/^[0-9]$/.test(event.key) || event.key === "Backspace") {
+    event.preventDefault();
+    press(event.key === "Backspace" ? "back" : event.key);
+  }
+}
+
 function closeSale() {
   watching = null;
   byId("sale").hidden = true;
@@ -143,6 +200,13 @@ start(
     byId("sale-close").addEventListener("click", closeSale);
     byId("sale").addEventListener("keydown", (event) => event.key === "Escape" && closeSale());
     byId("refund-form").addEventListener("submit", submitRefund);
+    byId("card-pay").addEventListener("click", openCard);
+    byId("card-form").addEventListener("submit", payByCard);
+    byId("card-form").addEventListener("keydown", typedOnPad);
+    byId("card-cancel").addEventListener("click", () => byId("card-dialog").close());
+    for (const key of document.querySelectorAll(".pin-pad button")) {
+      key.addEventListener("click", () => press(key.dataset.key));
+    }
     byId("refund-cancel").addEventListener("click", () => byId("refund-dialog").close());
     wirePrint();
     wireCsv(shop);
