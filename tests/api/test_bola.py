@@ -65,7 +65,7 @@ CONTRACT = {  # docs/api.md's endpoint table: "any" is a route anyone may call, 
     "POST /v1/clerks": {"admin"},
     "GET /v1/audit/staff-actions": {"admin", "auditor"},
 }
-CITY = {"admin", "auditor"}  # roles that see the whole town: their routes name no one's own object
+CITY = {"admin", "auditor", "clerk"}  # city staff: their routes name no one's own object
 PUBLIC_EXTRA = {  # beyond the contract, open to anyone: the recipients to donate to, and (issue 20) the
     "GET /v1/recipients",  # notice board of what to join and where to pay, and the key to subscribe to
     "GET /v1/events/upcoming",  # expiry reminders with
