@@ -24,11 +24,6 @@ def _bool(name: str, default: bool) -> bool:
     return default if raw is None else raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
-# The city's side of Zengin payout files: client code, name, bank, bank name, branch, branch name, account
-# type, account number (names in half-width kana).
-PAYOUT_PAYER = "0000000000,ﾐﾀｶｼ,0000,ﾐﾀｶｷﾞﾝｺｳ,000,ﾎﾝﾃﾝ,ordinary,0000000"
-
-
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str | None = None
@@ -46,7 +41,10 @@ class Settings:
     pay_code_seconds: int = 60
     payment_request_seconds: int = 600
     webhook_interval: float = 2.0
-    payout_payer: str = PAYOUT_PAYER
+    # The city's side of Zengin payout files (MITAPO_PAYOUT_PAYER): client code (委託者コード), name, bank,
+    # bank name, branch, branch name, account type, account number, comma-separated, names in half-width kana.
+    # No default: a bank file is made only from the city's real account (`payments.settlement.payer`).
+    payout_payer: str = ""
     money_ceiling: int = 100_000
     transit_reader_skew_seconds: int = 120
     transit_late_upload_hours: int = 24
@@ -93,7 +91,7 @@ class Settings:
             pay_code_seconds=_int("MITAPO_PAY_CODE_SECONDS", 60),
             payment_request_seconds=_int("MITAPO_PAYMENT_REQUEST_SECONDS", 600),
             webhook_interval=_float("MITAPO_WEBHOOK_INTERVAL", 2.0),
-            payout_payer=os.environ.get("MITAPO_PAYOUT_PAYER", PAYOUT_PAYER),
+            payout_payer=os.environ.get("MITAPO_PAYOUT_PAYER", ""),
             money_ceiling=_int("MITAPO_MONEY_CEILING", 100_000),
             transit_reader_skew_seconds=_int("MITAPO_TRANSIT_READER_SKEW_SECONDS", 120),
             transit_late_upload_hours=_int("MITAPO_TRANSIT_LATE_UPLOAD_HOURS", 24),

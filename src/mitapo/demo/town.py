@@ -43,6 +43,9 @@ SHOPS = (  # name, ASCII name for the EMVCo code, merchant category, fee in basi
     ("大沢の農家直売所", "OSAWA FARM STAND", "5411", 0),
     ("井口商店", "IGUCHI SHOTEN", "5399", 50),
 )
+# The demo city's own account, which its Zengin files pay from (MITAPO_PAYOUT_PAYER): a real bank and branch
+# (多摩信用金庫 三鷹駅前), a made-up account.
+PAYER = "3210000001,ﾐﾀｶｼ,1360,ﾀﾏｼﾝｷﾝ,056,ﾐﾀｶｴｷﾏｴ,ordinary,0123456"
 RECIPIENTS = ("三鷹市社会福祉協議会", "こども食堂ネットワーク三鷹")
 OUTLIER = 5  # this resident takes part in every volunteer event
 

@@ -43,6 +43,39 @@ class Payer:
     account_number: str
 
 
+def payer_of(
+    client_code: str,
+    name_kana: str,
+    bank_code: str,
+    bank_name_kana: str,
+    branch_code: str,
+    branch_name_kana: str,
+    account_type: str,
+    account_number: str,
+) -> Payer:
+    """The city's account, checked as a shop's is: digits of their widths, names the banks can carry."""
+    if account_type not in ACCOUNT_TYPES:
+        raise Invalid(f"account type must be one of {sorted(ACCOUNT_TYPES)}")
+    for label, value, width in (
+        ("client code", client_code, 10),
+        ("bank code", bank_code, 4),
+        ("branch code", branch_code, 3),
+        ("account number", account_number, 7),
+    ):
+        if not (len(value) == width and value.isdigit()):
+            raise Invalid(f"{label} must be {width} digits")
+    return Payer(
+        client_code=client_code,
+        name_kana=zengin_kana(name_kana),
+        bank_code=bank_code,
+        bank_name_kana=zengin_kana(bank_name_kana),
+        branch_code=branch_code,
+        branch_name_kana=zengin_kana(branch_name_kana),
+        account_type=account_type,
+        account_number=account_number,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Payee:
     party_id: str

@@ -243,10 +243,8 @@ async def settle(
     data: JSONBody[SettlementIn], runtime: NamedDependency[Runtime], idempotency: NamedDependency[Idempotency]
 ) -> Response[SettlementOut]:
     body, replayed = await settlement.settle(runtime.db, data.until, idempotency=idempotency)
-    for fmt in settlement.FORMATS:  # written under the data directory as the period closes
-        await settlement.payout_file(
-            runtime.db, runtime.settings.data_dir, runtime.settings.payout_payer, body.id, fmt
-        )
+    settings = runtime.settings
+    await settlement.write_payout_files(runtime.db, settings.data_dir, settings.payout_payer, body.id)
     return Response(body, status_code=201, headers={REPLAYED: "true"} if replayed else {})
 
 

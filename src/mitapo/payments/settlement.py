@@ -187,21 +187,32 @@ async def describe(db: Database, settlement_id: str) -> SettlementOut:
 async def payout_file(
     db: Database, data_dir: Path, payer_setting: str, settlement_id: str, fmt: str
 ) -> bytes:
-    """The payout file of a settlement in `fmt` (csv or zengin), also written under the data directory."""
+    """The payout file of a settlement in `fmt` (csv or zengin), also written under the data directory.
+    A Zengin file needs the city's own account (`payer_not_configured` before anything is read without it)."""
+    city = payer(payer_setting) if fmt == "zengin" else None
     async with db.read() as conn:
         found = await reads.settlement(conn, settlement_id)
         if found is None:
             raise NotFound("settlement")
         shops = await reads.merchants_by_id(conn, [line.party_id for line in found.lines])
     payees = [_payee(line, shops.get(line.party_id)) for line in found.lines]
-    if fmt == "csv":
+    if city is None:
         content = payouts.to_csv(settlement_id, payees)
     else:
-        content = payouts.to_zengin(payer(payer_setting), payees, clock.tokyo_date(found.created_at))
+        content = payouts.to_zengin(city, payees, clock.tokyo_date(found.created_at))
     folder = data_dir / "payouts"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{settlement_id}.{fmt}").write_bytes(content)
     return content
+
+
+async def write_payout_files(db: Database, data_dir: Path, payer_setting: str, settlement_id: str) -> None:
+    """Both files under the data directory as the period closes; the Zengin one only when the city's account
+    is configured (asking for it later says what is missing)."""
+    for fmt in FORMATS:
+        if fmt == "zengin" and not payer_setting.strip():
+            continue
+        await payout_file(db, data_dir, payer_setting, settlement_id, fmt)
 
 
 def _payee(line: reads.SettlementLine, shop: reads.MerchantView | None) -> payouts.Payee:
@@ -230,9 +241,26 @@ def _payee(line: reads.SettlementLine, shop: reads.MerchantView | None) -> payou
     )
 
 
+PAYER_SETTING = "MITAPO_PAYOUT_PAYER"
+PAYER_FIELDS = (
+    "client code (委託者コード), name, bank code, bank name, branch code, branch name,"
+    " account type, account number"
+)
+
+
 def payer(setting: str) -> payouts.Payer:
-    """The city's account from `settings.payout_payer` (eight comma-separated fields)."""
+    """The city's account from `settings.payout_payer` (eight comma-separated fields); without it, or with a
+    malformed one, no bank file is made: `payer_not_configured`, naming the setting, never bank 0000."""
     fields = [field.strip() for field in setting.split(",")]
-    if len(fields) != 8:
-        raise ValueError("payout_payer needs eight comma-separated fields (see settings.py)")
-    return payouts.Payer(*fields)
+    if not setting.strip():
+        raise DomainError(
+            "payer_not_configured",
+            f"no Zengin file without the city's own account: set {PAYER_SETTING} to {PAYER_FIELDS}",
+        )
+    try:
+        if len(fields) != 8:
+            raise Invalid(f"eight comma-separated fields, not {len(fields)}")
+        return payouts.payer_of(*fields)
+    except Invalid as error:
+        detail = f"{PAYER_SETTING} is not a usable account ({error.detail}): {PAYER_FIELDS}"
+        raise DomainError("payer_not_configured", detail) from None

@@ -1,0 +1,63 @@
+"""The Zengin 総合振込 file a bank accepts: the city's own account is configured, not invented; names fit
+their fields; bank and branch codes exist; a settlement with nothing to pay writes no file; every payee with
+bank details (shops, recipients, operators) is paid by it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from mitapo.app import create_app
+from mitapo.settings import Settings
+from tests.api.conftest import TEST_PAYER, Api
+from tests.api.payments_support import give_money, problem, resident, shop
+
+BANK = {
+    "bank_code": "0001",
+    "branch_code": "247",
+    "account_number": "1234567",
+    "account_holder_kana": "ﾐﾀｶﾉｳｴﾝ",
+}
+
+
+@pytest.fixture
+def unpaid_api(database_url: str, tmp_path: Path) -> Iterator[Api]:
+    """A service whose operator never said which account the city pays from."""
+    settings = Settings(data_dir=tmp_path, seal_interval=3600, checkpoint_interval=3600, payout_payer="")
+    with TestClient(create_app(settings, url=database_url, migrate=False)) as client:
+        yield Api(client)
+
+
+def _paid_shop(api: Api, admin: str, amount: int = 500, **bank: str) -> str:
+    """A shop with bank details, paid `amount` yen, settled; answers the settlement's id."""
+    rid, secret = resident(api, admin)
+    give_money(api, rid, amount)
+    farm = shop(api, admin, bank={**BANK, **bank})
+    paid = api.post("/v1/payments", secret, {"qr_payload": farm["qr_payload"], "amount": amount})
+    assert paid.status_code == 201, paid.text
+    settled = api.post("/v1/settlements", admin, {})
+    assert settled.status_code == 201, settled.text
+    return str(settled.json()["id"])
+
+
+def test_without_a_payer_no_zengin_file_is_made_and_the_error_names_the_setting(unpaid_api: Api) -> None:
+    admin = unpaid_api.token("admin")
+    settled = _paid_shop(unpaid_api, admin)
+    answer = unpaid_api.get(f"/v1/settlements/{settled}/payout.zengin", admin)
+    problem(answer, 409, "payer_not_configured")
+    assert "MITAPO_PAYOUT_PAYER" in answer.json()["detail"]
+    assert unpaid_api.get(f"/v1/settlements/{settled}/payout.csv", admin).status_code == 200
+    folder = unpaid_api.runtime.settings.data_dir / "payouts"
+    assert not list(folder.glob("*.zengin"))
+
+
+def test_the_header_carries_the_configured_payer(api: Api, admin: str) -> None:
+    settled = _paid_shop(api, admin)
+    header = api.get(f"/v1/settlements/{settled}/payout.zengin", admin).content[:120]
+    payer = TEST_PAYER.split(",")
+    assert header[4:14].decode() == payer[0]
+    assert header[58:62] == payer[2].encode() and header[77:80] == payer[4].encode()
+    assert header[96:103] == payer[7].encode()
