@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 from mitapo.app import create_app
 from mitapo.settings import Settings
 from tests.api.conftest import TEST_PAYER, Api
-from tests.api.payments_support import give_money, problem, resident, shop
+from tests.api.payments_support import give_money, problem, resident, rows, shop
 
 BANK = {
     "bank_code": "0001",
@@ -61,3 +61,17 @@ def test_the_header_carries_the_configured_payer(api: Api, admin: str) -> None:
     assert header[4:14].decode() == payer[0]
     assert header[58:62] == payer[2].encode() and header[77:80] == payer[4].encode()
     assert header[96:103] == payer[7].encode()
+
+
+def test_a_holder_name_longer_than_the_30_byte_field_is_refused_at_registration(api: Api, admin: str) -> None:
+    before = api.journal_size()
+    too_long = "ﾐﾀｶｼﾐﾅﾐﾁﾖｳﾉｳｷﾖｳｾｲｻﾝｸﾐｱｲﾁﾖｸﾊｲｼﾖｳ"  # 31 half-width bytes
+    assert len(too_long) == 31
+    for holder in (too_long, "だ" * 16):  # 16 characters, 32 bytes: a voiced mark is a byte of its own
+        bank = {**BANK, "account_holder_kana": holder}
+        answer = api.post("/v1/merchants", admin, {"name": "x", "bank": bank})
+        problem(answer, 400, "validation_error")
+        assert "30" in answer.json()["detail"]
+    assert api.journal_size() == before and rows(api, "merchants") == 0
+    fits = shop(api, admin, bank={**BANK, "account_holder_kana": too_long[:30]})
+    assert fits["id"]

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from mitapo.payments.merchants import BankAccount
 
 RECORD_BYTES = 120
+HOLDER_BYTES = 30  # 受取人名 of a data record
+PAYER_NAME_BYTES = 40  # 委託者名 of the header
 ACCOUNT_TYPES = {"ordinary": "1", "current": "2", "savings": "4"}
 _SMALL_KANA = str.maketrans("ｧｨｩｪｫｬｭｮｯ", "ｱｲｳｴｵﾔﾕﾖﾂ")
 _ALLOWED = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ ().,-/\\ｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜｦﾝﾞﾟ")
@@ -66,7 +68,7 @@ def payer_of(
             raise Invalid(f"{label} must be {width} digits")
     return Payer(
         client_code=client_code,
-        name_kana=zengin_kana(name_kana),
+        name_kana=fitting(name_kana, PAYER_NAME_BYTES, "the payer's name"),
         bank_code=bank_code,
         bank_name_kana=zengin_kana(bank_name_kana),
         branch_code=branch_code,
@@ -97,6 +99,16 @@ def zengin_kana(text: str) -> str:
     return folded
 
 
+def fitting(text: str, width: int, what: str) -> str:
+    """`text` in the banks' character set if it fits a field of `width` bytes (a voiced mark is a byte of
+    its own once half-width); refused otherwise, never cut on payday."""
+    folded = zengin_kana(text)
+    size = len(folded.encode("cp932"))
+    if size > width:
+        raise Invalid(f"{what} is {size} bytes in half-width kana; the Zengin field holds {width}")
+    return folded
+
+
 def bank_columns(bank: BankAccount) -> dict[str, Any]:
     """The merchants table's bank columns, names already in the banks' character set."""
     if bank.account_type not in ACCOUNT_TYPES:
@@ -115,7 +127,7 @@ def bank_columns(bank: BankAccount) -> dict[str, Any]:
         "branch_name_kana": zengin_kana(bank.branch_name_kana),
         "account_type": bank.account_type,
         "account_number": bank.account_number,
-        "account_holder_kana": zengin_kana(bank.account_holder_kana),
+        "account_holder_kana": fitting(bank.account_holder_kana, HOLDER_BYTES, "account_holder_kana"),
     }
 
 
