@@ -75,3 +75,23 @@ def test_a_holder_name_longer_than_the_30_byte_field_is_refused_at_registration(
     assert api.journal_size() == before and rows(api, "merchants") == 0
     fits = shop(api, admin, bank={**BANK, "account_holder_kana": too_long[:30]})
     assert fits["id"]
+
+
+def test_a_settlement_with_nothing_to_transfer_writes_no_zengin_file_and_says_so(
+    api: Api, admin: str
+) -> None:
+    rid, secret = resident(api, admin)
+    give_money(api, rid, 300)
+    cash_only = shop(api, admin)  # no bank details: paid outside the bank file
+    api.post("/v1/payments", secret, {"qr_payload": cash_only["qr_payload"], "amount": 300})
+    for settled in (
+        api.post("/v1/settlements", admin, {}).json(),
+        api.post("/v1/settlements", admin, {}).json(),
+    ):
+        files = settled["payout_files"]
+        assert files["zengin"] is None and files["transfers"] == 0 and "nothing" in files["note"]
+        problem(api.get(f"/v1/settlements/{settled['id']}/payout.zengin", admin), 409, "nothing_to_transfer")
+        assert api.get(f"/v1/settlements/{settled['id']}/payout.csv", admin).status_code == 200
+    assert not list((api.runtime.settings.data_dir / "payouts").glob("*.zengin"))
+    paid = api.get(f"/v1/settlements/{_paid_shop(api, admin)}", admin).json()["payout_files"]
+    assert (paid["transfers"], paid["transfer_total"], paid["note"]) == (1, 500, None)

@@ -163,6 +163,7 @@ class Code(StrEnum):
     SEALER_STUCK = "sealer_stuck"
     INTERNAL_ERROR = "internal_error"
     PAYER_NOT_CONFIGURED = "payer_not_configured"
+    NOTHING_TO_TRANSFER = "nothing_to_transfer"
     # signals between the writer and the services, retried or absorbed before any answer; reaching HTTP would
     # be a bug, so their status is 500
     INTERNAL = "internal"
@@ -233,6 +234,7 @@ CODES: Final[Mapping[Code, CodeFacts]] = {
     Code.SEALER_STUCK: CodeFacts(503, _OTHERS),  # the readiness probe's, for the load balancer
     Code.INTERNAL_ERROR: CodeFacts(500, _SHOP),
     Code.PAYER_NOT_CONFIGURED: CodeFacts(409, _OTHERS),  # a Zengin file asked of a service with no payer set
+    Code.NOTHING_TO_TRANSFER: CodeFacts(409, _OTHERS),  # a Zengin file of a settlement paying nobody by bank
     Code.INTERNAL: CodeFacts(500, _OTHERS),  # the writer retries with more accounts locked
     Code.FOLLOWER: CodeFacts(500, _OTHERS),  # the writer's own: decided with an earlier command of its batch
     Code.REFUND_RACED: CodeFacts(500, _OTHERS),  # retried; rate_limited when it keeps racing

@@ -171,9 +171,18 @@ def to_csv(settlement_id: str, payees: Sequence[Payee]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
+def transfers(payees: Sequence[Payee]) -> list[Payee]:
+    """The payees a bank pays: those with bank details and something to pay."""
+    return [p for p in payees if p.bank and p.payout > 0]
+
+
 def to_zengin(payer: Payer, payees: Sequence[Payee], transfer_on: date) -> bytes:
     """The 総合振込 file: every payee with bank details and something to pay; records joined by CRLF."""
-    paid = [p for p in payees if p.bank and p.payout > 0]
+    paid = transfers(payees)
+    if not paid:
+        raise AssertionError(
+            "a Zengin file with no data record: the caller says there is nothing to transfer"
+        )
     records = [_header(payer, transfer_on)]
     records += [_data(p) for p in paid]
     records += [_trailer(len(paid), sum(p.payout for p in paid)), _end()]

@@ -207,7 +207,10 @@ class SettlementLineOut(Out):
 
 class PayoutFiles(Out):
     csv: str
-    zengin: str
+    zengin: str | None  # none when nobody with bank details is owed anything: `note` says so
+    transfers: int  # data records of the Zengin file
+    transfer_total: int
+    note: str | None
 
 
 class SettlementOut(Out):

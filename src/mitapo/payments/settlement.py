@@ -17,6 +17,8 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from mitapo.engine import chart, clock
 from mitapo.engine.commands import (
     ENTRY_ID,
@@ -157,11 +159,17 @@ def _legs(account: str, asset: str, amount: int, fee: int) -> list[Leg]:
     return legs
 
 
+NOTHING_TO_TRANSFER = "nothing to transfer by bank (nobody with bank details is owed anything): no file"
+
+
 async def describe(db: Database, settlement_id: str) -> SettlementOut:
     async with db.read() as conn:
         found = await reads.settlement(conn, settlement_id)
-    if found is None:
-        raise NotFound("settlement")
+        if found is None:
+            raise NotFound("settlement")
+        payees = await _payees(conn, found)
+    files = {fmt: f"/v1/settlements/{settlement_id}/payout.{fmt}" for fmt in FORMATS}
+    transfers = payouts.transfers(payees)
     return SettlementOut(
         id=settlement_id,
         period_start=found.period_start.isoformat() if found.period_start else None,
@@ -180,7 +188,13 @@ async def describe(db: Database, settlement_id: str) -> SettlementOut:
             )
             for line in found.lines
         ],
-        payout_files=PayoutFiles(**{fmt: f"/v1/settlements/{settlement_id}/payout.{fmt}" for fmt in FORMATS}),
+        payout_files=PayoutFiles(
+            csv=files["csv"],
+            zengin=files["zengin"] if transfers else None,
+            transfers=len(transfers),
+            transfer_total=sum(p.payout for p in transfers),
+            note=None if transfers else NOTHING_TO_TRANSFER,
+        ),
     )
 
 
@@ -194,10 +208,11 @@ async def payout_file(
         found = await reads.settlement(conn, settlement_id)
         if found is None:
             raise NotFound("settlement")
-        shops = await reads.merchants_by_id(conn, [line.party_id for line in found.lines])
-    payees = [_payee(line, shops.get(line.party_id)) for line in found.lines]
+        payees = await _payees(conn, found)
     if city is None:
         content = payouts.to_csv(settlement_id, payees)
+    elif not payouts.transfers(payees):
+        raise DomainError("nothing_to_transfer", f"settlement {settlement_id}: {NOTHING_TO_TRANSFER}")
     else:
         content = payouts.to_zengin(city, payees, clock.tokyo_date(found.created_at))
     folder = data_dir / "payouts"
@@ -208,11 +223,18 @@ async def payout_file(
 
 async def write_payout_files(db: Database, data_dir: Path, payer_setting: str, settlement_id: str) -> None:
     """Both files under the data directory as the period closes; the Zengin one only when the city's account
-    is configured (asking for it later says what is missing)."""
+    is configured and someone is to be paid by bank (asking for it says which is missing)."""
     for fmt in FORMATS:
-        if fmt == "zengin" and not payer_setting.strip():
-            continue
-        await payout_file(db, data_dir, payer_setting, settlement_id, fmt)
+        try:
+            await payout_file(db, data_dir, payer_setting, settlement_id, fmt)
+        except DomainError as error:
+            if error.code not in ("payer_not_configured", "nothing_to_transfer"):
+                raise
+
+
+async def _payees(conn: AsyncConnection, found: reads.SettlementView) -> list[payouts.Payee]:
+    shops = await reads.merchants_by_id(conn, [line.party_id for line in found.lines])
+    return [_payee(line, shops.get(line.party_id)) for line in found.lines]
 
 
 def _payee(line: reads.SettlementLine, shop: reads.MerchantView | None) -> payouts.Payee:
