@@ -95,3 +95,23 @@ def test_a_settlement_with_nothing_to_transfer_writes_no_zengin_file_and_says_so
     assert not list((api.runtime.settings.data_dir / "payouts").glob("*.zengin"))
     paid = api.get(f"/v1/settlements/{_paid_shop(api, admin)}", admin).json()["payout_files"]
     assert (paid["transfers"], paid["transfer_total"], paid["note"]) == (1, 500, None)
+
+
+def test_bank_and_branch_codes_must_exist_in_the_zengin_list(api: Api, admin: str) -> None:
+    from zengin_code import Bank
+
+    assert "999" not in Bank.all["0001"].branches and "9999" not in Bank.all
+    before = api.journal_size()
+    for codes in ({"bank_code": "9999", "branch_code": "999"}, {"bank_code": "0001", "branch_code": "999"}):
+        answer = api.post("/v1/merchants", admin, {"name": "x", "bank": {**BANK, **codes}})
+        problem(answer, 400, "validation_error")
+        assert codes["bank_code"] in answer.json()["detail"] or "999" in answer.json()["detail"]
+    assert api.journal_size() == before and rows(api, "merchants") == 0
+
+
+def test_bank_and_branch_names_in_the_file_are_the_lists(api: Api, admin: str) -> None:
+    settled = _paid_shop(api, admin, bank_name_kana="ﾃﾞﾀﾗﾒ", branch_name_kana="ﾃﾞﾀﾗﾒ")
+    records = api.get(f"/v1/settlements/{settled}/payout.zengin", admin).content.split(b"\r\n")
+    header, data = records[0], records[1]
+    assert data[5:20].decode("cp932").rstrip() == "ﾐｽﾞﾎ" and data[23:38].decode("cp932").rstrip() == "ﾐﾀｶ"
+    assert header[62:77].decode("cp932").rstrip() == "ﾐｽﾞﾎ"  # the payer's bank, named by the list too

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import jaconv
 
 from mitapo.engine.errors import Invalid
+from mitapo.payments import banks
 
 if TYPE_CHECKING:
     from mitapo.payments.merchants import BankAccount
@@ -66,13 +67,14 @@ def payer_of(
     ):
         if not (len(value) == width and value.isdigit()):
             raise Invalid(f"{label} must be {width} digits")
+    bank_name, branch_name = bank_names(bank_code, branch_code)  # the list's names, not the setting's
     return Payer(
         client_code=client_code,
         name_kana=fitting(name_kana, PAYER_NAME_BYTES, "the payer's name"),
         bank_code=bank_code,
-        bank_name_kana=zengin_kana(bank_name_kana),
+        bank_name_kana=bank_name,
         branch_code=branch_code,
-        branch_name_kana=zengin_kana(branch_name_kana),
+        branch_name_kana=branch_name,
         account_type=account_type,
         account_number=account_number,
     )
@@ -109,6 +111,17 @@ def fitting(text: str, width: int, what: str) -> str:
     return folded
 
 
+def bank_names(bank_code: str, branch_code: str) -> tuple[str, str]:
+    """The bank's and the branch's names for a transfer record, from the Zengin list (`validation_error` for
+    codes it does not have), half-width and at most the 15 bytes of their fields."""
+    found = banks.branch(bank_code, branch_code)
+    return _cut(zengin_kana(found.bank_kana), 15), _cut(zengin_kana(found.branch_kana), 15)
+
+
+def _cut(text: str, width: int) -> str:
+    return text.encode("cp932")[:width].decode("cp932", errors="ignore")
+
+
 def bank_columns(bank: BankAccount) -> dict[str, Any]:
     """The merchants table's bank columns, names already in the banks' character set."""
     if bank.account_type not in ACCOUNT_TYPES:
@@ -120,11 +133,12 @@ def bank_columns(bank: BankAccount) -> dict[str, Any]:
     ):
         if not (len(value) == width and value.isdigit()):
             raise Invalid(f"{name} must be {width} digits")
+    names = bank_names(bank.bank_code, bank.branch_code)
     return {
         "bank_code": bank.bank_code,
-        "bank_name_kana": zengin_kana(bank.bank_name_kana),
+        "bank_name_kana": names[0],
         "branch_code": bank.branch_code,
-        "branch_name_kana": zengin_kana(bank.branch_name_kana),
+        "branch_name_kana": names[1],
         "account_type": bank.account_type,
         "account_number": bank.account_number,
         "account_holder_kana": fitting(bank.account_holder_kana, HOLDER_BYTES, "account_holder_kana"),
@@ -198,9 +212,9 @@ def _header(payer: Payer, transfer_on: date) -> bytes:
         (zengin_kana(payer.name_kana), 40),
         (transfer_on.strftime("%m%d"), 4),
         (_digits(payer.bank_code, 4), 4),
-        (zengin_kana(payer.bank_name_kana), 15),
+        (payer.bank_name_kana, 15),
         (_digits(payer.branch_code, 3), 3),
-        (zengin_kana(payer.branch_name_kana), 15),
+        (payer.branch_name_kana, 15),
         (ACCOUNT_TYPES[payer.account_type], 1),
         (_digits(payer.account_number, 7), 7),
         ("", 17),
@@ -209,12 +223,13 @@ def _header(payer: Payer, transfer_on: date) -> bytes:
 
 def _data(payee: Payee) -> bytes:
     bank = payee.bank or {}
+    bank_name, branch_name = _listed_names(bank)
     return _record(
         ("2", 1),
         (bank["bank_code"], 4),
-        (bank.get("bank_name_kana") or "", 15),
+        (bank_name, 15),
         (bank["branch_code"], 3),
-        (bank.get("branch_name_kana") or "", 15),
+        (branch_name, 15),
         ("", 4),
         (ACCOUNT_TYPES[bank["account_type"]], 1),
         (bank["account_number"], 7),
@@ -227,6 +242,15 @@ def _data(payee: Payee) -> bytes:
         (" ", 1),
         ("", 7),
     )
+
+
+def _listed_names(bank: dict[str, Any]) -> tuple[str, str]:
+    """The list's names as of today; those kept at registration for a branch the list no longer has (merged
+    away since: the bank forwards such transfers for a while)."""
+    try:
+        return bank_names(bank["bank_code"], bank["branch_code"])
+    except Invalid:
+        return bank.get("bank_name_kana") or "", bank.get("branch_name_kana") or ""
 
 
 def _trailer(count: int, total: int) -> bytes:

@@ -30,6 +30,7 @@ class BankAccountIn(Body):
     account_number: Annotated[str, msgspec.Meta(pattern=whole(r"[0-9]{7}"))]
     account_holder_kana: Kana
     account_type: Literal["ordinary", "current", "savings"] = "ordinary"
+    # accepted and ignored: the names in the transfer file are the Zengin list's for the codes (`banks`)
     bank_name_kana: Annotated[str, msgspec.Meta(max_length=15)] = ""
     branch_name_kana: Annotated[str, msgspec.Meta(max_length=15)] = ""
 
