@@ -38,10 +38,11 @@ RESIDENTS = (
     "北野 結衣", "牟礼 大翔", "深大寺 葵", "井の頭 湊", "上石 凛", "深山 悠真", "柴崎 芽衣", "国領 颯太",
     "仙川 美桜", "野川 陸", "武蔵野 紬", "玉川 蒼", "大成 日向", "天文台 楓", "連雀 樹", "禅林 杏",
 )  # fmt: skip
-SHOPS = (  # name, ASCII name for the EMVCo code, merchant category, fee in basis points
-    ("三鷹駅前ベーカリー", "MITAKA BAKERY", "5462", 100),
-    ("大沢の農家直売所", "OSAWA FARM STAND", "5411", 0),
-    ("井口商店", "IGUCHI SHOTEN", "5399", 50),
+SHOPS = (  # name, ASCII name for the EMVCo code, merchant category, fee in basis points, bank details
+    # (banks and branches that exist, in Mitaka, from the Zengin list; made-up account numbers)
+    ("三鷹駅前ベーカリー", "MITAKA BAKERY", "5462", 100, ("1360", "056", "1000001", "ﾐﾀｶｴｷﾏｴﾍﾞｰｶﾘｰ")),
+    ("大沢の農家直売所", "OSAWA FARM STAND", "5411", 0, ("5087", "001", "2000002", "ｵｵｻﾜﾉｳｶﾁﾖｸﾊﾞｲｼﾞﾖ")),
+    ("井口商店", "IGUCHI SHOTEN", "5399", 50, ("0005", "222", "3000003", "ｲｸﾞﾁｼﾖｳﾃﾝ")),
 )
 # The demo city's own account, which its Zengin files pay from (MITAPO_PAYOUT_PAYER): a real bank and branch
 # (多摩信用金庫 三鷹駅前), a made-up account.
@@ -114,8 +115,11 @@ async def _charge_money(runtime: Runtime, resident_ids: list[str]) -> None:
         await topups.top_up(runtime.db, topup, ceiling=runtime.settings.money_ceiling, idempotency=None)
 
 
-async def _shop(runtime: Runtime, name: str, ascii_name: str, mcc: str, fee_bps: int) -> dict[str, Any]:
-    new = merchants.NewMerchant(name=name, mcc=mcc, fee_bps=fee_bps, name_ascii=ascii_name)
+async def _shop(
+    runtime: Runtime, name: str, ascii_name: str, mcc: str, fee_bps: int, bank: tuple[str, str, str, str]
+) -> dict[str, Any]:
+    account = merchants.BankAccount(bank[0], bank[1], "ordinary", bank[2], bank[3])
+    new = merchants.NewMerchant(name=name, mcc=mcc, fee_bps=fee_bps, name_ascii=ascii_name, bank=account)
     return await merchants.create(runtime.db, new)
 
 
