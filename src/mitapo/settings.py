@@ -45,6 +45,7 @@ class Settings:
     # bank name, branch, branch name, account type, account number, comma-separated, names in half-width kana.
     # No default: a bank file is made only from the city's real account (`payments.settlement.payer`).
     payout_payer: str = ""
+    payout_business_days: int = 1  # the transfer date: this many bank business days after the settlement
     money_ceiling: int = 100_000
     transit_reader_skew_seconds: int = 120
     transit_late_upload_hours: int = 24
@@ -92,6 +93,7 @@ class Settings:
             payment_request_seconds=_int("MITAPO_PAYMENT_REQUEST_SECONDS", 600),
             webhook_interval=_float("MITAPO_WEBHOOK_INTERVAL", 2.0),
             payout_payer=os.environ.get("MITAPO_PAYOUT_PAYER", ""),
+            payout_business_days=_int("MITAPO_PAYOUT_BUSINESS_DAYS", 1),
             money_ceiling=_int("MITAPO_MONEY_CEILING", 100_000),
             transit_reader_skew_seconds=_int("MITAPO_TRANSIT_READER_SKEW_SECONDS", 120),
             transit_late_upload_hours=_int("MITAPO_TRANSIT_LATE_UPLOAD_HOURS", 24),

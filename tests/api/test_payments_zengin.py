@@ -5,15 +5,17 @@ bank details (shops, recipients, operators) is paid by it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
+import jpholiday
 import pytest
 from litestar.testing import TestClient
 
 from mitapo.app import create_app
 from mitapo.settings import Settings
 from tests.api.conftest import TEST_PAYER, Api
-from tests.api.payments_support import give_money, problem, resident, rows, shop
+from tests.api.payments_support import give_money, problem, resident, rows, shop, today
 
 BANK = {
     "bank_code": "0001",
@@ -115,3 +117,15 @@ def test_bank_and_branch_names_in_the_file_are_the_lists(api: Api, admin: str) -
     header, data = records[0], records[1]
     assert data[5:20].decode("cp932").rstrip() == "ﾐｽﾞﾎ" and data[23:38].decode("cp932").rstrip() == "ﾐﾀｶ"
     assert header[62:77].decode("cp932").rstrip() == "ﾐｽﾞﾎ"  # the payer's bank, named by the list too
+
+
+def test_the_transfer_date_is_the_next_bank_business_day(api: Api, admin: str) -> None:
+    settled = _paid_shop(api, admin)
+    header = api.get(f"/v1/settlements/{settled}/payout.zengin", admin).content[:120]
+    day = today()
+    while True:  # the next day that is no weekend, national holiday or 31 December to 3 January
+        day += timedelta(days=1)
+        closed = (day.month, day.day) in {(12, 31), (1, 1), (1, 2), (1, 3)}
+        if day.weekday() < 5 and not jpholiday.is_holiday(day) and not closed:
+            break
+    assert header[54:58].decode() == day.strftime("%m%d")

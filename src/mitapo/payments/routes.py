@@ -243,8 +243,7 @@ async def settle(
     data: JSONBody[SettlementIn], runtime: NamedDependency[Runtime], idempotency: NamedDependency[Idempotency]
 ) -> Response[SettlementOut]:
     body, replayed = await settlement.settle(runtime.db, data.until, idempotency=idempotency)
-    settings = runtime.settings
-    await settlement.write_payout_files(runtime.db, settings.data_dir, settings.payout_payer, body.id)
+    await settlement.write_payout_files(runtime.db, _payout_rules(runtime), body.id)
     return Response(body, status_code=201, headers={REPLAYED: "true"} if replayed else {})
 
 
@@ -253,10 +252,13 @@ async def read_settlement(settlement_id: FromPath[str], db: NamedDependency[Data
     return await settlement.describe(db, settlement_id)
 
 
+def _payout_rules(runtime: Runtime) -> settlement.PayoutRules:
+    settings = runtime.settings
+    return settlement.PayoutRules(settings.data_dir, settings.payout_payer, settings.payout_business_days)
+
+
 async def _payout(runtime: Runtime, settlement_id: str, fmt: str) -> Response[bytes]:
-    content = await settlement.payout_file(
-        runtime.db, runtime.settings.data_dir, runtime.settings.payout_payer, settlement_id, fmt
-    )
+    content = await settlement.payout_file(runtime.db, _payout_rules(runtime), settlement_id, fmt)
     disposition = f'attachment; filename="{settlement_id}.{fmt}"'
     media_type, _, charset = settlement.FORMATS[fmt].partition("; charset=")  # Litestar adds the charset
     return Response(

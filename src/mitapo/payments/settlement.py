@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -35,7 +36,7 @@ from mitapo.engine.commands import (
 from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.ledger import post
-from mitapo.payments import payouts, reads, tables
+from mitapo.payments import bankdays, payouts, reads, tables
 from mitapo.payments.reads import Receivable
 from mitapo.payments.schemas import PayoutFiles, SettlementLineOut, SettlementOut
 
@@ -198,12 +199,20 @@ async def describe(db: Database, settlement_id: str) -> SettlementOut:
     )
 
 
-async def payout_file(
-    db: Database, data_dir: Path, payer_setting: str, settlement_id: str, fmt: str
-) -> bytes:
+@dataclass(frozen=True, slots=True)
+class PayoutRules:
+    """The city's settings for bank files: its account (`MITAPO_PAYOUT_PAYER`, see `payer`) and when it pays
+    (`MITAPO_PAYOUT_BUSINESS_DAYS`: that many bank business days after the settlement's day)."""
+
+    data_dir: Path
+    payer: str
+    business_days: int = 1
+
+
+async def payout_file(db: Database, rules: PayoutRules, settlement_id: str, fmt: str) -> bytes:
     """The payout file of a settlement in `fmt` (csv or zengin), also written under the data directory.
     A Zengin file needs the city's own account (`payer_not_configured` before anything is read without it)."""
-    city = payer(payer_setting) if fmt == "zengin" else None
+    city = payer(rules.payer) if fmt == "zengin" else None
     async with db.read() as conn:
         found = await reads.settlement(conn, settlement_id)
         if found is None:
@@ -214,19 +223,20 @@ async def payout_file(
     elif not payouts.transfers(payees):
         raise DomainError("nothing_to_transfer", f"settlement {settlement_id}: {NOTHING_TO_TRANSFER}")
     else:
-        content = payouts.to_zengin(city, payees, clock.tokyo_date(found.created_at))
-    folder = data_dir / "payouts"
+        transfer_on = bankdays.transfer_date(clock.tokyo_date(found.created_at), rules.business_days)
+        content = payouts.to_zengin(city, payees, transfer_on)
+    folder = rules.data_dir / "payouts"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{settlement_id}.{fmt}").write_bytes(content)
     return content
 
 
-async def write_payout_files(db: Database, data_dir: Path, payer_setting: str, settlement_id: str) -> None:
+async def write_payout_files(db: Database, rules: PayoutRules, settlement_id: str) -> None:
     """Both files under the data directory as the period closes; the Zengin one only when the city's account
     is configured and someone is to be paid by bank (asking for it says which is missing)."""
     for fmt in FORMATS:
         try:
-            await payout_file(db, data_dir, payer_setting, settlement_id, fmt)
+            await payout_file(db, rules, settlement_id, fmt)
         except DomainError as error:
             if error.code not in ("payer_not_configured", "nothing_to_transfer"):
                 raise
