@@ -7,15 +7,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import jpholiday
 import pytest
 from litestar.testing import TestClient
 
 from mitapo.app import create_app
+from mitapo.engine import chart, ledger
+from mitapo.engine.commands import Command, Leg
 from mitapo.settings import Settings
 from tests.api.conftest import TEST_PAYER, Api
-from tests.api.payments_support import give_money, problem, resident, rows, shop, today
+from tests.api.payments_support import (
+    give_money,
+    give_points,
+    in_days,
+    problem,
+    resident,
+    rows,
+    shop,
+    today,
+)
 
 BANK = {
     "bank_code": "0001",
@@ -129,3 +141,41 @@ def test_the_transfer_date_is_the_next_bank_business_day(api: Api, admin: str) -
         if day.weekday() < 5 and not jpholiday.is_holiday(day) and not closed:
             break
     assert header[54:58].decode() == day.strftime("%m%d")
+
+
+def _owed(api: Api, admin: str, account: Any, points: int) -> None:
+    """`points` from a resident's lot to the receivable `account` (a donation, a fare)."""
+    rid, _ = resident(api, admin)
+    give_points(api, rid, points, in_days(30))
+    lot = chart.resident_lot(rid, in_days(30))
+    legs = (Leg(lot.code, chart.PT, points), Leg(account.code, chart.PT, -points))
+    api.run(ledger.post, api.runtime.db, Command(kind="donation", accounts=(account,), postings=legs))
+
+
+def test_recipients_and_operators_with_bank_details_are_in_the_zengin_file(api: Api, admin: str) -> None:
+    npo = api.post("/v1/recipients", admin, {"name": "こども食堂"}).json()["id"]
+    bus = api.post("/v1/transit/operators", admin, {"name": "みたかバス"}).json()["id"]
+    _owed(api, admin, chart.recipient_account(npo), 70)
+    _owed(api, admin, chart.operator_receivable(bus), 90)
+    for kind, party, holder in (("recipient", npo, "ｺﾄﾞﾓｼﾖｸﾄﾞｳ"), ("operator", bus, "ﾐﾀｶﾊﾞｽ")):
+        bank = {**BANK, "bank_code": "1360", "branch_code": "010", "account_holder_kana": holder}
+        registered = api.post(f"/v1/payees/{kind}/{party}/bank-account", admin, bank)
+        assert registered.status_code == 201, registered.text
+        assert registered.json()["branch_name_kana"] == "ﾐﾀｶｼﾓﾚﾝｼﾞﾔｸ"
+    settled = api.post("/v1/settlements", admin, {}).json()
+    assert settled["payout_files"]["transfers"] == 2
+    records = api.get(f"/v1/settlements/{settled['id']}/payout.zengin", admin).content.split(b"\r\n")
+    paid = {r[50:80].decode("cp932").rstrip(): int(r[80:90]) for r in records if r[:1] == b"2"}
+    assert paid == {"ｺﾄﾞﾓｼﾖｸﾄﾞｳ": 70, "ﾐﾀｶﾊﾞｽ": 90}
+
+
+def test_bank_details_of_a_payee_that_does_not_exist_or_a_bad_bank_are_refused(api: Api, admin: str) -> None:
+    npo = api.post("/v1/recipients", admin, {"name": "こども食堂"}).json()["id"]
+    before = api.journal_size()
+    problem(api.post("/v1/payees/recipient/rcp_nobody/bank-account", admin, BANK), 404, "not_found")
+    problem(api.post(f"/v1/payees/merchant/{npo}/bank-account", admin, BANK), 400, "validation_error")
+    bad = {**BANK, "branch_code": "999"}
+    problem(api.post(f"/v1/payees/recipient/{npo}/bank-account", admin, bad), 400, "validation_error")
+    resident_secret = resident(api, admin)[1]
+    problem(api.post(f"/v1/payees/recipient/{npo}/bank-account", resident_secret, BANK), 403, "forbidden")
+    assert api.journal_size() == before and rows(api, "payee_bank_accounts") == 0

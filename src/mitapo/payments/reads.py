@@ -357,3 +357,36 @@ async def settlement(conn: AsyncConnection, settlement_id: str) -> SettlementVie
     )
     lines = [SettlementLine(*row) for row in rows]
     return SettlementView(head.id, head.period_start, head.period_end, head.created_at, lines)
+
+
+BANK_FIELDS = (
+    "bank_code",
+    "bank_name_kana",
+    "branch_code",
+    "branch_name_kana",
+    "account_type",
+    "account_number",
+    "account_holder_kana",
+)
+
+
+async def account_exists(conn: AsyncConnection, code: str) -> bool:
+    found = await conn.execute(text("SELECT 1 FROM accounts WHERE code = :code"), {"code": code})
+    return found.first() is not None
+
+
+async def payee_banks(
+    conn: AsyncConnection, parties: list[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The newest bank details of each (party_kind, party_id) that has any."""
+    if not parties:
+        return {}
+    rows = await conn.execute(
+        text(
+            f"SELECT DISTINCT ON (party_kind, party_id) party_kind, party_id, {', '.join(BANK_FIELDS)} "
+            "FROM payee_bank_accounts WHERE (party_kind || ':' || party_id) = ANY(:keys) "
+            "ORDER BY party_kind, party_id, created_at DESC"
+        ),
+        {"keys": [f"{kind}:{party_id}" for kind, party_id in parties]},
+    )
+    return {(row[0], row[1]): dict(zip(BANK_FIELDS, row[2:], strict=True)) for row in rows}

@@ -17,9 +17,10 @@ from mitapo.engine.errors import NotFound
 from mitapo.http.auth import roles
 from mitapo.http.idempotency import REPLAYED, answer, answer_written
 from mitapo.http.schemas import shaped, whole
-from mitapo.payments import cashback, merchants, paycodes, refunds, settlement
+from mitapo.payments import cashback, merchants, paycodes, payees, refunds, settlement
 from mitapo.payments import paying as payments
 from mitapo.payments.schemas import (
+    BankAccountIn,
     CashbackCampaignCreated,
     CashbackCampaignIn,
     ChargeIn,
@@ -27,6 +28,7 @@ from mitapo.payments.schemas import (
     MerchantCreated,
     MerchantIn,
     PayCodeOut,
+    PayeeBankOut,
     PaymentIn,
     PaymentOut,
     PaymentPage,
@@ -238,6 +240,19 @@ async def create_cashback_campaign(
     return answer(CashbackCampaignCreated, await cashback.create(db, new, idempotency=maybe_idempotency))
 
 
+@post("/v1/payees/{party_kind:str}/{party_id:str}/bank-account", opt=roles("admin"), tags=TAGS)
+async def register_payee_bank(
+    party_kind: FromPath[str],
+    party_id: FromPath[str],
+    data: JSONBody[BankAccountIn],
+    db: NamedDependency[Database],
+    maybe_idempotency: NamedDependency[Idempotency | None],
+) -> Response[PayeeBankOut]:
+    bank = merchants.BankAccount(**asdict_struct(data))
+    written = await payees.register_bank(db, party_kind, party_id, bank, idempotency=maybe_idempotency)
+    return answer_written(PayeeBankOut, written)
+
+
 @post("/v1/settlements", opt=roles("admin"), tags=TAGS)
 async def settle(
     data: JSONBody[SettlementIn], runtime: NamedDependency[Runtime], idempotency: NamedDependency[Idempotency]
@@ -300,6 +315,7 @@ ROUTES = [
     refund,
     list_payments,
     create_cashback_campaign,
+    register_payee_bank,
     settle,
     read_settlement,
     payout_csv,

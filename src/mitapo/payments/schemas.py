@@ -35,6 +35,18 @@ class BankAccountIn(Body):
     branch_name_kana: Annotated[str, msgspec.Meta(max_length=15)] = ""
 
 
+class PayeeBankOut(Out):
+    party_kind: str
+    party_id: str
+    bank_code: str
+    bank_name_kana: str
+    branch_code: str
+    branch_name_kana: str
+    account_type: str
+    account_number: str
+    account_holder_kana: str
+
+
 class MerchantIn(Body):
     name: Name
     city: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_NAME_PATTERN)] = "三鷹市"

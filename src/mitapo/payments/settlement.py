@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -243,12 +244,23 @@ async def write_payout_files(db: Database, rules: PayoutRules, settlement_id: st
 
 
 async def _payees(conn: AsyncConnection, found: reads.SettlementView) -> list[payouts.Payee]:
-    shops = await reads.merchants_by_id(conn, [line.party_id for line in found.lines])
-    return [_payee(line, shops.get(line.party_id)) for line in found.lines]
+    """Each line's payee: a shop with the bank details it registered with, a recipient or an operator with
+    the newest it registered (`payees`)."""
+    shops = await reads.merchants_by_id(
+        conn, [line.party_id for line in found.lines if line.party_kind == "merchant"]
+    )
+    others = await reads.payee_banks(
+        conn, [(line.party_kind, line.party_id) for line in found.lines if line.party_kind != "merchant"]
+    )
+    return [
+        _payee(line, shops.get(line.party_id), others.get((line.party_kind, line.party_id)))
+        for line in found.lines
+    ]
 
 
-def _payee(line: reads.SettlementLine, shop: reads.MerchantView | None) -> payouts.Payee:
-    bank = None
+def _payee(
+    line: reads.SettlementLine, shop: reads.MerchantView | None, bank: dict[str, Any] | None
+) -> payouts.Payee:
     if shop is not None and shop.bank_code is not None:
         bank = {
             name: getattr(shop, name)

@@ -136,3 +136,19 @@ settlement_lines = Table(
     Column("entry_id", UUID(as_uuid=True), nullable=False),
     Column("created_at", _Moment, nullable=False),
 )
+
+payee_bank_accounts = Table(  # migration 0022: recipients' and operators' bank details, the newest row paid
+    "payee_bank_accounts",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("party_kind", Text, nullable=False),
+    Column("party_id", Text, nullable=False),
+    Column("bank_code", Text, nullable=False),
+    Column("bank_name_kana", Text, nullable=False),
+    Column("branch_code", Text, nullable=False),
+    Column("branch_name_kana", Text, nullable=False),
+    Column("account_type", Text, nullable=False),
+    Column("account_number", Text, nullable=False),
+    Column("account_holder_kana", Text, nullable=False),
+    Column("created_at", _Moment, nullable=False),
+)
