@@ -152,3 +152,17 @@ payee_bank_accounts = Table(  # migration 0022: recipients' and operators' bank 
     Column("account_holder_kana", Text, nullable=False),
     Column("created_at", _Moment, nullable=False),
 )
+
+cashback_clawbacks = Table(  # migration 0022: cashback taken back by refunds, and the residents' debt of it
+    "cashback_clawbacks",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("refund_id", Text),
+    Column("campaign_id", Text, nullable=False),
+    Column("resident_id", Text, nullable=False),
+    Column("month", Text, nullable=False),
+    Column("points_clawed", BigInteger, nullable=False),
+    Column("points_owed", BigInteger, nullable=False),
+    Column("entry_id", UUID(as_uuid=True)),
+    Column("created_at", _Moment, nullable=False),
+)

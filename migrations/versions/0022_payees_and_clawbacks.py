@@ -4,6 +4,9 @@ as it pays shops (whose details stay on `merchants`).
 Append-only: registering new details adds a row, and the newest row of a payee is the one paid; the old ones
 stay, so an auditor sees where each transfer went and when the details changed.
 
+And `cashback_clawbacks`: the cashback a refund after the credit took back, and what the resident owes of it
+(append-only too; the outstanding debt is the sum of `points_owed`).
+
 Revision ID: 0022
 Revises: 0017
 Create Date: 2026-12-04

@@ -1,1 +1,2 @@
+DROP TABLE cashback_clawbacks;
 DROP TABLE payee_bank_accounts;
