@@ -36,3 +36,15 @@ CREATE INDEX cashback_clawbacks_month ON cashback_clawbacks (campaign_id, reside
 CREATE INDEX cashback_clawbacks_resident ON cashback_clawbacks (resident_id);
 
 SELECT make_append_only('cashback_clawbacks');
+
+-- A refund after the shop was settled is accepted (issue 21): a shop's receivable may go below zero, and the
+-- next settlement nets it. Its settlement line may then carry a negative asset (money refunded, points paid),
+-- but never a payout of zero or less: a shop that ends a period owing has no line, and owes it on.
+ALTER TABLE balances DROP CONSTRAINT balances_account_normal_sign_may_go_negative_fkey;
+UPDATE accounts SET may_go_negative = true WHERE code ~ '^merchant:[^:]+[:]receivable$';
+UPDATE balances SET may_go_negative = true WHERE account ~ '^merchant:[^:]+[:]receivable$';
+ALTER TABLE balances ADD CONSTRAINT balances_account_normal_sign_may_go_negative_fkey
+    FOREIGN KEY (account, normal_sign, may_go_negative) REFERENCES accounts (code, normal_sign, may_go_negative);
+ALTER TABLE settlement_lines DROP CONSTRAINT settlement_lines_points_check;
+ALTER TABLE settlement_lines DROP CONSTRAINT settlement_lines_money_check;
+ALTER TABLE settlement_lines ADD CONSTRAINT settlement_lines_pays CHECK (payout > 0);

@@ -42,6 +42,8 @@ UPDATES = {  # every append-only table, with a change a forger might want (check
     "fare_rules": "UPDATE fare_rules SET default_adult_fare = 0",
     "transit_taps": "UPDATE transit_taps SET charged = 0, money_used = 0, entry_id = NULL",
     "transit_booking_ends": "UPDATE transit_booking_ends SET outcome = 'cancelled', tap_id = NULL",
+    "payee_bank_accounts": "UPDATE payee_bank_accounts SET account_number = '7654321'",
+    "cashback_clawbacks": "UPDATE cashback_clawbacks SET points_owed = 0",
 }
 CHANGES = {
     "update": UPDATES.__getitem__,
@@ -111,6 +113,14 @@ INSERT INTO transit_taps (id, resident_id, operator_id, route_id, booking_id, ta
             $1);
 INSERT INTO transit_booking_ends (booking_id, outcome, ended_by, tap_id)
     VALUES ('b1', 'completed', 'bus', 't1');
+INSERT INTO payee_bank_accounts (id, party_kind, party_id, bank_code, bank_name_kana, branch_code,
+                                 branch_name_kana, account_type, account_number, account_holder_kana)
+    VALUES (gen_random_uuid(), 'recipient', 'npo', '0001', 'ﾐｽﾞﾎ', '247', 'ﾐﾀｶ', 'ordinary', '1234567', 'NPO');
+INSERT INTO cashback_campaigns (id, name, program_id, rate_bps, monthly_cap, merchant_ids, mccs, starts_on)
+    VALUES ('cb1', 'Cashback', 'p1', 1000, 300, '{}', '{5431}', current_date);
+INSERT INTO cashback_clawbacks (id, refund_id, campaign_id, resident_id, month, points_clawed, points_owed,
+                                entry_id)
+    VALUES (gen_random_uuid(), 'rf1', 'cb1', 'r1', '2026-12', 10, 5, $1);
 """
 
 

@@ -226,6 +226,16 @@ class PayoutFiles(Out):
     note: str | None
 
 
+class OwedOut(Out):
+    """A payee that ended the period owing the city (refunds after an earlier settlement): carried on, netted
+    by a later settlement, never a negative transfer."""
+
+    merchant_id: str
+    party_kind: str
+    account: str
+    amount: int
+
+
 class SettlementOut(Out):
     id: str
     period_start: Stamp | None
@@ -233,3 +243,4 @@ class SettlementOut(Out):
     created_at: Stamp
     lines: list[SettlementLineOut]
     payout_files: PayoutFiles
+    owed: list[OwedOut]

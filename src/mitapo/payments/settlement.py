@@ -39,7 +39,7 @@ from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.ledger import post
 from mitapo.payments import bankdays, payouts, reads, tables
 from mitapo.payments.reads import Receivable
-from mitapo.payments.schemas import PayoutFiles, SettlementLineOut, SettlementOut
+from mitapo.payments.schemas import OwedOut, PayoutFiles, SettlementLineOut, SettlementOut
 
 NOTHING_DUE = "nothing_due"
 FORMATS = {"csv": "text/csv; charset=utf-8", "zengin": "text/plain; charset=shift_jis"}
@@ -57,7 +57,7 @@ async def settle(
     opened = await _open(db, until, idempotency)
     settlement_id, until = opened.result["id"], datetime.fromisoformat(opened.result["until"])
     async with db.read() as conn:
-        due = [r for r in await reads.receivables_due(conn, until) if r.points > 0 or r.money > 0]
+        due = [r for r in await reads.receivables_due(conn, until) if r.points + r.money > 0]
         fees = {
             m.id: m.fee_bps
             for m in (await reads.merchants_by_id(conn, [_party(r.account)[1] for r in due])).values()
@@ -108,13 +108,12 @@ async def _settle_line(db: Database, settlement_id: str, due: Receivable, fee_bp
     kind, party_id = _party(due.account)
 
     def plan(view: PlanView) -> Plan:
-        points = min(due.points, view.balances[(due.account, chart.PT)].available)
-        money = min(due.money, view.balances[(due.account, chart.JPY)].available)
-        if points <= 0 and money <= 0:
+        points = _settled(due.points, view.balances[(due.account, chart.PT)].available)
+        money = _settled(due.money, view.balances[(due.account, chart.JPY)].available)
+        if points + money <= 0:  # nothing, or the shop owes: carried to the next period, never paid negative
             raise Refusal(NOTHING_DUE)
-        points, money = max(points, 0), max(money, 0)
         fee = fee_of(points + money, fee_bps)
-        fee_money = min(fee, money)
+        fee_money = min(fee, max(money, 0))
         legs = _legs(due.account, chart.PT, points, fee - fee_money) + _legs(
             due.account, chart.JPY, money, fee_money
         )
@@ -149,9 +148,16 @@ async def _settle_line(db: Database, settlement_id: str, due: Receivable, fee_bp
             raise
 
 
+def _settled(due: int, available: int) -> int:
+    """What a line moves of one asset: what the period earned, if it is still there, or what the shop owed
+    at the period's end (refunds after an earlier settlement), which the line nets against what it earned."""
+    return max(0, min(due, available)) if due > 0 else due
+
+
 def _legs(account: str, asset: str, amount: int, fee: int) -> list[Leg]:
-    """Take `amount` off the receivable: the fee to fee income, the rest to the city's payable."""
-    if amount <= 0:
+    """Take `amount` off the receivable: the fee to fee income, the rest to the city's payable. A negative
+    amount (owed) raises the receivable back to zero and lowers the payable: the payout is net of it."""
+    if amount == 0:
         return []
     legs = [Leg(account, asset, amount)]
     if amount - fee:
@@ -170,6 +176,7 @@ async def describe(db: Database, settlement_id: str) -> SettlementOut:
         if found is None:
             raise NotFound("settlement")
         payees = await _payees(conn, found)
+        owing = [r for r in await reads.receivables_due(conn, found.period_end) if r.points + r.money < 0]
     files = {fmt: f"/v1/settlements/{settlement_id}/payout.{fmt}" for fmt in FORMATS}
     transfers = payouts.transfers(payees)
     return SettlementOut(
@@ -197,6 +204,15 @@ async def describe(db: Database, settlement_id: str) -> SettlementOut:
             transfer_total=sum(p.payout for p in transfers),
             note=None if transfers else NOTHING_TO_TRANSFER,
         ),
+        owed=[
+            OwedOut(
+                merchant_id=_party(r.account)[1],
+                party_kind=_party(r.account)[0],
+                account=r.account,
+                amount=-(r.points + r.money),
+            )
+            for r in owing
+        ],
     )
 
 
