@@ -20,7 +20,7 @@ from mitapo.engine.commands import Command, Idempotency, Row
 from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.ledger import post
-from mitapo.payments import reads, tables
+from mitapo.payments import codenames, reads, tables
 from mitapo.payments.reads import MerchantView
 from mitapo.payments.schemas import WebhookOut
 from mitapo_merchant import emvco
@@ -84,6 +84,8 @@ async def create(db: Database, new: NewMerchant, *, idempotency: Idempotency | N
 def _merchant_row(merchant_id: str, new: NewMerchant) -> dict[str, Any]:
     if not (len(new.mcc) == 4 and new.mcc.isdigit()):
         raise Invalid("mcc must be four digits")
+    codenames.check(new.name, "name")
+    codenames.check(new.city, "city")
     return {
         "id": merchant_id,
         "name": new.name,
@@ -121,7 +123,7 @@ def dynamic_code(merchant: MerchantView, request_id: str, amount: int, reference
 
 
 def _code(merchant: MerchantView, kind: emvco.Kind, **extra: Any) -> emvco.MerchantCode:
-    name_ja = emvco.local_name(merchant.name)
+    name_ja = emvco.local_name(codenames.for_code(merchant.name))
     return emvco.MerchantCode(
         kind=kind,
         merchant_id=merchant.id,
@@ -129,7 +131,7 @@ def _code(merchant: MerchantView, kind: emvco.Kind, **extra: Any) -> emvco.Merch
         city=merchant.city_ascii,
         mcc=merchant.mcc,
         name_ja=name_ja,
-        city_ja=emvco.local_name(merchant.city, emvco.CITY_LIMIT) if name_ja else None,
+        city_ja=emvco.local_name(codenames.for_code(merchant.city), emvco.CITY_LIMIT) if name_ja else None,
         **extra,
     )
 
