@@ -48,3 +48,8 @@ ALTER TABLE balances ADD CONSTRAINT balances_account_normal_sign_may_go_negative
 ALTER TABLE settlement_lines DROP CONSTRAINT settlement_lines_points_check;
 ALTER TABLE settlement_lines DROP CONSTRAINT settlement_lines_money_check;
 ALTER TABLE settlement_lines ADD CONSTRAINT settlement_lines_pays CHECK (payout > 0);
+
+-- JPQR (issue 21): a shop's postal code (tag 61) and its 統一店舗識別コード (the JPQR-ID, 29 digits: the shop's
+-- 13 and the city's configured operator code of 16), so its code carries the JPQR template beside みたポ's.
+ALTER TABLE merchants ADD COLUMN postal_code text CHECK (postal_code ~ '^[0-9]{7}$');
+ALTER TABLE merchants ADD COLUMN jpqr_id text CHECK (jpqr_id ~ '^[0-9]{29}$');

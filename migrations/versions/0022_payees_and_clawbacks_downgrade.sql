@@ -1,3 +1,5 @@
+ALTER TABLE merchants DROP COLUMN jpqr_id;
+ALTER TABLE merchants DROP COLUMN postal_code;
 ALTER TABLE settlement_lines DROP CONSTRAINT settlement_lines_pays;
 ALTER TABLE settlement_lines ADD CONSTRAINT settlement_lines_points_check CHECK (points >= 0);
 ALTER TABLE settlement_lines ADD CONSTRAINT settlement_lines_money_check CHECK (money >= 0);

@@ -46,6 +46,9 @@ class Settings:
     # No default: a bank file is made only from the city's real account (`payments.settlement.payer`).
     payout_payer: str = ""
     payout_business_days: int = 1  # the transfer date: this many bank business days after the settlement
+    jpqr_operator: str = (
+        ""  # the city's part of its shops' 統一店舗識別コード (16 digits): JPQR in shop codes
+    )
     money_ceiling: int = 100_000
     transit_reader_skew_seconds: int = 120
     transit_late_upload_hours: int = 24
@@ -94,6 +97,7 @@ class Settings:
             webhook_interval=_float("MITAPO_WEBHOOK_INTERVAL", 2.0),
             payout_payer=os.environ.get("MITAPO_PAYOUT_PAYER", ""),
             payout_business_days=_int("MITAPO_PAYOUT_BUSINESS_DAYS", 1),
+            jpqr_operator=os.environ.get("MITAPO_JPQR_OPERATOR", ""),
             money_ceiling=_int("MITAPO_MONEY_CEILING", 100_000),
             transit_reader_skew_seconds=_int("MITAPO_TRANSIT_READER_SKEW_SECONDS", 120),
             transit_late_upload_hours=_int("MITAPO_TRANSIT_LATE_UPLOAD_HOURS", 24),

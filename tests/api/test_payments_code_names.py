@@ -6,7 +6,7 @@ from __future__ import annotations
 from mitapo.payments import merchants
 from mitapo_merchant import emvco
 from tests.api.conftest import Api
-from tests.api.payments_support import problem, rows, shop
+from tests.api.payments_support import shop
 
 
 def utf16_fields(payload: str) -> dict[str, str]:
@@ -30,10 +30,13 @@ def test_a_variant_kanji_is_written_in_its_common_form_in_the_code_only(api: Api
     assert registered.name == "𠮷野家 三鷹店"  # the registered name unchanged
 
 
-def test_a_name_with_characters_outside_the_bmp_is_refused(api: Api, admin: str) -> None:
-    before = api.journal_size()
-    for body in ({"name": "パン屋 🍞"}, {"name": "パン屋", "city": "三鷹市🏙"}):
-        answer = api.post("/v1/merchants", admin, body, key=None)
-        problem(answer, 400, "validation_error")
-        assert "U+1F" in answer.json()["detail"]
-    assert api.journal_size() == before and rows(api, "merchants") == 0
+def test_other_characters_outside_the_bmp_are_left_out_of_the_code_or_marked(api: Api, admin: str) -> None:
+    store = shop(api, admin, "パン屋 🍞 𪚲亭", city="三鷹市🏙")
+    for payload in (
+        store["qr_payload"],
+        api.get(f"/v1/merchants/{store['id']}/qr", store["api_key"]).json()["payload"],
+    ):
+        assert all(ord(c) <= 0xFFFF for c in payload)
+        assert "63" in utf16_fields(payload)
+    assert emvco.decode(store["qr_payload"]).name_ja == "パン屋 〓亭"
+    assert api.run(merchants.get, api.runtime.db, store["id"]).name == "パン屋 🍞 𪚲亭"

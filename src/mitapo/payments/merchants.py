@@ -53,6 +53,9 @@ class NewMerchant:
     name_ascii: str | None = None
     city_ascii: str | None = None
     bank: BankAccount | None = None
+    postal_code: str | None = None  # 7 digits, or with a hyphen
+    jpqr_store_code: str | None = None  # the shop's 13 digits of its 統一店舗識別コード
+    jpqr_operator: str = ""  # the city's 16 (MITAPO_JPQR_OPERATOR)
 
 
 async def create(db: Database, new: NewMerchant, *, idempotency: Idempotency | None = None) -> dict[str, Any]:
@@ -84,8 +87,6 @@ async def create(db: Database, new: NewMerchant, *, idempotency: Idempotency | N
 def _merchant_row(merchant_id: str, new: NewMerchant) -> dict[str, Any]:
     if not (len(new.mcc) == 4 and new.mcc.isdigit()):
         raise Invalid("mcc must be four digits")
-    codenames.check(new.name, "name")
-    codenames.check(new.city, "city")
     return {
         "id": merchant_id,
         "name": new.name,
@@ -94,7 +95,34 @@ def _merchant_row(merchant_id: str, new: NewMerchant) -> dict[str, Any]:
         "city_ascii": _ascii(new.city_ascii, new.city, emvco.CITY_LIMIT, "MITAKA"),
         "mcc": new.mcc,
         "fee_bps": new.fee_bps,
+        "postal_code": _postal(new.postal_code),
+        "jpqr_id": _jpqr_id(new),
     }
+
+
+def _postal(given: str | None) -> str | None:
+    if given is None:
+        return None
+    digits = given.replace("-", "", 1)
+    if not (len(digits) == 7 and digits.isascii() and digits.isdigit()):
+        raise Invalid("postal_code is seven digits (181-8555)")
+    return digits
+
+
+def _jpqr_id(new: NewMerchant) -> str | None:
+    """The shop's JPQR-ID: its own 13 digits, then the city's operator code (4 + 6 + 6 digits)."""
+    if new.jpqr_store_code is None:
+        return None
+    if not (
+        len(new.jpqr_store_code) == 13 and new.jpqr_store_code.isascii() and new.jpqr_store_code.isdigit()
+    ):
+        raise Invalid("jpqr_store_code is the 13 digits of the shop's 統一店舗識別コード")
+    operator = new.jpqr_operator.replace("-", "")
+    if not (len(operator) == 16 and operator.isascii() and operator.isdigit()):
+        raise Invalid("a JPQR shop code needs the city's operator code: set MITAPO_JPQR_OPERATOR (16 digits)")
+    if new.postal_code is None:
+        raise Invalid("a JPQR shop code needs the shop's postal_code (tag 61)")
+    return new.jpqr_store_code + operator
 
 
 def _ascii(given: str | None, fallback: str, limit: int, default: str) -> str:
@@ -124,6 +152,7 @@ def dynamic_code(merchant: MerchantView, request_id: str, amount: int, reference
 
 def _code(merchant: MerchantView, kind: emvco.Kind, **extra: Any) -> emvco.MerchantCode:
     name_ja = emvco.local_name(codenames.for_code(merchant.name))
+    jpqr = merchant.jpqr_id if name_ja else None  # JPQR wants the Japanese name, and no city in tag 64
     return emvco.MerchantCode(
         kind=kind,
         merchant_id=merchant.id,
@@ -131,7 +160,11 @@ def _code(merchant: MerchantView, kind: emvco.Kind, **extra: Any) -> emvco.Merch
         city=merchant.city_ascii,
         mcc=merchant.mcc,
         name_ja=name_ja,
-        city_ja=emvco.local_name(codenames.for_code(merchant.city), emvco.CITY_LIMIT) if name_ja else None,
+        city_ja=emvco.local_name(codenames.for_code(merchant.city), emvco.CITY_LIMIT)
+        if name_ja and not jpqr
+        else None,
+        jpqr_id=jpqr,
+        postal_code=merchant.postal_code,
         **extra,
     )
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 MERCHANT_COLUMNS = (
     "id, name, name_ascii, city, city_ascii, mcc, fee_bps, bank_code, bank_name_kana, branch_code, "
-    "branch_name_kana, account_type, account_number, account_holder_kana"
+    "branch_name_kana, account_type, account_number, account_holder_kana, postal_code, jpqr_id"
 )
 
 
@@ -35,6 +35,8 @@ class MerchantView:
     account_type: str | None
     account_number: str | None
     account_holder_kana: str | None
+    postal_code: str | None = None
+    jpqr_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,7 +65,7 @@ def _code_response(body: Any, image: str, headers: dict[str, str] | None = None)
 @post("/v1/merchants", opt=roles("admin"), tags=TAGS)
 async def create_merchant(
     data: JSONBody[MerchantIn],
-    db: NamedDependency[Database],
+    runtime: NamedDependency[Runtime],
     maybe_idempotency: NamedDependency[Idempotency | None],
 ) -> Response[MerchantCreated]:
     bank = merchants.BankAccount(**asdict_struct(data.bank)) if data.bank is not None else None
@@ -77,8 +77,11 @@ async def create_merchant(
         name_ascii=data.name_ascii,
         city_ascii=data.city_ascii,
         bank=bank,
+        postal_code=data.postal_code,
+        jpqr_store_code=data.jpqr_store_code,
+        jpqr_operator=runtime.settings.jpqr_operator,
     )
-    body = await merchants.create(db, new, idempotency=maybe_idempotency)
+    body = await merchants.create(runtime.db, new, idempotency=maybe_idempotency)
     return answer(MerchantCreated, body, replayed=body["api_key"] is None)
 
 

@@ -55,6 +55,8 @@ class MerchantIn(Body):
     name_ascii: Annotated[str, msgspec.Meta(min_length=1, max_length=25)] | None = None
     city_ascii: Annotated[str, msgspec.Meta(min_length=1, max_length=15)] | None = None
     bank: BankAccountIn | None = None
+    postal_code: Annotated[str, msgspec.Meta(pattern=whole(r"[0-9]{3}-?[0-9]{4}"))] | None = None
+    jpqr_store_code: Annotated[str, msgspec.Meta(pattern=whole(r"[0-9]{13}"))] | None = None
 
 
 class WebhookIn(Body):

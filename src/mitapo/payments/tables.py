@@ -30,6 +30,8 @@ merchants = Table(
     Column("account_number", Text),
     Column("account_holder_kana", Text),
     Column("created_at", _Moment, nullable=False),
+    Column("postal_code", Text),  # 0022
+    Column("jpqr_id", Text),  # 0022
 )
 
 payment_requests = Table(
