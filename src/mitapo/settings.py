@@ -28,11 +28,6 @@ def _list(name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
 
 
-# The city's side of Zengin payout files: client code, name, bank, bank name, branch, branch name, account
-# type, account number (names in half-width kana).
-PAYOUT_PAYER = "0000000000,ﾐﾀｶｼ,0000,ﾐﾀｶｷﾞﾝｺｳ,000,ﾎﾝﾃﾝ,ordinary,0000000"
-
-
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str | None = None
@@ -50,7 +45,14 @@ class Settings:
     pay_code_seconds: int = 60
     payment_request_seconds: int = 600
     webhook_interval: float = 2.0
-    payout_payer: str = PAYOUT_PAYER
+    # The city's side of Zengin payout files (MITAPO_PAYOUT_PAYER): client code (委託者コード), name, bank,
+    # bank name, branch, branch name, account type, account number, comma-separated, names in half-width kana.
+    # No default: a bank file is made only from the city's real account (`payments.settlement.payer`).
+    payout_payer: str = ""
+    payout_business_days: int = 1  # the transfer date: this many bank business days after the settlement
+    jpqr_operator: str = (
+        ""  # the city's part of its shops' 統一店舗識別コード (16 digits): JPQR in shop codes
+    )
     money_ceiling: int = 100_000
     transit_reader_skew_seconds: int = 120
     transit_late_upload_hours: int = 24
@@ -106,7 +108,9 @@ class Settings:
             pay_code_seconds=_int("MITAPO_PAY_CODE_SECONDS", 60),
             payment_request_seconds=_int("MITAPO_PAYMENT_REQUEST_SECONDS", 600),
             webhook_interval=_float("MITAPO_WEBHOOK_INTERVAL", 2.0),
-            payout_payer=os.environ.get("MITAPO_PAYOUT_PAYER", PAYOUT_PAYER),
+            payout_payer=os.environ.get("MITAPO_PAYOUT_PAYER", ""),
+            payout_business_days=_int("MITAPO_PAYOUT_BUSINESS_DAYS", 1),
+            jpqr_operator=os.environ.get("MITAPO_JPQR_OPERATOR", ""),
             money_ceiling=_int("MITAPO_MONEY_CEILING", 100_000),
             transit_reader_skew_seconds=_int("MITAPO_TRANSIT_READER_SKEW_SECONDS", 120),
             transit_late_upload_hours=_int("MITAPO_TRANSIT_LATE_UPLOAD_HOURS", 24),

@@ -17,6 +17,8 @@ from mitapo.runtime import Runtime
 from mitapo.settings import Settings
 
 T = TypeVar("T")
+# The city's account the test services pay from (MITAPO_PAYOUT_PAYER): a real bank and branch.
+TEST_PAYER = "1234567890,ﾐﾀｶｼ,0001,ﾐｽﾞﾎ,247,ﾐﾀｶ,ordinary,7654321"
 
 
 class Api:
@@ -69,7 +71,9 @@ class Api:
 
 @pytest.fixture
 def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
-    settings = Settings(data_dir=tmp_path, seal_interval=3600, checkpoint_interval=3600)
+    settings = Settings(
+        data_dir=tmp_path, seal_interval=3600, checkpoint_interval=3600, payout_payer=TEST_PAYER
+    )
     app = create_app(settings, url=database_url, migrate=False)
     with TestClient(app) as client:
         yield Api(client)

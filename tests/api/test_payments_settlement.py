@@ -22,8 +22,8 @@ from tests.api.payments_support import (
 )
 
 BANK = {
-    "bank_code": "0123",
-    "branch_code": "456",
+    "bank_code": "0005",
+    "branch_code": "222",
     "account_number": "1234567",
     "account_holder_kana": "みたかのうえん",
     "bank_name_kana": "ミタカギンコウ",
@@ -148,7 +148,7 @@ def test_payout_files_in_csv_and_zengin(api: Api, admin: str) -> None:
     assert [len(r) for r in records] == [120] * 4
     assert [r[:1] for r in records] == [b"1", b"2", b"8", b"9"]
     data = records[1]
-    assert data[1:5] == b"0123" and data[20:23] == b"456" and data[43:50] == b"1234567"
+    assert data[1:5] == b"0005" and data[20:23] == b"222" and data[43:50] == b"1234567"
     assert data[50:80].decode("cp932").rstrip() == "ﾐﾀｶﾉｳｴﾝ"
     assert int(data[80:90]) == 970
     assert int(records[2][1:7]) == 1 and int(records[2][7:19]) == 970

@@ -47,6 +47,8 @@ UPDATES = {  # every append-only table, with a change a forger might want (check
     "staff_actions": "UPDATE staff_actions SET actor = 'someone else'",
     "event_cancellations": "UPDATE event_cancellations SET reason = 'rewritten'",
     "expiry_reminders": "UPDATE expiry_reminders SET points = points * 10",
+    "payee_bank_accounts": "UPDATE payee_bank_accounts SET account_number = '7654321'",
+    "cashback_clawbacks": "UPDATE cashback_clawbacks SET points_owed = 0",
 }
 CHANGES = {
     "update": UPDATES.__getitem__,
@@ -125,6 +127,14 @@ INSERT INTO staff_actions (actor, action, subject, reason)
 INSERT INTO event_cancellations (event_id, cancelled_by, reason) VALUES ('e1', 'org', 'rain');
 INSERT INTO expiry_reminders (resident_id, expires_on, days_before, points, sent_at)
     VALUES ('r1', current_date, 3, 10, now());
+INSERT INTO payee_bank_accounts (id, party_kind, party_id, bank_code, bank_name_kana, branch_code,
+                                 branch_name_kana, account_type, account_number, account_holder_kana)
+    VALUES (gen_random_uuid(), 'recipient', 'npo', '0001', 'ﾐｽﾞﾎ', '247', 'ﾐﾀｶ', 'ordinary', '1234567', 'NPO');
+INSERT INTO cashback_campaigns (id, name, program_id, rate_bps, monthly_cap, merchant_ids, mccs, starts_on)
+    VALUES ('cb1', 'Cashback', 'p1', 1000, 300, '{}', '{5431}', current_date);
+INSERT INTO cashback_clawbacks (id, refund_id, campaign_id, resident_id, month, points_clawed, points_owed,
+                                entry_id)
+    VALUES (gen_random_uuid(), 'rf1', 'cb1', 'r1', '2026-12', 10, 5, $1);
 """
 
 

@@ -39,6 +39,8 @@ __all__ = [
 ]
 
 GUI = "jp.lg.mitaka.mitapo"
+JPQR_GUI = "jp.or.paymentsjapan"  # the JPQR template (JPQR MPM guideline), beside ours
+JPQR_PARTS = (13, 4, 6, 6)
 """Our globally unique identifier, sub-tag 00 of the merchant account template in tag 26."""
 
 Kind = Literal["static", "dynamic"]
@@ -81,6 +83,10 @@ class MerchantCode:
     name_ja: str | None = None
     city_ja: str | None = None
     reference: str | None = None
+    jpqr_id: str | None = (
+        None  # the 統一店舗識別コード, 29 digits: JPQR-ID parts 01 (13), 02 (4), 03 (6), 04 (6)
+    )
+    postal_code: str | None = None  # tag 61
 
     def __post_init__(self) -> None:
         if self.kind not in _INITIATION:
@@ -99,6 +105,17 @@ class MerchantCode:
             _require_text("name_ja", self.name_ja, NAME_LIMIT)
         if self.city_ja is not None:
             _require_text("city_ja", self.city_ja, CITY_LIMIT)
+        if self.jpqr_id is not None:
+            if not (
+                len(self.jpqr_id) == sum(JPQR_PARTS) and self.jpqr_id.isascii() and self.jpqr_id.isdigit()
+            ):
+                raise ValueError(f"jpqr_id must be {sum(JPQR_PARTS)} digits")
+            if self.name_ja is None or self.city_ja is not None or self.postal_code is None:
+                raise ValueError(
+                    "a JPQR code needs name_ja and postal_code, and no city_ja (JPQR MPM guideline)"
+                )
+        if self.postal_code is not None:
+            _require_ascii("postal_code", self.postal_code, 10)
         _template([("26", _template(_account_fields(self)))])  # the ids together must fit tag 26
 
     def _check_kind_fields(self) -> None:
@@ -117,10 +134,14 @@ class MerchantCode:
 def encode(code: MerchantCode) -> str:
     """The payload string for `code`, CRC included, ready to be drawn as a QR code."""
     fields = [("00", "01"), ("01", _INITIATION[code.kind]), ("26", _template(_account_fields(code)))]
+    if code.jpqr_id is not None:
+        fields.append(("27", _template(_jpqr_fields(code.jpqr_id))))
     fields += [("52", code.mcc), ("53", _JPY)]
     if code.amount is not None:
         fields.append(("54", str(code.amount)))
     fields += [("58", _JAPAN), ("59", code.name), ("60", code.city)]
+    if code.postal_code is not None:
+        fields.append(("61", code.postal_code))
     if code.reference is not None:
         fields.append(("62", _template([("05", code.reference)])))
     if code.name_ja is not None:
@@ -158,6 +179,8 @@ def decode(payload: str) -> MerchantCode:
             name_ja=language.get("01"),
             city_ja=language.get("02"),
             reference=_parse_fields(fields["62"], "tag 62").get("05") if "62" in fields else None,
+            jpqr_id=_read_jpqr(fields),
+            postal_code=fields.get("61"),
         )
     except ValueError as error:
         raise MalformedPayload(str(error)) from error
@@ -263,6 +286,24 @@ def _read_account(fields: dict[str, str]) -> dict[str, str]:
     if account.get("00") != GUI:
         raise ForeignCode(f"not a みたポ code: tag 26 names {account.get('00')!r}, not {GUI!r}")
     return account
+
+
+def _jpqr_fields(jpqr_id: str) -> list[tuple[str, str]]:
+    parts, at = [("00", JPQR_GUI)], 0
+    for n, width in enumerate(JPQR_PARTS, start=1):
+        parts.append((f"{n:02d}", jpqr_id[at : at + width]))
+        at += width
+    return parts
+
+
+def _read_jpqr(fields: dict[str, str]) -> str | None:
+    """The JPQR-ID in tag 27 beside ours, if the code carries one."""
+    if "27" not in fields:
+        return None
+    jpqr = _parse_fields(fields["27"], "tag 27")
+    if jpqr.get("00") != JPQR_GUI:
+        return None
+    return "".join(jpqr.get(f"{n:02d}", "") for n in range(1, len(JPQR_PARTS) + 1))
 
 
 def _read_language(fields: dict[str, str]) -> dict[str, str]:

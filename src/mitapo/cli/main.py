@@ -83,6 +83,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             load_keyring(settings.key_path)  # the first key is made here, once, not by each worker at once
             if args.demo:
                 print(_load_demo(settings, url, site))
+                _use_demo_payer()
             if args.workers > 1:
                 from mitapo.http.metrics import prepare_multiprocess
 
@@ -264,6 +265,12 @@ def _load_demo(settings: Settings, url: str, site: str) -> str:
         return await demo.load(runtime, settings.data_dir, site)
 
     return _run_job(settings, url, job)
+
+
+def _use_demo_payer() -> None:
+    from mitapo.demo import load as demo
+
+    demo.use_demo_payer()
 
 
 def parser() -> argparse.ArgumentParser:

@@ -35,6 +35,12 @@ async def load(runtime: Runtime, data_dir: Path, site: str = "http://127.0.0.1:8
     return _instructions(town, site, path)
 
 
+def use_demo_payer() -> str:
+    """`mitapo serve --demo` pays from the demo city's account unless MITAPO_PAYOUT_PAYER names one (set in
+    the environment, so that every worker's settings read it)."""
+    return os.environ.setdefault("MITAPO_PAYOUT_PAYER", demo_town.PAYER)
+
+
 def _instructions(town: dict[str, str], site: str, path: Path) -> str:
     lines = [f"みたポ demo town loaded (its secrets are kept in {path}, demo only):"]
     lines.append(f"  admin secret:    {town['admin']}")

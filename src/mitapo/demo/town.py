@@ -39,11 +39,22 @@ RESIDENTS = (
     "北野 結衣", "牟礼 大翔", "深大寺 葵", "井の頭 湊", "上石 凛", "深山 悠真", "柴崎 芽衣", "国領 颯太",
     "仙川 美桜", "野川 陸", "武蔵野 紬", "玉川 蒼", "大成 日向", "天文台 楓", "連雀 樹", "禅林 杏",
 )  # fmt: skip
-SHOPS = (  # name, ASCII name for the EMVCo code, merchant category, fee in basis points, community area
-    ("三鷹駅前ベーカリー", "MITAKA BAKERY", "5462", 100, "三鷹駅周辺"),
-    ("大沢の農家直売所", "OSAWA FARM STAND", "5411", 0, "大沢"),
-    ("井口商店", "IGUCHI SHOTEN", "5399", 50, "西部"),
+SHOPS = (  # name, ASCII name for the EMVCo code, merchant category, fee in basis points, community area,
+    # bank details (banks and branches that exist, in Mitaka, from the Zengin list; made-up account numbers)
+    (
+        "三鷹駅前ベーカリー",
+        "MITAKA BAKERY",
+        "5462",
+        100,
+        "三鷹駅周辺",
+        ("1360", "056", "1000001", "ﾐﾀｶｴｷﾏｴﾍﾞｰｶﾘｰ"),
+    ),
+    ("大沢の農家直売所", "OSAWA FARM STAND", "5411", 0, "大沢", ("5087", "001", "2000002", "ｵｵｻﾜﾉｳｶﾁﾖｸﾊﾞｲｼﾞﾖ")),
+    ("井口商店", "IGUCHI SHOTEN", "5399", 50, "西部", ("0005", "222", "3000003", "ｲｸﾞﾁｼﾖｳﾃﾝ")),
 )
+# The demo city's own account, which its Zengin files pay from (MITAPO_PAYOUT_PAYER): a real bank and branch
+# (多摩信用金庫 三鷹駅前), a made-up account.
+PAYER = "3210000001,ﾐﾀｶｼ,1360,ﾀﾏｼﾝｷﾝ,056,ﾐﾀｶｴｷﾏｴ,ordinary,0123456"
 RECIPIENTS = ("三鷹市社会福祉協議会", "こども食堂ネットワーク三鷹")
 CARD_PIN = "1234"  # the demo card's PIN, printed with the instructions (demo only)
 OUTLIER = 5  # this resident takes part in every volunteer event
@@ -133,9 +144,18 @@ async def _charge_money(runtime: Runtime, resident_ids: list[str]) -> None:
 
 
 async def _shop(
-    runtime: Runtime, name: str, ascii_name: str, mcc: str, fee_bps: int, area: str
+    runtime: Runtime,
+    name: str,
+    ascii_name: str,
+    mcc: str,
+    fee_bps: int,
+    area: str,
+    bank: tuple[str, str, str, str],
 ) -> dict[str, Any]:
-    new = merchants.NewMerchant(name=name, mcc=mcc, fee_bps=fee_bps, name_ascii=ascii_name, area=area)
+    account = merchants.BankAccount(bank[0], bank[1], "ordinary", bank[2], bank[3])
+    new = merchants.NewMerchant(
+        name=name, mcc=mcc, fee_bps=fee_bps, name_ascii=ascii_name, area=area, bank=account
+    )
     return await merchants.create(runtime.db, new)
 
 

@@ -169,6 +169,8 @@ class Code(StrEnum):
     PIN_INVALID = "pin_invalid"
     CARD_LOCKED = "card_locked"
     CARD_REVOKED = "card_revoked"
+    PAYER_NOT_CONFIGURED = "payer_not_configured"
+    NOTHING_TO_TRANSFER = "nothing_to_transfer"
     # signals between the writer and the services, retried or absorbed before any answer; reaching HTTP would
     # be a bug, so their status is 500
     INTERNAL = "internal"
@@ -250,6 +252,8 @@ CODES: Final[Mapping[Code, CodeFacts]] = {
     Code.PIN_INVALID: CodeFacts(422, _SHOP),  # a みたポ card charged with a wrong PIN
     Code.CARD_LOCKED: CodeFacts(409, _SHOP),  # five wrong PINs: locked until staff unlock it
     Code.CARD_REVOKED: CodeFacts(422, _SHOP),  # a card replaced by a newer one of its resident
+    Code.PAYER_NOT_CONFIGURED: CodeFacts(409, _OTHERS),  # a Zengin file asked of a service with no payer set
+    Code.NOTHING_TO_TRANSFER: CodeFacts(409, _OTHERS),  # a Zengin file of a settlement paying nobody by bank
     Code.INTERNAL: CodeFacts(500, _OTHERS),  # the writer retries with more accounts locked
     Code.FOLLOWER: CodeFacts(500, _OTHERS),  # the writer's own: decided with an earlier command of its batch
     Code.REFUND_RACED: CodeFacts(500, _OTHERS),  # retried; rate_limited when it keeps racing

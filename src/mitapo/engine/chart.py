@@ -45,8 +45,14 @@ def resident_money(resident_id: str) -> AccountSpec:
 
 
 def merchant_receivable(merchant_id: str) -> AccountSpec:
+    """What the city owes a shop; below zero when a refund came after the shop was settled (the shop owes it,
+    and the next settlement nets it: docs/payments.md)."""
     return AccountSpec(
-        f"merchant:{merchant_id}:receivable", "liability", BOTH, owner=f"merchant:{merchant_id}"
+        f"merchant:{merchant_id}:receivable",
+        "liability",
+        BOTH,
+        may_go_negative=True,
+        owner=f"merchant:{merchant_id}",
     )
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mitapo.engine import chart
-from mitapo.engine.commands import AccountSpec, Command, Leg, Limit, Once
+from mitapo.engine.commands import AccountSpec, Command, Leg, Limit, Once, Row
 from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError
 from mitapo.engine.ledger import post
@@ -47,6 +47,7 @@ class Award:
     guards: tuple[Limit, ...] = ()
     memo: str = ""
     meta: Mapping[str, Any] = field(default_factory=dict)
+    rows: tuple[Row, ...] = ()  # written with the award's decision (once, like it)
 
 
 async def give(db: Database, award: Award) -> int:
@@ -90,5 +91,6 @@ def _command(award: Award, points: int) -> Command:
             Once(award.cause, "already_awarded", request_hash=hashlib.sha256(award.cause.encode()).digest()),
         ),
         shortfall_codes={"program:": "budget_exhausted"},
+        rows=award.rows,
         result=lambda _: {"points": points},
     )

@@ -74,7 +74,10 @@ async def run(db: Database, now: datetime | None = None) -> list[dict[str, Any]]
         due = await reads.uncredited_spending(conn, now, CAUSE)
     credited = []
     for spending in due:
-        points = await awards.give(db, _award(spending, clock.tokyo_date(now)))
+        async with db.read() as conn:
+            owed = await reads.cashback_owed(conn, spending.resident_id)
+        award = _award(spending, clock.tokyo_date(now), owed)
+        points = await awards.give(db, award)
         credited.append(
             {
                 "campaign_id": spending.campaign.id,
@@ -82,21 +85,43 @@ async def run(db: Database, now: datetime | None = None) -> list[dict[str, Any]]
                 "month": spending.month,
                 "spent": spending.spent,
                 "points": points,
+                "debt_paid": -sum(row.values["points_owed"] for row in award.rows),
             }
         )
     return credited
 
 
-def _award(spending: MonthlySpending, today: date) -> awards.Award:
+def _paydown(spending: MonthlySpending, points: int) -> Row:
+    return Row(
+        tables.cashback_clawbacks,
+        {
+            "id": uuid.uuid4(),
+            "refund_id": None,
+            "campaign_id": spending.campaign.id,
+            "resident_id": spending.resident_id,
+            "month": spending.month,
+            "points_clawed": 0,
+            "points_owed": -points,
+            "entry_id": None,
+        },
+    )
+
+
+def _award(spending: MonthlySpending, today: date, owed: int) -> awards.Award:
+    """The month's cashback, less what the resident owes of cashback taken back after it was spent (the debt
+    is paid down first: the budget keeps those points, `clawbacks`)."""
     campaign = spending.campaign
     key = f"{campaign.id}:{spending.resident_id}:{spending.month}"
     expires_on = today + timedelta(days=campaign.points_valid_days)
+    earned = cashback(spending.spent, campaign.rate_bps, campaign.monthly_cap)
+    paid_down = min(max(owed, 0), earned)
     return awards.Award(
         cause=CAUSE + key,
         kind="cashback",
         program_id=campaign.program_id,
         destination=chart.resident_lot(spending.resident_id, expires_on),
-        wanted=cashback(spending.spent, campaign.rate_bps, campaign.monthly_cap),
+        wanted=earned - paid_down,
+        rows=(_paydown(spending, paid_down),) if paid_down else (),
         memo=f"cashback of campaign {campaign.id} for {spending.month}",
         meta={
             "campaign_id": campaign.id,

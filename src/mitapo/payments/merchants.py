@@ -20,7 +20,7 @@ from mitapo.engine.commands import Command, Idempotency, Row
 from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.ledger import post
-from mitapo.payments import reads, tables
+from mitapo.payments import codenames, reads, tables
 from mitapo.payments.reads import MerchantView
 from mitapo.payments.schemas import WebhookOut
 from mitapo_merchant import emvco
@@ -54,6 +54,9 @@ class NewMerchant:
     city_ascii: str | None = None
     bank: BankAccount | None = None
     area: str | None = None  # a コミュニティ住区 or town name: where residents find the shop
+    postal_code: str | None = None  # 7 digits, or with a hyphen
+    jpqr_store_code: str | None = None  # the shop's 13 digits of its 統一店舗識別コード
+    jpqr_operator: str = ""  # the city's 16 (MITAPO_JPQR_OPERATOR)
 
 
 async def create(
@@ -100,7 +103,34 @@ def _merchant_row(merchant_id: str, new: NewMerchant) -> dict[str, Any]:
         "mcc": new.mcc,
         "fee_bps": new.fee_bps,
         "area": new.area,
+        "postal_code": _postal(new.postal_code),
+        "jpqr_id": _jpqr_id(new),
     }
+
+
+def _postal(given: str | None) -> str | None:
+    if given is None:
+        return None
+    digits = given.replace("-", "", 1)
+    if not (len(digits) == 7 and digits.isascii() and digits.isdigit()):
+        raise Invalid("postal_code is seven digits (181-8555)")
+    return digits
+
+
+def _jpqr_id(new: NewMerchant) -> str | None:
+    """The shop's JPQR-ID: its own 13 digits, then the city's operator code (4 + 6 + 6 digits)."""
+    if new.jpqr_store_code is None:
+        return None
+    if not (
+        len(new.jpqr_store_code) == 13 and new.jpqr_store_code.isascii() and new.jpqr_store_code.isdigit()
+    ):
+        raise Invalid("jpqr_store_code is the 13 digits of the shop's 統一店舗識別コード")
+    operator = new.jpqr_operator.replace("-", "")
+    if not (len(operator) == 16 and operator.isascii() and operator.isdigit()):
+        raise Invalid("a JPQR shop code needs the city's operator code: set MITAPO_JPQR_OPERATOR (16 digits)")
+    if new.postal_code is None:
+        raise Invalid("a JPQR shop code needs the shop's postal_code (tag 61)")
+    return new.jpqr_store_code + operator
 
 
 def _ascii(given: str | None, fallback: str, limit: int, default: str) -> str:
@@ -129,7 +159,8 @@ def dynamic_code(merchant: MerchantView, request_id: str, amount: int, reference
 
 
 def _code(merchant: MerchantView, kind: emvco.Kind, **extra: Any) -> emvco.MerchantCode:
-    name_ja = emvco.local_name(merchant.name)
+    name_ja = emvco.local_name(codenames.for_code(merchant.name))
+    jpqr = merchant.jpqr_id if name_ja else None  # JPQR wants the Japanese name, and no city in tag 64
     return emvco.MerchantCode(
         kind=kind,
         merchant_id=merchant.id,
@@ -137,7 +168,11 @@ def _code(merchant: MerchantView, kind: emvco.Kind, **extra: Any) -> emvco.Merch
         city=merchant.city_ascii,
         mcc=merchant.mcc,
         name_ja=name_ja,
-        city_ja=emvco.local_name(merchant.city, emvco.CITY_LIMIT) if name_ja else None,
+        city_ja=emvco.local_name(codenames.for_code(merchant.city), emvco.CITY_LIMIT)
+        if name_ja and not jpqr
+        else None,
+        jpqr_id=jpqr,
+        postal_code=merchant.postal_code,
         **extra,
     )
 

@@ -19,11 +19,14 @@ from typing import TYPE_CHECKING, Any
 import jaconv
 
 from mitapo.engine.errors import Invalid
+from mitapo.payments import banks
 
 if TYPE_CHECKING:
     from mitapo.payments.merchants import BankAccount
 
 RECORD_BYTES = 120
+HOLDER_BYTES = 30  # 受取人名 of a data record
+PAYER_NAME_BYTES = 40  # 委託者名 of the header
 ACCOUNT_TYPES = {"ordinary": "1", "current": "2", "savings": "4"}
 _SMALL_KANA = str.maketrans("ｧｨｩｪｫｬｭｮｯ", "ｱｲｳｴｵﾔﾕﾖﾂ")
 _ALLOWED = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ ().,-/\\ｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜｦﾝﾞﾟ")
@@ -41,6 +44,40 @@ class Payer:
     branch_name_kana: str
     account_type: str
     account_number: str
+
+
+def payer_of(
+    client_code: str,
+    name_kana: str,
+    bank_code: str,
+    bank_name_kana: str,
+    branch_code: str,
+    branch_name_kana: str,
+    account_type: str,
+    account_number: str,
+) -> Payer:
+    """The city's account, checked as a shop's is: digits of their widths, names the banks can carry."""
+    if account_type not in ACCOUNT_TYPES:
+        raise Invalid(f"account type must be one of {sorted(ACCOUNT_TYPES)}")
+    for label, value, width in (
+        ("client code", client_code, 10),
+        ("bank code", bank_code, 4),
+        ("branch code", branch_code, 3),
+        ("account number", account_number, 7),
+    ):
+        if not (len(value) == width and value.isdigit()):
+            raise Invalid(f"{label} must be {width} digits")
+    bank_name, branch_name = bank_names(bank_code, branch_code)  # the list's names, not the setting's
+    return Payer(
+        client_code=client_code,
+        name_kana=fitting(name_kana, PAYER_NAME_BYTES, "the payer's name"),
+        bank_code=bank_code,
+        bank_name_kana=bank_name,
+        branch_code=branch_code,
+        branch_name_kana=branch_name,
+        account_type=account_type,
+        account_number=account_number,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +101,27 @@ def zengin_kana(text: str) -> str:
     return folded
 
 
+def fitting(text: str, width: int, what: str) -> str:
+    """`text` in the banks' character set if it fits a field of `width` bytes (a voiced mark is a byte of
+    its own once half-width); refused otherwise, never cut on payday."""
+    folded = zengin_kana(text)
+    size = len(folded.encode("cp932"))
+    if size > width:
+        raise Invalid(f"{what} is {size} bytes in half-width kana; the Zengin field holds {width}")
+    return folded
+
+
+def bank_names(bank_code: str, branch_code: str) -> tuple[str, str]:
+    """The bank's and the branch's names for a transfer record, from the Zengin list (`validation_error` for
+    codes it does not have), half-width and at most the 15 bytes of their fields."""
+    found = banks.branch(bank_code, branch_code)
+    return _cut(zengin_kana(found.bank_kana), 15), _cut(zengin_kana(found.branch_kana), 15)
+
+
+def _cut(text: str, width: int) -> str:
+    return text.encode("cp932")[:width].decode("cp932", errors="ignore")
+
+
 def bank_columns(bank: BankAccount) -> dict[str, Any]:
     """The merchants table's bank columns, names already in the banks' character set."""
     if bank.account_type not in ACCOUNT_TYPES:
@@ -75,14 +133,15 @@ def bank_columns(bank: BankAccount) -> dict[str, Any]:
     ):
         if not (len(value) == width and value.isdigit()):
             raise Invalid(f"{name} must be {width} digits")
+    names = bank_names(bank.bank_code, bank.branch_code)
     return {
         "bank_code": bank.bank_code,
-        "bank_name_kana": zengin_kana(bank.bank_name_kana),
+        "bank_name_kana": names[0],
         "branch_code": bank.branch_code,
-        "branch_name_kana": zengin_kana(bank.branch_name_kana),
+        "branch_name_kana": names[1],
         "account_type": bank.account_type,
         "account_number": bank.account_number,
-        "account_holder_kana": zengin_kana(bank.account_holder_kana),
+        "account_holder_kana": fitting(bank.account_holder_kana, HOLDER_BYTES, "account_holder_kana"),
     }
 
 
@@ -126,9 +185,18 @@ def to_csv(settlement_id: str, payees: Sequence[Payee]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
+def transfers(payees: Sequence[Payee]) -> list[Payee]:
+    """The payees a bank pays: those with bank details and something to pay."""
+    return [p for p in payees if p.bank and p.payout > 0]
+
+
 def to_zengin(payer: Payer, payees: Sequence[Payee], transfer_on: date) -> bytes:
     """The 総合振込 file: every payee with bank details and something to pay; records joined by CRLF."""
-    paid = [p for p in payees if p.bank and p.payout > 0]
+    paid = transfers(payees)
+    if not paid:
+        raise AssertionError(
+            "a Zengin file with no data record: the caller says there is nothing to transfer"
+        )
     records = [_header(payer, transfer_on)]
     records += [_data(p) for p in paid]
     records += [_trailer(len(paid), sum(p.payout for p in paid)), _end()]
@@ -144,9 +212,9 @@ def _header(payer: Payer, transfer_on: date) -> bytes:
         (zengin_kana(payer.name_kana), 40),
         (transfer_on.strftime("%m%d"), 4),
         (_digits(payer.bank_code, 4), 4),
-        (zengin_kana(payer.bank_name_kana), 15),
+        (payer.bank_name_kana, 15),
         (_digits(payer.branch_code, 3), 3),
-        (zengin_kana(payer.branch_name_kana), 15),
+        (payer.branch_name_kana, 15),
         (ACCOUNT_TYPES[payer.account_type], 1),
         (_digits(payer.account_number, 7), 7),
         ("", 17),
@@ -155,12 +223,13 @@ def _header(payer: Payer, transfer_on: date) -> bytes:
 
 def _data(payee: Payee) -> bytes:
     bank = payee.bank or {}
+    bank_name, branch_name = _listed_names(bank)
     return _record(
         ("2", 1),
         (bank["bank_code"], 4),
-        (bank.get("bank_name_kana") or "", 15),
+        (bank_name, 15),
         (bank["branch_code"], 3),
-        (bank.get("branch_name_kana") or "", 15),
+        (branch_name, 15),
         ("", 4),
         (ACCOUNT_TYPES[bank["account_type"]], 1),
         (bank["account_number"], 7),
@@ -173,6 +242,15 @@ def _data(payee: Payee) -> bytes:
         (" ", 1),
         ("", 7),
     )
+
+
+def _listed_names(bank: dict[str, Any]) -> tuple[str, str]:
+    """The list's names as of today; those kept at registration for a branch the list no longer has (merged
+    away since: the bank forwards such transfers for a while)."""
+    try:
+        return bank_names(bank["bank_code"], bank["branch_code"])
+    except Invalid:
+        return bank.get("bank_name_kana") or "", bank.get("branch_name_kana") or ""
 
 
 def _trailer(count: int, total: int) -> bytes:

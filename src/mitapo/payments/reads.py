@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 MERCHANT_COLUMNS = (
     "id, name, name_ascii, city, city_ascii, mcc, fee_bps, bank_code, bank_name_kana, branch_code, "
-    "branch_name_kana, account_type, account_number, account_holder_kana"
+    "branch_name_kana, account_type, account_number, account_holder_kana, postal_code, jpqr_id"
 )
 
 
@@ -35,6 +35,8 @@ class MerchantView:
     account_type: str | None
     account_number: str | None
     account_holder_kana: str | None
+    postal_code: str | None = None
+    jpqr_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,3 +391,112 @@ async def payouts_of(conn: AsyncConnection, merchant_id: str, limit: int) -> lis
         {"merchant": merchant_id, "limit": limit},
     )
     return [PayoutLine(*row) for row in rows]
+
+
+BANK_FIELDS = (
+    "bank_code",
+    "bank_name_kana",
+    "branch_code",
+    "branch_name_kana",
+    "account_type",
+    "account_number",
+    "account_holder_kana",
+)
+
+
+async def account_exists(conn: AsyncConnection, code: str) -> bool:
+    found = await conn.execute(text("SELECT 1 FROM accounts WHERE code = :code"), {"code": code})
+    return found.first() is not None
+
+
+async def payee_banks(
+    conn: AsyncConnection, parties: list[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The newest bank details of each (party_kind, party_id) that has any."""
+    if not parties:
+        return {}
+    rows = await conn.execute(
+        text(
+            f"SELECT DISTINCT ON (party_kind, party_id) party_kind, party_id, {', '.join(BANK_FIELDS)} "
+            "FROM payee_bank_accounts WHERE (party_kind || ':' || party_id) = ANY(:keys) "
+            "ORDER BY party_kind, party_id, created_at DESC"
+        ),
+        {"keys": [f"{kind}:{party_id}" for kind, party_id in parties]},
+    )
+    return {(row[0], row[1]): dict(zip(BANK_FIELDS, row[2:], strict=True)) for row in rows}
+
+
+# --- cashback clawbacks ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CashbackCredit:
+    """A cashback credited on the month of a payment, with what that month's spending and earlier refunds'
+    clawbacks stand at now."""
+
+    campaign_id: str
+    program_id: str
+    rate_bps: int
+    monthly_cap: int
+    resident_id: str
+    month: str
+    lot: str  # the lot the cashback went into
+    credited: int
+    spent: int  # the month's spending at the campaign's shops, net of every refund made so far
+    taken: int  # clawed back and owed by earlier refunds
+
+
+async def cashback_credits(conn: AsyncConnection, payment_id: str) -> list[CashbackCredit]:
+    """The cashback credits a refund of this payment may take back from (none before the month's credit)."""
+    rows = await conn.execute(
+        text(
+            """
+            WITH pay AS (
+                SELECT p.resident_id, p.merchant_id, m.mcc, p.created_at,
+                       to_char(p.created_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') AS month,
+                       (p.created_at AT TIME ZONE 'Asia/Tokyo')::date AS day
+                FROM payments p JOIN merchants m ON m.id = p.merchant_id WHERE p.id = :payment
+            ), camp AS (
+                SELECT c.id, c.program_id, c.rate_bps, c.monthly_cap, c.merchant_ids, c.mccs, c.starts_on,
+                       c.ends_on, pay.resident_id, pay.month, pay.created_at
+                FROM cashback_campaigns c, pay
+                WHERE (pay.merchant_id = ANY(c.merchant_ids) OR pay.mcc = ANY(c.mccs))
+                  AND pay.day >= c.starts_on AND (c.ends_on IS NULL OR pay.day <= c.ends_on)
+            )
+            SELECT camp.id, camp.program_id, camp.rate_bps, camp.monthly_cap, camp.resident_id, camp.month,
+                   po.account, -po.amount,
+                   (SELECT coalesce(sum(p2.amount - coalesce((SELECT sum(r.amount) FROM refunds r
+                                                               WHERE r.payment_id = p2.id), 0)), 0)
+                    FROM payments p2 JOIN merchants m2 ON m2.id = p2.merchant_id
+                    WHERE p2.resident_id = camp.resident_id
+                      AND (m2.id = ANY(camp.merchant_ids) OR m2.mcc = ANY(camp.mccs))
+                      AND to_char(p2.created_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') = camp.month
+                      AND (p2.created_at AT TIME ZONE 'Asia/Tokyo')::date >= camp.starts_on
+                      AND (camp.ends_on IS NULL
+                           OR (p2.created_at AT TIME ZONE 'Asia/Tokyo')::date <= camp.ends_on)),
+                   (SELECT coalesce(sum(k.points_clawed + k.points_owed), 0) FROM cashback_clawbacks k
+                    WHERE k.refund_id IS NOT NULL AND k.campaign_id = camp.id
+                      AND k.resident_id = camp.resident_id AND k.month = camp.month)
+            FROM camp
+            JOIN entries e ON e.kind = 'cashback' AND e.created_at >= camp.created_at
+                          AND e.meta->>'campaign_id' = camp.id AND e.meta->>'resident_id' = camp.resident_id
+                          AND e.meta->>'month' = camp.month
+            JOIN postings po ON po.entry_id = e.id AND po.asset = 'PT' AND po.amount < 0
+            ORDER BY camp.id
+            """
+        ),
+        {"payment": payment_id},
+    )
+    return [
+        CashbackCredit(row[0], row[1], row[2], int(row[3]), row[4], row[5], row[6], *map(int, row[7:10]))
+        for row in rows
+    ]
+
+
+async def cashback_owed(conn: AsyncConnection, resident_id: str) -> int:
+    """What the resident still owes of cashback taken back after it was spent."""
+    owed = await conn.scalar(
+        text("SELECT coalesce(sum(points_owed), 0) FROM cashback_clawbacks WHERE resident_id = :r"),
+        {"r": resident_id},
+    )
+    return int(owed or 0)

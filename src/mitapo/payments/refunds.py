@@ -32,7 +32,7 @@ from mitapo.engine.commands import (
 from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError, NotFound
 from mitapo.engine.ledger import post
-from mitapo.payments import reads, tables, webhooks
+from mitapo.payments import clawbacks, reads, tables, webhooks
 from mitapo.payments.reads import PaymentView
 
 RACED = "refund_raced"
@@ -46,10 +46,11 @@ async def refund(
     for _ in range(ATTEMPTS):
         async with db.read() as conn:
             payment = await reads.payment(conn, payment_id)
-        if payment is None or payment.merchant_id != merchant_id:
-            raise NotFound("payment")
+            if payment is None or payment.merchant_id != merchant_id:
+                raise NotFound("payment")
+            credits = await reads.cashback_credits(conn, payment_id)
         try:
-            return await post(db, _command(payment, amount, idempotency))
+            return await post(db, _command(payment, amount, clawbacks.due(credits, amount), idempotency))
         except DomainError as error:
             if error.code != RACED:
                 raise
@@ -77,7 +78,9 @@ def _lots_back(lots: list[tuple[str, int]], skip: int, points: int) -> list[tupl
     return back
 
 
-def _command(payment: PaymentView, amount: int, idempotency: Idempotency | None) -> Command:
+def _command(
+    payment: PaymentView, amount: int, owed: list[clawbacks.Due], idempotency: Idempotency | None
+) -> Command:
     refund_id = f"rf_{uuid.uuid4().hex[:20]}"
     entry_id = uuid.uuid4()
     money, lots = split(payment, amount)
@@ -91,6 +94,9 @@ def _command(payment: PaymentView, amount: int, idempotency: Idempotency | None)
             )
         today = clock.tokyo_date(view.now)
         legs, accounts, expired = _giving_back(payment.resident_id, money, lots, today)
+        given_back = {leg.account: -leg.amount for leg in legs if leg.asset == chart.PT}
+        taking = clawbacks.take_back(view, owed, given_back, refund_id, today)
+        legs.extend(taking.legs)
         legs.extend(_from_receivable(receivable.code, amount - money, money))
         record = {
             "id": refund_id,
@@ -120,7 +126,7 @@ def _command(payment: PaymentView, amount: int, idempotency: Idempotency | None)
             postings=tuple(legs),
             accounts=accounts,
             info={"refund": record},
-            rows=(Row(tables.refunds, row), event),
+            rows=(Row(tables.refunds, row), event, *taking.rows),
         )
 
     return Command(
@@ -128,9 +134,10 @@ def _command(payment: PaymentView, amount: int, idempotency: Idempotency | None)
         entry_id=entry_id,
         memo=f"refund {refund_id} of payment {payment.id}",
         meta={"refund_id": refund_id, "payment_id": payment.id, "merchant_id": payment.merchant_id},
-        accounts=(chart.resident_money(payment.resident_id),),
+        accounts=(chart.resident_money(payment.resident_id), *clawbacks.budgets(owed)),
         lock_owners=(chart.resident_owner(payment.resident_id), receivable.owner or ""),
         plan=plan,
+        limits=clawbacks.limits(owed, RACED),
         once=(Once(f"refund:{payment.id}:{payment.refunds + 1}", RACED),),
         idempotency=idempotency,
         result=lambda decided: decided.info["refund"],

@@ -18,9 +18,10 @@ from mitapo.engine.errors import Invalid, NotFound
 from mitapo.http.auth import roles
 from mitapo.http.idempotency import REPLAYED, answer, answer_written
 from mitapo.http.schemas import shaped, whole
-from mitapo.payments import attempts, cashback, merchants, paycodes, refunds, settlement
+from mitapo.payments import attempts, cashback, merchants, paycodes, payees, refunds, settlement
 from mitapo.payments import paying as payments
 from mitapo.payments.schemas import (
+    BankAccountIn,
     CashbackCampaignCreated,
     CashbackCampaignIn,
     ChargeIn,
@@ -29,6 +30,7 @@ from mitapo.payments.schemas import (
     MerchantIn,
     MerchantPayouts,
     PayCodeOut,
+    PayeeBankOut,
     PaymentAttemptOut,
     PaymentIn,
     PaymentOut,
@@ -67,7 +69,7 @@ def _code_response(body: Any, image: str, headers: dict[str, str] | None = None)
 @post("/v1/merchants", opt=roles("admin"), tags=TAGS)
 async def create_merchant(
     data: JSONBody[MerchantIn],
-    db: NamedDependency[Database],
+    runtime: NamedDependency[Runtime],
     principal: NamedDependency[PrincipalView],
     maybe_idempotency: NamedDependency[Idempotency | None],
 ) -> Response[MerchantCreated]:
@@ -81,8 +83,11 @@ async def create_merchant(
         city_ascii=data.city_ascii,
         bank=bank,
         area=data.area,
+        postal_code=data.postal_code,
+        jpqr_store_code=data.jpqr_store_code,
+        jpqr_operator=runtime.settings.jpqr_operator,
     )
-    body = await merchants.create(db, new, idempotency=maybe_idempotency, actor=principal.id)
+    body = await merchants.create(runtime.db, new, idempotency=maybe_idempotency, actor=principal.id)
     return answer(MerchantCreated, body, replayed=body["api_key"] is None)
 
 
@@ -277,15 +282,25 @@ async def create_cashback_campaign(
     return answer(CashbackCampaignCreated, await cashback.create(db, new, idempotency=maybe_idempotency))
 
 
+@post("/v1/payees/{party_kind:str}/{party_id:str}/bank-account", opt=roles("admin"), tags=TAGS)
+async def register_payee_bank(
+    party_kind: FromPath[str],
+    party_id: FromPath[str],
+    data: JSONBody[BankAccountIn],
+    db: NamedDependency[Database],
+    maybe_idempotency: NamedDependency[Idempotency | None],
+) -> Response[PayeeBankOut]:
+    bank = merchants.BankAccount(**asdict_struct(data))
+    written = await payees.register_bank(db, party_kind, party_id, bank, idempotency=maybe_idempotency)
+    return answer_written(PayeeBankOut, written)
+
+
 @post("/v1/settlements", opt=roles("admin"), tags=TAGS)
 async def settle(
     data: JSONBody[SettlementIn], runtime: NamedDependency[Runtime], idempotency: NamedDependency[Idempotency]
 ) -> Response[SettlementOut]:
     body, replayed = await settlement.settle(runtime.db, data.until, idempotency=idempotency)
-    for fmt in settlement.FORMATS:  # written under the data directory as the period closes
-        await settlement.payout_file(
-            runtime.db, runtime.settings.data_dir, runtime.settings.payout_payer, body.id, fmt
-        )
+    await settlement.write_payout_files(runtime.db, _payout_rules(runtime), body.id)
     return Response(body, status_code=201, headers={REPLAYED: "true"} if replayed else {})
 
 
@@ -294,10 +309,13 @@ async def read_settlement(settlement_id: FromPath[str], db: NamedDependency[Data
     return await settlement.describe(db, settlement_id)
 
 
+def _payout_rules(runtime: Runtime) -> settlement.PayoutRules:
+    settings = runtime.settings
+    return settlement.PayoutRules(settings.data_dir, settings.payout_payer, settings.payout_business_days)
+
+
 async def _payout(runtime: Runtime, settlement_id: str, fmt: str) -> Response[bytes]:
-    content = await settlement.payout_file(
-        runtime.db, runtime.settings.data_dir, runtime.settings.payout_payer, settlement_id, fmt
-    )
+    content = await settlement.payout_file(runtime.db, _payout_rules(runtime), settlement_id, fmt)
     disposition = f'attachment; filename="{settlement_id}.{fmt}"'
     media_type, _, charset = settlement.FORMATS[fmt].partition("; charset=")  # Litestar adds the charset
     return Response(
@@ -341,6 +359,7 @@ ROUTES = [
     my_payouts,
     list_payments,
     create_cashback_campaign,
+    register_payee_bank,
     settle,
     read_settlement,
     payout_csv,

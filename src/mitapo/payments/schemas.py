@@ -31,8 +31,21 @@ class BankAccountIn(Body):
     account_number: Annotated[str, msgspec.Meta(pattern=whole(r"[0-9]{7}"))]
     account_holder_kana: Kana
     account_type: Literal["ordinary", "current", "savings"] = "ordinary"
+    # accepted and ignored: the names in the transfer file are the Zengin list's for the codes (`banks`)
     bank_name_kana: Annotated[str, msgspec.Meta(max_length=15)] = ""
     branch_name_kana: Annotated[str, msgspec.Meta(max_length=15)] = ""
+
+
+class PayeeBankOut(Out):
+    party_kind: str
+    party_id: str
+    bank_code: str
+    bank_name_kana: str
+    branch_code: str
+    branch_name_kana: str
+    account_type: str
+    account_number: str
+    account_holder_kana: str
 
 
 class MerchantIn(Body):
@@ -43,6 +56,8 @@ class MerchantIn(Body):
     name_ascii: Annotated[str, msgspec.Meta(min_length=1, max_length=25)] | None = None
     city_ascii: Annotated[str, msgspec.Meta(min_length=1, max_length=15)] | None = None
     bank: BankAccountIn | None = None
+    postal_code: Annotated[str, msgspec.Meta(pattern=whole(r"[0-9]{3}-?[0-9]{4}"))] | None = None
+    jpqr_store_code: Annotated[str, msgspec.Meta(pattern=whole(r"[0-9]{13}"))] | None = None
     area: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_NAME_PATTERN)] | None = None
 
 
@@ -214,7 +229,20 @@ class SettlementLineOut(Out):
 
 class PayoutFiles(Out):
     csv: str
-    zengin: str
+    zengin: str | None  # none when nobody with bank details is owed anything: `note` says so
+    transfers: int  # data records of the Zengin file
+    transfer_total: int
+    note: str | None
+
+
+class OwedOut(Out):
+    """A payee that ended the period owing the city (refunds after an earlier settlement): carried on, netted
+    by a later settlement, never a negative transfer."""
+
+    merchant_id: str
+    party_kind: str
+    account: str
+    amount: int
 
 
 class SettlementOut(Out):
@@ -224,6 +252,7 @@ class SettlementOut(Out):
     created_at: Stamp
     lines: list[SettlementLineOut]
     payout_files: PayoutFiles
+    owed: list[OwedOut]
 
 
 class MerchantPayout(Out):

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mitapo.engine import chart, clock
 from mitapo.engine.commands import (
@@ -33,9 +37,9 @@ from mitapo.engine.commands import (
 from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.ledger import post
-from mitapo.payments import payouts, reads, tables
+from mitapo.payments import bankdays, payouts, reads, tables
 from mitapo.payments.reads import Receivable
-from mitapo.payments.schemas import PayoutFiles, SettlementLineOut, SettlementOut
+from mitapo.payments.schemas import OwedOut, PayoutFiles, SettlementLineOut, SettlementOut
 
 NOTHING_DUE = "nothing_due"
 FORMATS = {"csv": "text/csv; charset=utf-8", "zengin": "text/plain; charset=shift_jis"}
@@ -53,7 +57,7 @@ async def settle(
     opened = await _open(db, until, idempotency)
     settlement_id, until = opened.result["id"], datetime.fromisoformat(opened.result["until"])
     async with db.read() as conn:
-        due = [r for r in await reads.receivables_due(conn, until) if r.points > 0 or r.money > 0]
+        due = [r for r in await reads.receivables_due(conn, until) if r.points + r.money > 0]
         fees = {
             m.id: m.fee_bps
             for m in (await reads.merchants_by_id(conn, [_party(r.account)[1] for r in due])).values()
@@ -104,13 +108,12 @@ async def _settle_line(db: Database, settlement_id: str, due: Receivable, fee_bp
     kind, party_id = _party(due.account)
 
     def plan(view: PlanView) -> Plan:
-        points = min(due.points, view.balances[(due.account, chart.PT)].available)
-        money = min(due.money, view.balances[(due.account, chart.JPY)].available)
-        if points <= 0 and money <= 0:
+        points = _settled(due.points, view.balances[(due.account, chart.PT)].available)
+        money = _settled(due.money, view.balances[(due.account, chart.JPY)].available)
+        if points + money <= 0:  # nothing, or the shop owes: carried to the next period, never paid negative
             raise Refusal(NOTHING_DUE)
-        points, money = max(points, 0), max(money, 0)
         fee = fee_of(points + money, fee_bps)
-        fee_money = min(fee, money)
+        fee_money = min(fee, max(money, 0))
         legs = _legs(due.account, chart.PT, points, fee - fee_money) + _legs(
             due.account, chart.JPY, money, fee_money
         )
@@ -145,9 +148,16 @@ async def _settle_line(db: Database, settlement_id: str, due: Receivable, fee_bp
             raise
 
 
+def _settled(due: int, available: int) -> int:
+    """What a line moves of one asset: what the period earned, if it is still there, or what the shop owed
+    at the period's end (refunds after an earlier settlement), which the line nets against what it earned."""
+    return max(0, min(due, available)) if due > 0 else due
+
+
 def _legs(account: str, asset: str, amount: int, fee: int) -> list[Leg]:
-    """Take `amount` off the receivable: the fee to fee income, the rest to the city's payable."""
-    if amount <= 0:
+    """Take `amount` off the receivable: the fee to fee income, the rest to the city's payable. A negative
+    amount (owed) raises the receivable back to zero and lowers the payable: the payout is net of it."""
+    if amount == 0:
         return []
     legs = [Leg(account, asset, amount)]
     if amount - fee:
@@ -157,11 +167,18 @@ def _legs(account: str, asset: str, amount: int, fee: int) -> list[Leg]:
     return legs
 
 
+NOTHING_TO_TRANSFER = "nothing to transfer by bank (nobody with bank details is owed anything): no file"
+
+
 async def describe(db: Database, settlement_id: str) -> SettlementOut:
     async with db.read() as conn:
         found = await reads.settlement(conn, settlement_id)
-    if found is None:
-        raise NotFound("settlement")
+        if found is None:
+            raise NotFound("settlement")
+        payees = await _payees(conn, found)
+        owing = [r for r in await reads.receivables_due(conn, found.period_end) if r.points + r.money < 0]
+    files = {fmt: f"/v1/settlements/{settlement_id}/payout.{fmt}" for fmt in FORMATS}
+    transfers = payouts.transfers(payees)
     return SettlementOut(
         id=settlement_id,
         period_start=found.period_start.isoformat() if found.period_start else None,
@@ -180,32 +197,86 @@ async def describe(db: Database, settlement_id: str) -> SettlementOut:
             )
             for line in found.lines
         ],
-        payout_files=PayoutFiles(**{fmt: f"/v1/settlements/{settlement_id}/payout.{fmt}" for fmt in FORMATS}),
+        payout_files=PayoutFiles(
+            csv=files["csv"],
+            zengin=files["zengin"] if transfers else None,
+            transfers=len(transfers),
+            transfer_total=sum(p.payout for p in transfers),
+            note=None if transfers else NOTHING_TO_TRANSFER,
+        ),
+        owed=[
+            OwedOut(
+                merchant_id=_party(r.account)[1],
+                party_kind=_party(r.account)[0],
+                account=r.account,
+                amount=-(r.points + r.money),
+            )
+            for r in owing
+        ],
     )
 
 
-async def payout_file(
-    db: Database, data_dir: Path, payer_setting: str, settlement_id: str, fmt: str
-) -> bytes:
-    """The payout file of a settlement in `fmt` (csv or zengin), also written under the data directory."""
+@dataclass(frozen=True, slots=True)
+class PayoutRules:
+    """The city's settings for bank files: its account (`MITAPO_PAYOUT_PAYER`, see `payer`) and when it pays
+    (`MITAPO_PAYOUT_BUSINESS_DAYS`: that many bank business days after the settlement's day)."""
+
+    data_dir: Path
+    payer: str
+    business_days: int = 1
+
+
+async def payout_file(db: Database, rules: PayoutRules, settlement_id: str, fmt: str) -> bytes:
+    """The payout file of a settlement in `fmt` (csv or zengin), also written under the data directory.
+    A Zengin file needs the city's own account (`payer_not_configured` before anything is read without it)."""
+    city = payer(rules.payer) if fmt == "zengin" else None
     async with db.read() as conn:
         found = await reads.settlement(conn, settlement_id)
         if found is None:
             raise NotFound("settlement")
-        shops = await reads.merchants_by_id(conn, [line.party_id for line in found.lines])
-    payees = [_payee(line, shops.get(line.party_id)) for line in found.lines]
-    if fmt == "csv":
+        payees = await _payees(conn, found)
+    if city is None:
         content = payouts.to_csv(settlement_id, payees)
+    elif not payouts.transfers(payees):
+        raise DomainError("nothing_to_transfer", f"settlement {settlement_id}: {NOTHING_TO_TRANSFER}")
     else:
-        content = payouts.to_zengin(payer(payer_setting), payees, clock.tokyo_date(found.created_at))
-    folder = data_dir / "payouts"
+        transfer_on = bankdays.transfer_date(clock.tokyo_date(found.created_at), rules.business_days)
+        content = payouts.to_zengin(city, payees, transfer_on)
+    folder = rules.data_dir / "payouts"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{settlement_id}.{fmt}").write_bytes(content)
     return content
 
 
-def _payee(line: reads.SettlementLine, shop: reads.MerchantView | None) -> payouts.Payee:
-    bank = None
+async def write_payout_files(db: Database, rules: PayoutRules, settlement_id: str) -> None:
+    """Both files under the data directory as the period closes; the Zengin one only when the city's account
+    is configured and someone is to be paid by bank (asking for it says which is missing)."""
+    for fmt in FORMATS:
+        try:
+            await payout_file(db, rules, settlement_id, fmt)
+        except DomainError as error:
+            if error.code not in ("payer_not_configured", "nothing_to_transfer"):
+                raise
+
+
+async def _payees(conn: AsyncConnection, found: reads.SettlementView) -> list[payouts.Payee]:
+    """Each line's payee: a shop with the bank details it registered with, a recipient or an operator with
+    the newest it registered (`payees`)."""
+    shops = await reads.merchants_by_id(
+        conn, [line.party_id for line in found.lines if line.party_kind == "merchant"]
+    )
+    others = await reads.payee_banks(
+        conn, [(line.party_kind, line.party_id) for line in found.lines if line.party_kind != "merchant"]
+    )
+    return [
+        _payee(line, shops.get(line.party_id), others.get((line.party_kind, line.party_id)))
+        for line in found.lines
+    ]
+
+
+def _payee(
+    line: reads.SettlementLine, shop: reads.MerchantView | None, bank: dict[str, Any] | None
+) -> payouts.Payee:
     if shop is not None and shop.bank_code is not None:
         bank = {
             name: getattr(shop, name)
@@ -230,12 +301,29 @@ def _payee(line: reads.SettlementLine, shop: reads.MerchantView | None) -> payou
     )
 
 
+PAYER_SETTING = "MITAPO_PAYOUT_PAYER"
+PAYER_FIELDS = (
+    "client code (委託者コード), name, bank code, bank name, branch code, branch name,"
+    " account type, account number"
+)
+
+
 def payer(setting: str) -> payouts.Payer:
-    """The city's account from `settings.payout_payer` (eight comma-separated fields)."""
+    """The city's account from `settings.payout_payer` (eight comma-separated fields); without it, or with a
+    malformed one, no bank file is made: `payer_not_configured`, naming the setting, never bank 0000."""
     fields = [field.strip() for field in setting.split(",")]
-    if len(fields) != 8:
-        raise ValueError("payout_payer needs eight comma-separated fields (see settings.py)")
-    return payouts.Payer(*fields)
+    if not setting.strip():
+        raise DomainError(
+            "payer_not_configured",
+            f"no Zengin file without the city's own account: set {PAYER_SETTING} to {PAYER_FIELDS}",
+        )
+    try:
+        if len(fields) != 8:
+            raise Invalid(f"eight comma-separated fields, not {len(fields)}")
+        return payouts.payer_of(*fields)
+    except Invalid as error:
+        detail = f"{PAYER_SETTING} is not a usable account ({error.detail}): {PAYER_FIELDS}"
+        raise DomainError("payer_not_configured", detail) from None
 
 
 PAYOUTS_SHOWN = 100

@@ -30,6 +30,8 @@ merchants = Table(
     Column("account_number", Text),
     Column("account_holder_kana", Text),
     Column("created_at", _Moment, nullable=False),
+    Column("postal_code", Text),  # 0022
+    Column("jpqr_id", Text),  # 0022
     Column("area", Text),
 )
 
@@ -135,5 +137,35 @@ settlement_lines = Table(
     Column("fee", BigInteger, nullable=False),
     Column("payout", BigInteger, nullable=False),
     Column("entry_id", UUID(as_uuid=True), nullable=False),
+    Column("created_at", _Moment, nullable=False),
+)
+
+payee_bank_accounts = Table(  # migration 0022: recipients' and operators' bank details, the newest row paid
+    "payee_bank_accounts",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("party_kind", Text, nullable=False),
+    Column("party_id", Text, nullable=False),
+    Column("bank_code", Text, nullable=False),
+    Column("bank_name_kana", Text, nullable=False),
+    Column("branch_code", Text, nullable=False),
+    Column("branch_name_kana", Text, nullable=False),
+    Column("account_type", Text, nullable=False),
+    Column("account_number", Text, nullable=False),
+    Column("account_holder_kana", Text, nullable=False),
+    Column("created_at", _Moment, nullable=False),
+)
+
+cashback_clawbacks = Table(  # migration 0022: cashback taken back by refunds, and the residents' debt of it
+    "cashback_clawbacks",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("refund_id", Text),
+    Column("campaign_id", Text, nullable=False),
+    Column("resident_id", Text, nullable=False),
+    Column("month", Text, nullable=False),
+    Column("points_clawed", BigInteger, nullable=False),
+    Column("points_owed", BigInteger, nullable=False),
+    Column("entry_id", UUID(as_uuid=True)),
     Column("created_at", _Moment, nullable=False),
 )
