@@ -41,7 +41,8 @@
         ├── PayloadTooLarge                   payload_too_large        (413)
         ├── UnsupportedMediaType              unsupported_media_type   (415)
         ├── InternalError                     internal_error           (500)
-        └── DatabaseUnavailable               database_unavailable     (503)
+        ├── DatabaseUnavailable               database_unavailable     (503)
+        └── UrlNotAllowed                     url_not_allowed          (422)
 
 The SDK retries a 429 and a 5xx before it raises one of the last four (see `RetryPolicy`). An `APIError`
 whose `code` this version does not know is raised as a plain `APIError`, so new server codes
@@ -92,6 +93,7 @@ __all__ = [
     "UnexpectedResponse",
     "UnknownSigningKey",
     "UnsupportedMediaType",
+    "UrlNotAllowed",
     "ValidationError",
     "VelocityExceeded",
     "WebhookVerificationError",
@@ -355,6 +357,13 @@ class DatabaseUnavailable(APIError):
     """The server's database was out of reach (503), on every try; call again later with the same key."""
 
     code_word = "database_unavailable"
+
+
+class UrlNotAllowed(APIError):
+    """The webhook URL is refused (422): not https, or its host is or resolves to a loopback, private,
+    link-local, multicast or unspecified address. Register a public https URL."""
+
+    code_word = "url_not_allowed"
 
 
 _BY_CODE: dict[str, type[APIError]] = {
