@@ -52,6 +52,8 @@ async def build(runtime: Runtime) -> dict[str, str]:
     db = runtime.db
     organizer_id, organizer_secret = await auth.create_principal(db, "organizer", "三鷹市 市民協働センター")
     program_ids = [await _program(runtime, *spec) for spec in PROGRAMS]
+    for program_id in program_ids:  # the city grants its centre every program it runs events in
+        await programs.grant_organizer(db, program_id, organizer_id)
     event_views = [await _event(runtime, organizer_id, program_ids, *spec) for spec in EVENTS]
     people = [await residents.create(db, name) for name in RESIDENTS]
     await _take_part(runtime, [p["id"] for p in people], event_views)

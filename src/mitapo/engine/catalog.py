@@ -163,6 +163,7 @@ class Code(StrEnum):
     SEALER_STUCK = "sealer_stuck"
     INTERNAL_ERROR = "internal_error"
     URL_NOT_ALLOWED = "url_not_allowed"
+    POINTS_OVER_CEILING = "points_over_ceiling"
     # signals between the writer and the services, retried or absorbed before any answer; reaching HTTP would
     # be a bug, so their status is 500
     INTERNAL = "internal"
@@ -233,6 +234,7 @@ CODES: Final[Mapping[Code, CodeFacts]] = {
     Code.SEALER_STUCK: CodeFacts(503, _OTHERS),  # the readiness probe's, for the load balancer
     Code.INTERNAL_ERROR: CodeFacts(500, _SHOP),
     Code.URL_NOT_ALLOWED: CodeFacts(422, _SHOP),  # a webhook URL that leads to a private address
+    Code.POINTS_OVER_CEILING: CodeFacts(422, _OTHERS),  # an event worth more than its program allows
     Code.INTERNAL: CodeFacts(500, _OTHERS),  # the writer retries with more accounts locked
     Code.FOLLOWER: CodeFacts(500, _OTHERS),  # the writer's own: decided with an earlier command of its batch
     Code.REFUND_RACED: CodeFacts(500, _OTHERS),  # retried; rate_limited when it keeps racing

@@ -1,0 +1,3 @@
+DROP TABLE program_organizers;
+
+ALTER TABLE programs DROP COLUMN max_points_per_event;
