@@ -5,6 +5,9 @@ Grants start empty: an organizer that ran events before this revision keeps its 
 only once the city grants it the program (`POST /v1/programs/{id}/organizers`), so that an event made in a
 program it was never given is not made legitimate by the upgrade.
 
+A donor is named on the recipient's public page only when it chose to be (`donations.public_name`, default
+false); donations made before were named by default, not by choice, and become anonymous.
+
 Revision ID: 0023
 Revises: 0017
 Create Date: 2026-12-04

@@ -6,3 +6,7 @@ CREATE TABLE program_organizers (
     granted_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (program_id, organizer_id)
 );
+
+-- A donor is named in public only when the resident chose it; every donation made before this revision was
+-- named by default, not by choice, so it becomes anonymous too.
+ALTER TABLE donations ADD COLUMN public_name boolean NOT NULL DEFAULT false;

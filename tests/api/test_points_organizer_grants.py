@@ -34,7 +34,7 @@ def test_an_organizer_outside_its_programs_is_refused(town: Town) -> None:
     problem(town.api.post("/v1/events", organizer, _event_body("prg_nothing")), 403, "forbidden")
     assert town.written() == before
     assert town.api.get("/v1/events", organizer).json()["items"] == []
-    town.grant(organizer, given)
+    town.grant_program(organizer, given)
     made = town.api.post("/v1/events", organizer, _event_body(given))
     assert made.status_code == 201, made.text
     problem(town.api.post("/v1/events", organizer, _event_body(other)), 403, "forbidden")
@@ -64,7 +64,7 @@ def test_an_event_over_the_programs_ceiling_is_refused(town: Town) -> None:
     program = capped_program(town, 500)
     assert town.api.get(f"/v1/programs/{program}", town.admin).json()["max_points_per_event"] == 500
     _, organizer = town.organizer()
-    town.grant(organizer, program)
+    town.grant_program(organizer, program)
     before = town.written()
     for who in (organizer, town.admin):
         for points in (501, 1_000_000):

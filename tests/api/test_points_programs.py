@@ -170,7 +170,7 @@ def _event_body(program: str, **changes: Any) -> dict[str, Any]:
 def test_bad_events_write_nothing(town: Town, changes: dict[str, Any], status: int, code: str) -> None:
     program = town.program()
     _, organizer = town.organizer()
-    town.grant(organizer, program)
+    town.grant_program(organizer, program)
     before = town.written()
     problem(town.api.post("/v1/events", organizer, _event_body(program, **changes)), status, code)
     assert town.written() == before

@@ -58,7 +58,7 @@ class Town:
         self.organizer_ids[created.json()["token"]] = created.json()["id"]
         return created.json()["id"], created.json()["token"]
 
-    def grant(self, secret: str, program_id: str) -> None:
+    def grant_program(self, secret: str, program_id: str) -> None:
         """The city lets the organizer (by its secret) run events in the program."""
         body = {"organizer_id": self.organizer_ids[secret]}
         granted = self.api.post(f"/v1/programs/{program_id}/organizers", self.admin, body, key=None)
@@ -86,7 +86,7 @@ class Town:
         if capacity is not None:
             body["capacity"] = capacity
         if secret in self.organizer_ids:
-            self.grant(secret, program_id)
+            self.grant_program(secret, program_id)
         created = self.api.post("/v1/events", secret, body)
         assert created.status_code == 201, created.text
         event_id: str = created.json()["id"]

@@ -140,7 +140,7 @@ async def _donate_and_give(runtime: Runtime, resident_ids: list[str]) -> None:
     for n, resident_id in enumerate(resident_ids[12:18]):  # those who kept their points
         key = Idempotency(resident_id, f"demo-donation-{n}", hashlib.sha256(f"demo {n}".encode()).digest())
         await donations.donate(
-            runtime.db, resident_id, recipient_ids[n % 2], 20 + 5 * n, anonymous=n % 3 == 0, idempotency=key
+            runtime.db, resident_id, recipient_ids[n % 2], 20 + 5 * n, public_name=n % 3 == 1, idempotency=key
         )
     settings = runtime.settings
     await gifts.give(

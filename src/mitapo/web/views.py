@@ -18,6 +18,7 @@ from mitapo.audit.schemas import BudgetsOut, FairnessOut, JournalOut, MonthlyOut
 from mitapo.engine.database import Database
 from mitapo.http.auth import roles
 from mitapo.http.schemas import shaped
+from mitapo.runtime import Runtime
 from mitapo.web import faces
 from mitapo.web.schemas import AttendanceOut, RecipientsOut, ShopOut
 
@@ -65,8 +66,14 @@ async def trail(
 
 
 @get("/v1/audit/fairness", opt=AUDIT, tags=["audit"])
-async def fairness(db: NamedDependency[Database]) -> FairnessOut:
-    return shaped(FairnessOut, await desk.fairness(db))
+async def fairness(
+    runtime: NamedDependency[Runtime], principal: NamedDependency[PrincipalView]
+) -> FairnessOut:
+    """Names are for the city: an auditor sees residents under pseudonyms (docs/security.md, APPI)."""
+    pseudonyms = None
+    if principal.role != "admin":
+        pseudonyms = desk.Pseudonyms(runtime.keys.derived_secret(b"resident pseudonyms"))
+    return shaped(FairnessOut, await desk.fairness(runtime.db, pseudonyms))
 
 
 @get("/v1/audit/budgets", opt=AUDIT, tags=["audit"])
