@@ -47,6 +47,7 @@ class Settings:
     payment_request_seconds: int = 600
     webhook_interval: float = 2.0
     webhook_allow_insecure: bool = False  # http and loopback webhook URLs: a developer's machine, tests
+    metrics_secret: str | None = None  # /metrics answers only `Authorization: Bearer <this>`; none: 404
     payout_payer: str = PAYOUT_PAYER
     money_ceiling: int = 100_000
     transit_reader_skew_seconds: int = 120
@@ -95,6 +96,7 @@ class Settings:
             payment_request_seconds=_int("MITAPO_PAYMENT_REQUEST_SECONDS", 600),
             webhook_interval=_float("MITAPO_WEBHOOK_INTERVAL", 2.0),
             webhook_allow_insecure=_bool("MITAPO_WEBHOOK_ALLOW_INSECURE", False),
+            metrics_secret=os.environ.get("MITAPO_METRICS_SECRET") or None,
             payout_payer=os.environ.get("MITAPO_PAYOUT_PAYER", PAYOUT_PAYER),
             money_ceiling=_int("MITAPO_MONEY_CEILING", 100_000),
             transit_reader_skew_seconds=_int("MITAPO_TRANSIT_READER_SKEW_SECONDS", 120),

@@ -17,6 +17,7 @@ from mitapo.runtime import Runtime
 from mitapo.settings import Settings
 
 T = TypeVar("T")
+METRICS_SECRET = "metrics-secret-for-tests"  # /metrics answers only to it (docs/security.md)
 
 
 class Api:
@@ -69,7 +70,9 @@ class Api:
 
 @pytest.fixture
 def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
-    settings = Settings(data_dir=tmp_path, seal_interval=3600, checkpoint_interval=3600)
+    settings = Settings(
+        data_dir=tmp_path, seal_interval=3600, checkpoint_interval=3600, metrics_secret=METRICS_SECRET
+    )
     app = create_app(settings, url=database_url, migrate=False)
     with TestClient(app) as client:
         yield Api(client)

@@ -199,3 +199,17 @@ def test_env_example_names_every_variable_compose_requires() -> None:
         if line and not line.startswith("#")
     }
     assert required and required <= example, required - example
+
+
+def test_the_service_in_compose_serves_metrics_only_with_a_secret() -> None:
+    """Issue 18, finding 5: deploy/ runs the service with a metrics secret, required, never a default."""
+    environment = compose()["services"]["app"]["environment"]
+    assert re.fullmatch(r"\$\{MITAPO_METRICS_SECRET:\?.+\}", environment["MITAPO_METRICS_SECRET"])
+
+
+def test_caddy_hides_every_metrics_path() -> None:
+    done = caddy("adapt")
+    assert done.returncode == 0, done.stderr
+    nodes = list(_nodes(json.loads(done.stdout)))
+    hidden = [n for n in nodes if any(set(m.get("path", [])) & {"/metrics/*"} for m in n.get("match", []))]
+    assert hidden and all(any(h.get("status_code") == 404 for h in n["handle"]) for n in hidden)
