@@ -8,6 +8,9 @@ program it was never given is not made legitimate by the upgrade.
 A donor is named on the recipient's public page only when it chose to be (`donations.public_name`, default
 false); donations made before were named by default, not by choice, and become anonymous.
 
+A bus's reader is registered with its own Ed25519 public key (`transit_readers`): a tap uploaded late counts
+at its `tapped_at` only when the reader that read it signed it.
+
 Revision ID: 0023
 Revises: 0017
 Create Date: 2026-12-04

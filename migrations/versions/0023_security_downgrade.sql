@@ -1,3 +1,5 @@
+DROP TABLE transit_readers;
+
 ALTER TABLE donations DROP COLUMN public_name;
 
 DROP TABLE program_organizers;
