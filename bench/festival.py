@@ -131,9 +131,10 @@ async def open_festival(http: Client, admin: str, secrets: list[str]) -> Festiva
     festival.program = program["id"]
     budget = {"points": POINTS * len(secrets) * 3}
     await festival.call("POST", f"/v1/programs/{festival.program}/funding", admin, budget, key=True)
-    festival.organizer = (await festival.call("POST", "/v1/organizers", admin, {"name": "まつり実行委員会"}))[
-        "token"
-    ]
+    organizer = await festival.call("POST", "/v1/organizers", admin, {"name": "まつり実行委員会"})
+    festival.organizer = organizer["token"]
+    grant = {"organizer_id": organizer["id"]}
+    await festival.call("POST", f"/v1/programs/{festival.program}/organizers", admin, grant)
     return festival
 
 

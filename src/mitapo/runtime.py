@@ -15,7 +15,7 @@ from mitapo.engine.database import Database
 from mitapo.engine.keys import KeyRing, load_keyring
 from mitapo.engine.sealer_process import SealerProcess
 from mitapo.engine.writer import BatchObserver
-from mitapo.payments import webhooks
+from mitapo.payments import egress, webhooks
 from mitapo.points import expiry, reminders
 from mitapo.settings import Settings
 from mitapo.transit import bookings
@@ -130,7 +130,12 @@ class Runtime:
 
     async def deliver_webhooks_now(self) -> int:
         """Post the shops' due webhook events; how many were delivered."""
-        return await webhooks.deliver_due(self.db, self.keys)
+        return await webhooks.deliver_due(self.db, self.keys, policy=self.webhook_policy)
+
+    @property
+    def webhook_policy(self) -> egress.Policy:
+        """Where webhooks may go: public https only, unless the development setting allows more."""
+        return egress.Policy(allow_insecure=self.settings.webhook_allow_insecure)
 
     def _every(self, seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
         async def loop() -> None:

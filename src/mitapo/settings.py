@@ -45,6 +45,8 @@ class Settings:
     pay_code_seconds: int = 60
     payment_request_seconds: int = 600
     webhook_interval: float = 2.0
+    webhook_allow_insecure: bool = False  # http and loopback webhook URLs: a developer's machine, tests
+    metrics_secret: str | None = None  # /metrics answers only `Authorization: Bearer <this>`; none: 404
     # The city's side of Zengin payout files (MITAPO_PAYOUT_PAYER): client code (委託者コード), name, bank,
     # bank name, branch, branch name, account type, account number, comma-separated, names in half-width kana.
     # No default: a bank file is made only from the city's real account (`payments.settlement.payer`).
@@ -108,6 +110,8 @@ class Settings:
             pay_code_seconds=_int("MITAPO_PAY_CODE_SECONDS", 60),
             payment_request_seconds=_int("MITAPO_PAYMENT_REQUEST_SECONDS", 600),
             webhook_interval=_float("MITAPO_WEBHOOK_INTERVAL", 2.0),
+            webhook_allow_insecure=_bool("MITAPO_WEBHOOK_ALLOW_INSECURE", False),
+            metrics_secret=os.environ.get("MITAPO_METRICS_SECRET") or None,
             payout_payer=os.environ.get("MITAPO_PAYOUT_PAYER", ""),
             payout_business_days=_int("MITAPO_PAYOUT_BUSINESS_DAYS", 1),
             jpqr_operator=os.environ.get("MITAPO_JPQR_OPERATOR", ""),

@@ -19,6 +19,7 @@ from mitapo.settings import Settings
 T = TypeVar("T")
 # The city's account the test services pay from (MITAPO_PAYOUT_PAYER): a real bank and branch.
 TEST_PAYER = "1234567890,ﾐﾀｶｼ,0001,ﾐｽﾞﾎ,247,ﾐﾀｶ,ordinary,7654321"
+METRICS_SECRET = "metrics-secret-for-tests"  # /metrics answers only to it (docs/security.md)
 
 
 class Api:
@@ -72,7 +73,11 @@ class Api:
 @pytest.fixture
 def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
     settings = Settings(
-        data_dir=tmp_path, seal_interval=3600, checkpoint_interval=3600, payout_payer=TEST_PAYER
+        data_dir=tmp_path,
+        seal_interval=3600,
+        checkpoint_interval=3600,
+        payout_payer=TEST_PAYER,
+        metrics_secret=METRICS_SECRET,
     )
     app = create_app(settings, url=database_url, migrate=False)
     with TestClient(app) as client:

@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from mitapo.app import create_app
 from mitapo.settings import Settings
-from tests.api.conftest import Api
+from tests.api.conftest import METRICS_SECRET, Api
 from tests.api.payments_support import give_money, problem, resident, shop, wallet
 from tests.api.test_metrics import scrape, value
 from tests.api.test_points_town import Town
@@ -23,7 +23,13 @@ ABUSE = "mitapo_abuse_refusals_total"
 
 
 def limited_api(database_url: str, tmp_path: Path, **limits: Any) -> Iterator[Api]:
-    settings = Settings(data_dir=tmp_path, seal_interval=3600, checkpoint_interval=3600, **limits)
+    settings = Settings(
+        data_dir=tmp_path,
+        seal_interval=3600,
+        checkpoint_interval=3600,
+        metrics_secret=METRICS_SECRET,
+        **limits,
+    )
     with TestClient(create_app(settings, url=database_url, migrate=False)) as client:
         yield Api(client)
 

@@ -3,16 +3,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from litestar.testing import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from mitapo.app import create_app
 from mitapo.engine import ledger
-from tests.api.conftest import Api
+from mitapo.settings import Settings
+from tests.api.conftest import METRICS_SECRET, Api
 
 REVERSAL = "/v1/entries/{entry_id}/reversal"
 
 
 def scrape(api: Api) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    response = api.client.get("/metrics")
+    response = api.client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_SECRET}"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     return {
@@ -80,3 +85,20 @@ def test_unknown_paths_count_as_refusals_and_make_no_series(api: Api) -> None:
         - value(before, refused, code="not_found", status="404")
         == 3
     )
+
+
+def test_metrics_are_refused_without_their_secret(api: Api, admin: str) -> None:
+    """Issue 18, finding 5: the numbers are the city's monitoring's, not anyone's on the service's port."""
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Bearer {admin}"}):
+        refused = api.client.get("/metrics", headers=headers)
+        assert refused.status_code == 401, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert "mitapo_" not in refused.text
+
+
+def test_without_a_metrics_secret_there_are_no_metrics(database_url: str, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, seal_interval=3600, checkpoint_interval=3600)
+    with TestClient(create_app(settings, url=database_url, migrate=False)) as client:
+        for headers in ({}, {"Authorization": f"Bearer {METRICS_SECRET}"}, {"Authorization": "Bearer "}):
+            hidden = client.get("/metrics", headers=headers)
+            assert hidden.status_code == 404 and "mitapo_" not in hidden.text

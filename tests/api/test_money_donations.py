@@ -57,7 +57,7 @@ def test_the_public_page_never_names_an_anonymous_donor(town: Town) -> None:
     named_id, named = donor(town, program_id, 100, "公開 太郎")
     hidden_id, hidden = donor(town, program_id, 100, "匿名 花子")
     recipient_id = town.recipient()
-    assert town.donate(named, recipient_id, 10).status_code == 201
+    assert town.donate(named, recipient_id, 10, public_name=True).status_code == 201
     assert town.donate(hidden, recipient_id, 20, anonymous=True).status_code == 201
     page = town.api.get(f"/v1/recipients/{recipient_id}", None)
     assert page.status_code == 200

@@ -53,16 +53,26 @@ class Receiver:
 
 @pytest.fixture
 def quiet_api(database_url: str, tmp_path: Path) -> Iterator[Api]:
-    """An app whose own delivery job never runs during the test: the test drives delivery itself."""
+    """An app whose own delivery job never runs during the test: the test drives delivery itself. Its
+    receivers listen on 127.0.0.1 over http, which only the development setting allows."""
     settings = Settings(
-        data_dir=tmp_path, seal_interval=3600, checkpoint_interval=3600, webhook_interval=3600
+        data_dir=tmp_path,
+        seal_interval=3600,
+        checkpoint_interval=3600,
+        webhook_interval=3600,
+        webhook_allow_insecure=True,
     )
     with TestClient(create_app(settings, url=database_url)) as client:
         yield Api(client)
 
 
 def deliver(api: Api, after: timedelta) -> int:
-    return api.run(lambda: webhooks.deliver_due(api.runtime.db, api.runtime.keys, now=clock.now() + after))
+    runtime = api.runtime
+    return api.run(
+        lambda: webhooks.deliver_due(
+            runtime.db, runtime.keys, now=clock.now() + after, policy=runtime.webhook_policy
+        )
+    )
 
 
 def test_delivered_after_the_receiver_fails_twice(quiet_api: Api) -> None:

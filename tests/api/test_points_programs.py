@@ -24,6 +24,7 @@ def test_funding_fills_the_budget_and_grants_draw_on_it(town: Town) -> None:
         "points_valid_days": 90,
         "monthly_cap": 500,
         "annual_cap": 3000,
+        "max_points_per_event": None,
         "budget_remaining": 0,
         "granted_total": 0,
     }
@@ -156,7 +157,7 @@ def _event_body(program: str, **changes: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("changes", "status", "code"),
     [
-        ({"program_id": "prg_nothing"}, 404, "not_found"),
+        ({"program_id": "prg_nothing"}, 403, "forbidden"),  # an organizer: no program it was granted
         ({"ends_at": (now() - HOUR).isoformat()}, 400, "validation_error"),
         ({"starts_at": "2026-11-22T10:00:00", "ends_at": "2026-11-22T12:00:00"}, 400, "validation_error"),
         ({"points": 0}, 400, "validation_error"),
@@ -169,6 +170,7 @@ def _event_body(program: str, **changes: Any) -> dict[str, Any]:
 def test_bad_events_write_nothing(town: Town, changes: dict[str, Any], status: int, code: str) -> None:
     program = town.program()
     _, organizer = town.organizer()
+    town.grant_program(organizer, program)
     before = town.written()
     problem(town.api.post("/v1/events", organizer, _event_body(program, **changes)), status, code)
     assert town.written() == before

@@ -3,7 +3,7 @@ through the API, and `written()`, what "wrote nothing" is measured against. (No 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ def now() -> datetime:
 class Town:
     api: Api
     admin: str
+    organizer_ids: dict[str, str] = field(default_factory=dict)  # secret → id, to grant their programs
 
     def program(
         self,
@@ -54,7 +55,14 @@ class Town:
     def organizer(self, name: str = "三鷹市 緑と公園課") -> tuple[str, str]:
         created = self.api.post("/v1/organizers", self.admin, {"name": name})
         assert created.status_code == 201, created.text
+        self.organizer_ids[created.json()["token"]] = created.json()["id"]
         return created.json()["id"], created.json()["token"]
+
+    def grant_program(self, secret: str, program_id: str) -> None:
+        """The city lets the organizer (by its secret) run events in the program."""
+        body = {"organizer_id": self.organizer_ids[secret]}
+        granted = self.api.post(f"/v1/programs/{program_id}/organizers", self.admin, body, key=None)
+        assert granted.status_code == 201, granted.text
 
     def event(
         self,
@@ -77,6 +85,8 @@ class Town:
         }
         if capacity is not None:
             body["capacity"] = capacity
+        if secret in self.organizer_ids:
+            self.grant_program(secret, program_id)
         created = self.api.post("/v1/events", secret, body)
         assert created.status_code == 201, created.text
         event_id: str = created.json()["id"]

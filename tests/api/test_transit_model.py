@@ -10,11 +10,14 @@ asyncio.Runner per machine.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -29,7 +32,7 @@ from mitapo.accounts.principals import PrincipalView
 from mitapo.engine import chart, clock, ledger
 from mitapo.engine.commands import Command, Leg
 from mitapo.payments import paycodes
-from mitapo.transit import bookings, rides
+from mitapo.transit import bookings, readers, rides
 from tests.api.test_transit_support import one_service_day
 from tests.stateful.service_machine import ServiceMachine
 
@@ -65,6 +68,12 @@ class TransitMachine(ServiceMachine):
         self.window = rides.TapWindow(timedelta(minutes=2), timedelta(hours=24), 60)
         self.operator_id = self._call(rides.create_operator, self.db, "みたかシティバス")["id"]
         self.route_ids = {code: self._route(code) for code in ROUTES}
+        self.reader_key = Ed25519PrivateKey.generate()
+        public = self.reader_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        registered = self._call(
+            readers.register, self.db, self.operator_id, "bus reader", base64.b64encode(public).decode()
+        )
+        self.reader_id = str(registered["id"])
         self.riders = [self._rider(category) for category in CATEGORIES]
         self.start = one_service_day(clock.now())
         self.sent: list[Sent] = []
@@ -103,7 +112,9 @@ class TransitMachine(ServiceMachine):
         rider = self.riders[who]
         at = self.start + timedelta(minutes=minute)
         pay_code = paycodes.issue(self.runtime.keys, rider.id, at, 60)["payload"]
-        reading = rides.Reading(self.operator_id, code, pay_code, at)
+        signature = self.reader_key.sign(readers.record(self.reader_id, code, at, pay_code))
+        signed = readers.Signed(self.reader_id, base64.b64encode(signature).decode())
+        reading = rides.Reading(self.operator_id, code, pay_code, at, signed)  # uploaded late, signed
         before = rider.available
         refused, done = self._attempt(
             rides.tap, self.db, self.runtime.keys, reading, self.window, clock.now()

@@ -3,12 +3,16 @@ chosen moment (a reader uploads taps late), and moments inside one service day."
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
 from mitapo.engine import clock
 from mitapo.payments import paycodes
-from mitapo.transit import fares
+from mitapo.transit import fares, readers
 from tests.api.conftest import Api
 from tests.api.payments_support import give_money, give_points, in_days
 
@@ -29,6 +33,25 @@ class Transit:
     def __init__(self, api: Api, admin: str) -> None:
         self.api = api
         self.admin = admin
+        self.readers: dict[str, tuple[str, Ed25519PrivateKey]] = {}  # operator's key → its reader
+
+    def reader(self, operator_key: str) -> tuple[str, Ed25519PrivateKey]:
+        """The operator's reader on the bus, registered once with its own key."""
+        if operator_key not in self.readers:
+            key = Ed25519PrivateKey.generate()
+            public = base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+            body = {"public_key": public.decode(), "name": "bus 7 reader"}
+            created = self.api.post("/v1/transit/readers", operator_key, body, key=None)
+            assert created.status_code == 201, created.text
+            self.readers[operator_key] = (created.json()["id"], key)
+        return self.readers[operator_key]
+
+    def signed(self, operator_key: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The tap as the operator's reader signed it when it read the code."""
+        reader_id, key = self.reader(operator_key)
+        at = datetime.fromisoformat(body["tapped_at"])
+        signature = key.sign(readers.record(reader_id, body["route"], at, body["pay_code"]))
+        return {**body, "reader_id": reader_id, "signature": base64.b64encode(signature).decode()}
 
     def operator(self, name: str = "みたかシティバス") -> tuple[str, str]:
         created = self.api.post("/v1/transit/operators", self.admin, {"name": name}, key=None)
@@ -68,9 +91,10 @@ class Transit:
     def tap(
         self, operator_key: str, route: str, resident_id: str, at: datetime | None = None, **kw: Any
     ) -> Any:
+        """A tap at `at` (uploaded late, signed by the reader) or now (unsigned, as online readers send)."""
         body: dict[str, Any] = {"pay_code": self.code(resident_id, at), "route": route}
         if at is not None:
-            body["tapped_at"] = at.isoformat()
+            body = self.signed(operator_key, {**body, "tapped_at": at.isoformat()})
         return self.api.post("/v1/transit/taps", operator_key, body, **kw)
 
     def charged(self, operator_key: str, route: str, resident_id: str, at: datetime | None = None) -> int:

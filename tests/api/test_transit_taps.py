@@ -112,13 +112,14 @@ def test_a_tap_uploaded_twice_is_charged_once(api: Api, town: Transit) -> None:
     rider, secret = town.rider(money=1000)
     at = clock.now() - timedelta(hours=3)
     body = {"pay_code": town.code(rider, at), "route": "bus-1", "tapped_at": at.isoformat()}
+    body = town.signed(key, body)
     first = api.post("/v1/transit/taps", key, body)
     before = api.journal_size()
     again = api.post("/v1/transit/taps", key, body)
     assert again.status_code == 201 and again.json() == first.json()
     assert again.headers["Idempotent-Replayed"] == "true"
     assert api.journal_size() == before
-    problem(api.post("/v1/transit/taps", key, {**body, "route": "bus-2"}), 409, "code_used")
+    problem(api.post("/v1/transit/taps", key, town.signed(key, {**body, "route": "bus-2"})), 409, "code_used")
     assert api.journal_size() == before
     assert wallet(api, secret)["money"] == 790
 

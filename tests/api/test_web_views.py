@@ -19,6 +19,8 @@ def _event(api: Api, admin: str, points: int = 150) -> tuple[str, str, str]:
     ).json()
     assert api.post(f"/v1/programs/{program['id']}/funding", admin, {"points": 10_000}).status_code == 201
     organizer = api.post("/v1/organizers", admin, {"name": "三鷹図書館"}, key=None).json()
+    grant = {"organizer_id": organizer["id"]}
+    assert api.post(f"/v1/programs/{program['id']}/organizers", admin, grant, key=None).status_code == 201
     now = datetime.now(UTC)
     body = {
         "program_id": program["id"],

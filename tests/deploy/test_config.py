@@ -199,3 +199,38 @@ def test_env_example_names_every_variable_compose_requires() -> None:
         if line and not line.startswith("#")
     }
     assert required and required <= example, required - example
+
+
+def test_the_service_in_compose_serves_metrics_only_with_a_secret() -> None:
+    """Issue 18, finding 5: deploy/ runs the service with a metrics secret, required, never a default."""
+    environment = compose()["services"]["app"]["environment"]
+    assert re.fullmatch(r"\$\{MITAPO_METRICS_SECRET:\?.+\}", environment["MITAPO_METRICS_SECRET"])
+
+
+def test_caddy_hides_every_metrics_path() -> None:
+    done = caddy("adapt")
+    assert done.returncode == 0, done.stderr
+    nodes = list(_nodes(json.loads(done.stdout)))
+    hidden = [n for n in nodes if any(set(m.get("path", [])) & {"/metrics/*"} for m in n.get("match", []))]
+    assert hidden and all(any(h.get("status_code") == 404 for h in n["handle"]) for n in hidden)
+
+
+def _hsts_values(tree: Any) -> list[str]:
+    found: list[str] = []
+    for node in _nodes(tree):
+        for name, values in node.get("response", {}).get("set", {}).items():
+            if name.lower() == "strict-transport-security":
+                found.extend(values)
+    return found
+
+
+def test_the_proxy_sends_hsts_for_a_year_on_every_answer() -> None:
+    """Issue 18, finding 6: the sign-in link carries a secret; after one visit the browser never again asks
+    the service over plain http, where a network on the way could read or rewrite it."""
+    done = caddy("adapt")
+    assert done.returncode == 0, done.stderr
+    values = _hsts_values(json.loads(done.stdout))
+    assert values, "no Strict-Transport-Security header"
+    for value in values:
+        max_age = int(re.search(r"max-age=(\d+)", value).group(1))  # type: ignore[union-attr]
+        assert max_age >= 31_536_000 and "includeSubDomains" in value, value

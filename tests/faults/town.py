@@ -88,6 +88,8 @@ async def build(
     )
     funding = {"points": POINTS_PER_CHECKIN * residents * events}
     await _created(http, f"/v1/programs/{program['id']}/funding", admin.secret, funding)
+    grant = {"organizer_id": organizer["id"]}
+    await _created(http, f"/v1/programs/{program['id']}/organizers", admin.secret, grant)
     starts = datetime.now(UTC) - timedelta(hours=1)
     body = {
         "program_id": program["id"],

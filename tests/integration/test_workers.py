@@ -25,6 +25,7 @@ from mitapo.engine import ledger, sealer
 from mitapo.engine.keys import load_keyring
 from mitapo.runtime import Runtime
 from mitapo.settings import Settings
+from tests.api.conftest import METRICS_SECRET
 from tests.deploy.processes import VENV_BIN, free_port, service_env, serving
 
 T = TypeVar("T")
@@ -59,7 +60,11 @@ async def _seal_everything(url: str) -> None:
 def two_servers(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     state = tmp_path / "state"
     load_keyring(Settings(data_dir=state).key_path)  # the signing key every process shares
-    env = {"MITAPO_SEAL_INTERVAL": "0.02", "MITAPO_CHECKPOINT_INTERVAL": "0.2"}
+    env = {
+        "MITAPO_SEAL_INTERVAL": "0.02",
+        "MITAPO_CHECKPOINT_INTERVAL": "0.2",
+        "MITAPO_METRICS_SECRET": METRICS_SECRET,
+    }
     first, second = free_port(), free_port()
     mitapo = str(VENV_BIN / "mitapo")
     with ExitStack() as stack:
@@ -144,7 +149,9 @@ def test_guarantees_hold_across_processes(
 
     # The first server's two workers: any one of them answers /metrics with both workers' numbers summed.
     sent_to_first = len(same_key + claims + load) // 2 + 1  # every other request, and one mismatch
-    scraped = text_string_to_metric_families(httpx.get(f"{two_servers[0]}/metrics", timeout=60).text)
+    scrape = {"Authorization": f"Bearer {METRICS_SECRET}"}
+    answer = httpx.get(f"{two_servers[0]}/metrics", headers=scrape, timeout=60)
+    scraped = text_string_to_metric_families(answer.text)
     samples = [sample for family in scraped for sample in family.samples]
     answered = sum(
         s.value

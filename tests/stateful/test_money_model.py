@@ -140,7 +140,7 @@ class MoneyMachine(ServiceMachine):
             self.residents[resident],
             self.recipients[recipient],
             points,
-            anonymous=anonymous,
+            public_name=not anonymous,
             idempotency=None,
         )
         if self.model.points[resident] < points:

@@ -98,6 +98,8 @@ class PointsMachine(ServiceMachine):
         ]
         self._call(ledger.open_accounts, self.db, SHOP)
         for program_id in self.program_ids:
+            self._call(programs.grant_organizer, self.db, program_id, self.organizer)
+        for program_id in self.program_ids:
             self._call(programs.fund, self.db, program_id, INITIAL_FUNDING)
         self.events: list[EventModel] = []
         funded = [INITIAL_FUNDING] * len(PROGRAMS)

@@ -45,7 +45,8 @@
         ├── DatabaseUnavailable               database_unavailable     (503)
         ├── PinInvalid                        pin_invalid
         ├── CardLocked                        card_locked
-        └── CardRevoked                       card_revoked
+        ├── CardRevoked                       card_revoked
+        └── UrlNotAllowed                     url_not_allowed          (422)
 
 The SDK retries a 429 and a 5xx before it raises one of the last four (see `RetryPolicy`). An `APIError`
 whose `code` this version does not know is raised as a plain `APIError`, so new server codes
@@ -100,6 +101,7 @@ __all__ = [
     "UnexpectedResponse",
     "UnknownSigningKey",
     "UnsupportedMediaType",
+    "UrlNotAllowed",
     "ValidationError",
     "VelocityExceeded",
     "WebhookVerificationError",
@@ -390,6 +392,13 @@ class CardRevoked(APIError):
     """The みたポ card was replaced by a newer one; the holder's balance is on the new card."""
 
     code_word = "card_revoked"
+
+
+class UrlNotAllowed(APIError):
+    """The webhook URL is refused (422): not https, or its host is or resolves to a loopback, private,
+    link-local, multicast or unspecified address. Register a public https URL."""
+
+    code_word = "url_not_allowed"
 
 
 def _every_subclass(cls: type[APIError]) -> list[type[APIError]]:

@@ -10,11 +10,13 @@ program's budget, a grant and a resident's lot, to the shop's receivable and the
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import statistics
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -249,14 +251,35 @@ def outliers(points: Sequence[int]) -> list[str | None]:
     return reasons
 
 
-async def fairness(db: Database) -> dict[str, Any]:
-    """Per program: how many residents got points, the median and the largest share, and who stands out."""
+@dataclass(frozen=True, slots=True)
+class Pseudonyms:
+    """How a view names residents to someone who may not know who they are (the auditor): a keyed hash of
+    the resident's id, the same in every view and every request, which only the city (holding the key and
+    the residents' table) can turn back into a person. The name itself is left out."""
+
+    key: bytes
+
+    def of(self, resident_id: str) -> str:
+        digest = hmac.new(self.key, resident_id.encode(), hashlib.sha256).hexdigest()
+        return f"psn_{digest[:20]}"
+
+
+async def fairness(db: Database, pseudonyms: Pseudonyms | None = None) -> dict[str, Any]:
+    """Per program: how many residents got points, the median and the largest share, and who stands out.
+    With `pseudonyms` (the auditor's view) residents appear under pseudonyms and without names; without
+    them (the city's own view) under their ids and names."""
     async with db.read() as conn:
         rows = await reads.points_by_resident(conn)
     grouped: dict[str, list[reads.ResidentPoints]] = {}
     for row in rows:
-        grouped.setdefault(row.program_id, []).append(row)
+        grouped.setdefault(row.program_id, []).append(_as_seen(row, pseudonyms))
     return {"programs": [_program_fairness(members) for members in grouped.values()]}
+
+
+def _as_seen(row: reads.ResidentPoints, pseudonyms: Pseudonyms | None) -> reads.ResidentPoints:
+    if pseudonyms is None:
+        return row
+    return replace(row, resident_id=pseudonyms.of(row.resident_id), resident_name=None)
 
 
 def _program_fairness(members: list[reads.ResidentPoints]) -> dict[str, Any]:

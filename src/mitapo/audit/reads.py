@@ -57,7 +57,7 @@ class ResidentPoints:
     program_id: str
     program_name: str
     resident_id: str
-    resident_name: str
+    resident_name: str | None
     points: int
 
 

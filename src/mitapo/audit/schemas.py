@@ -198,10 +198,11 @@ class TrailOut(Out):
 
 
 class ResidentShare(Out):
-    """`flag` says why the resident stands out, or null."""
+    """`flag` says why the resident stands out, or null. To an auditor `resident_id` is a pseudonym
+    (`psn_…`) and `name` is null; only the city (admin) sees ids and names."""
 
     resident_id: str
-    name: str
+    name: str | None
     points: int
     flag: str | None
 

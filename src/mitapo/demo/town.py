@@ -65,6 +65,8 @@ async def build(runtime: Runtime) -> dict[str, str]:
     db = runtime.db
     organizer_id, organizer_secret = await auth.create_principal(db, "organizer", "三鷹市 市民協働センター")
     program_ids = [await _program(runtime, *spec) for spec in PROGRAMS]
+    for program_id in program_ids:  # the city grants its centre every program it runs events in
+        await programs.grant_organizer(db, program_id, organizer_id)
     event_views = [await _event(runtime, organizer_id, program_ids, *spec) for spec in EVENTS]
     people = [await residents.create(db, name) for name in RESIDENTS]
     await _take_part(runtime, [p["id"] for p in people], event_views)
@@ -181,7 +183,7 @@ async def _donate_and_give(runtime: Runtime, resident_ids: list[str]) -> None:
     for n, resident_id in enumerate(resident_ids[12:18]):  # those who kept their points
         key = Idempotency(resident_id, f"demo-donation-{n}", hashlib.sha256(f"demo {n}".encode()).digest())
         await donations.donate(
-            runtime.db, resident_id, recipient_ids[n % 2], 20 + 5 * n, anonymous=n % 3 == 0, idempotency=key
+            runtime.db, resident_id, recipient_ids[n % 2], 20 + 5 * n, public_name=n % 3 == 1, idempotency=key
         )
     settings = runtime.settings
     await gifts.give(

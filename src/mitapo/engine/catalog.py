@@ -171,6 +171,8 @@ class Code(StrEnum):
     CARD_REVOKED = "card_revoked"
     PAYER_NOT_CONFIGURED = "payer_not_configured"
     NOTHING_TO_TRANSFER = "nothing_to_transfer"
+    URL_NOT_ALLOWED = "url_not_allowed"
+    POINTS_OVER_CEILING = "points_over_ceiling"
     # signals between the writer and the services, retried or absorbed before any answer; reaching HTTP would
     # be a bug, so their status is 500
     INTERNAL = "internal"
@@ -254,6 +256,8 @@ CODES: Final[Mapping[Code, CodeFacts]] = {
     Code.CARD_REVOKED: CodeFacts(422, _SHOP),  # a card replaced by a newer one of its resident
     Code.PAYER_NOT_CONFIGURED: CodeFacts(409, _OTHERS),  # a Zengin file asked of a service with no payer set
     Code.NOTHING_TO_TRANSFER: CodeFacts(409, _OTHERS),  # a Zengin file of a settlement paying nobody by bank
+    Code.URL_NOT_ALLOWED: CodeFacts(422, _SHOP),  # a webhook URL that leads to a private address
+    Code.POINTS_OVER_CEILING: CodeFacts(422, _OTHERS),  # an event worth more than its program allows
     Code.INTERNAL: CodeFacts(500, _OTHERS),  # the writer retries with more accounts locked
     Code.FOLLOWER: CodeFacts(500, _OTHERS),  # the writer's own: decided with an earlier command of its batch
     Code.REFUND_RACED: CodeFacts(500, _OTHERS),  # retried; rate_limited when it keeps racing

@@ -7,6 +7,8 @@ never exported and never stored in the database; only public keys are published.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,15 @@ class KeyRing:
 
     def sign(self, data: bytes) -> bytes:
         return self.current.sign(data)
+
+    def derived_secret(self, label: bytes) -> bytes:
+        """A secret for one purpose (`label`), derived from the oldest key, so it outlives rotations and
+        stays as private as the keys: pseudonyms keyed by it cannot be turned back without the key files."""
+        oldest = self.private_keys[min(self.private_keys)]
+        raw = oldest.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
+        return hmac.new(raw, b"mitapo derived secret: " + label, hashlib.sha256).digest()
 
 
 def load_keyring(directory: Path) -> KeyRing:

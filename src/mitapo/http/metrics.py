@@ -1,5 +1,6 @@
-"""Prometheus metrics at `/metrics`, for the city's monitoring (scraped on the private network; the proxy
-answers 404 to the public).
+"""Prometheus metrics at `/metrics`, for the city's monitoring: only to a scraper that sends the metrics
+secret (`Authorization: Bearer $MITAPO_METRICS_SECRET`); without that setting, not at all (404). The proxy
+answers 404 to the public as well.
 
 Counted as things happen: request latency per route (the route's template, never the raw path, so ids do
 not explode the series), group-commit batch sizes and commit latency (the writer's observer), idempotent
@@ -12,12 +13,14 @@ sums up on a scrape (prometheus-client's multiprocess mode).
 from __future__ import annotations
 
 import asyncio
+import hmac
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -32,6 +35,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from mitapo.engine import stats
+from mitapo.engine.catalog import Code
+from mitapo.engine.errors import DomainError, NotFound
 from mitapo.runtime import Runtime
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -132,7 +137,19 @@ def exposition() -> bytes:
     return counted + generate_latest(journal)
 
 
+def may_scrape(secret: str | None, authorization: str | None) -> bool:
+    """Only a scraper that shows the metrics secret (`MITAPO_METRICS_SECRET`); with none set, nobody: the
+    numbers tell an outsider how busy the service is, what fails and when it is fragile."""
+    if not secret or not authorization or not authorization.startswith("Bearer "):
+        return False
+    return hmac.compare_digest(authorization.removeprefix("Bearer ").encode(), secret.encode())
+
+
 @get("/metrics", include_in_schema=False)
-async def metrics(runtime: NamedDependency[Runtime]) -> Response[bytes]:
+async def metrics(request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]) -> Response[bytes]:
+    if not runtime.settings.metrics_secret:
+        raise NotFound("metrics")  # not served on this port at all
+    if not may_scrape(runtime.settings.metrics_secret, request.headers.get("authorization")):
+        raise DomainError(Code.UNAUTHORIZED, "the metrics secret is required")
     await JOURNAL.refresh(runtime)
     return Response(exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -2,8 +2,10 @@
 
 A donation takes the donor's points that expire soonest first, under the lock of the donor's balances, into
 the recipient's account; matching offers then add their match beside it (`matching`). What a recipient
-received is public; a donor who asked to stay anonymous is never named in it. The journal entry itself never
-names the donor in its memo or meta (its postings name the donor's accounts, which only auditors see).
+received is public; a donor is named in it only when the resident chose to be (`public_name`), never by
+default (個人情報保護法: a donation says something about a person that is theirs to publish). The journal
+entry itself never names the donor in its memo or meta (its postings name the donor's accounts, which only
+auditors see).
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ async def donate(
     recipient_id: str,
     points: int,
     *,
-    anonymous: bool,
+    public_name: bool = False,
     idempotency: Idempotency | None,
 ) -> tuple[Written, dict[str, Any]]:
     """Post the donation, then the matches; answer `{entry_id, matched_points}`."""
@@ -68,13 +70,13 @@ async def donate(
             raise NotFound("recipient")
     recipient = chart.recipient_account(recipient_id)
     row = {"entry_id": ENTRY_ID, "resident_id": resident_id, "recipient_id": recipient_id}
-    row |= {"points": points, "anonymous": anonymous}
+    row |= {"points": points, "anonymous": not public_name, "public_name": public_name}
     written = await post(
         db,
         Command(
             kind="donation",
             memo=f"donation to {recipient_id}",
-            meta={"recipient_id": recipient_id, "anonymous": anonymous},
+            meta={"recipient_id": recipient_id, "anonymous": not public_name},
             accounts=(recipient,),
             lock_owners=(chart.resident_owner(resident_id),),
             plan=lambda view: _taking(view, resident_id, recipient.code, points),

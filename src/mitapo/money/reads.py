@@ -82,13 +82,13 @@ async def points_received(conn: AsyncConnection, account: str) -> int:
 
 async def recent_donations(conn: AsyncConnection, recipient_id: str, limit: int) -> list[PublicDonation]:
     rows = await conn.execute(
-        select(donations.c.anonymous, donations.c.points, donations.c.created_at, residents.c.name)
+        select(donations.c.public_name, donations.c.points, donations.c.created_at, residents.c.name)
         .join(residents, residents.c.id == donations.c.resident_id)
         .where(donations.c.recipient_id == recipient_id)
         .order_by(donations.c.created_at.desc())
         .limit(limit)
     )
-    return [PublicDonation(None if r.anonymous else r.name, r.points, r.created_at) for r in rows]
+    return [PublicDonation(r.name if r.public_name else None, r.points, r.created_at) for r in rows]
 
 
 async def program_exists(conn: AsyncConnection, program_id: str) -> bool:

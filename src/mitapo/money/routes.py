@@ -77,8 +77,9 @@ async def donate(
     principal: NamedDependency[PrincipalView],
     idempotency: NamedDependency[Idempotency],
 ) -> Response[Donated]:
+    named = data.public_name and data.anonymous is not True
     written, body = await donations.donate(
-        db, principal.id, data.recipient_id, data.points, anonymous=data.anonymous, idempotency=idempotency
+        db, principal.id, data.recipient_id, data.points, public_name=named, idempotency=idempotency
     )
     return answer_written(Donated, written, body)
 

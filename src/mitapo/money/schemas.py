@@ -34,7 +34,8 @@ class RecipientIn(Body):
 class DonationIn(Body):
     recipient_id: Id
     points: Points
-    anonymous: bool = False
+    public_name: bool = False
+    anonymous: bool | None = None  # v1's; a donor is named only with `public_name: true`, never by default
 
 
 class MatchingIn(Body):

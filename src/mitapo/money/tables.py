@@ -72,6 +72,7 @@ donations = Table(
     Column("points", BigInteger, nullable=False),
     Column("anonymous", Boolean, nullable=False),
     Column("created_at", _Moment, nullable=False),
+    Column("public_name", Boolean, nullable=False),  # migration 0023: named in public only by choice
 )
 
 closures = Table(

@@ -20,7 +20,7 @@ from mitapo.engine.commands import Command, Idempotency, Row
 from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.ledger import post
-from mitapo.payments import codenames, reads, tables
+from mitapo.payments import codenames, egress, reads, tables
 from mitapo.payments.reads import MerchantView
 from mitapo.payments.schemas import WebhookOut
 from mitapo_merchant import emvco
@@ -208,10 +208,12 @@ def read_code(payload: str) -> emvco.MerchantCode:
         raise DomainError("code_invalid", f"not a valid みたポ shop code: {error}") from None
 
 
-async def set_webhook(db: Database, merchant_id: str, url: str) -> WebhookOut:
-    """Register (or replace) the shop's webhook URL; events are signed with the service's published keys."""
+async def set_webhook(db: Database, merchant_id: str, url: str, policy: egress.Policy) -> WebhookOut:
+    """Register (or replace) the shop's webhook URL; events are signed with the service's published keys.
+    A URL that is, or resolves to, a private address is refused here (and checked again at delivery)."""
     if not url.startswith(("https://", "http://")) or len(url) > 2000:
         raise Invalid("url must be an http(s) URL")
+    await egress.vet(url, policy)
     await get(db, merchant_id)
     async with db.raw() as conn:
         await reads.set_webhook(conn, merchant_id, url)

@@ -111,9 +111,10 @@ async def merchant_code(
 
 @post("/v1/merchant/webhooks", opt=roles("merchant"), tags=TAGS)
 async def set_webhook(
-    data: JSONBody[WebhookIn], db: NamedDependency[Database], principal: NamedDependency[PrincipalView]
+    data: JSONBody[WebhookIn], runtime: NamedDependency[Runtime], principal: NamedDependency[PrincipalView]
 ) -> Response[WebhookOut]:
-    return Response(await merchants.set_webhook(db, principal.id, data.url), status_code=201)
+    registered = await merchants.set_webhook(runtime.db, principal.id, data.url, runtime.webhook_policy)
+    return Response(registered, status_code=201)
 
 
 @post("/v1/payment-requests", opt=roles("merchant"), tags=TAGS)

@@ -5,26 +5,31 @@ there is never an event without its payment, nor a payment whose event is lost. 
 (`deliver_due`) posts due events to the shop's URL, signed with the service's current Ed25519 key and the
 time of sending (`mitapo_merchant.webhooks.sign`, what the SDK's `verify` checks), and retries failures with
 exponential backoff: at least once, so shops deduplicate by event id, as the SDK's README tells them.
+
+It goes out only through `egress.GuardedBackend`: to a public address checked when connecting, never
+following a redirect, never through a proxy taken from the environment.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
+import ssl
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
+import anyio
+import httpcore
 import structlog
 
 from mitapo.engine import clock
 from mitapo.engine.commands import Row
 from mitapo.engine.database import Database
+from mitapo.engine.errors import DomainError
 from mitapo.engine.keys import KeyRing
-from mitapo.payments import reads, tables
+from mitapo.payments import egress, reads, tables
 from mitapo.payments.reads import OutboxItem
 from mitapo_merchant import webhooks as signatures
 
@@ -66,20 +71,20 @@ async def deliver_due(
     keys: KeyRing,
     *,
     now: datetime | None = None,
-    client: httpx.AsyncClient | None = None,
+    policy: egress.Policy = egress.STRICT,
     limit: int = 100,
 ) -> int:
-    """Deliver the events due at `now`; return how many were delivered. Tests pass `now` to step over the
-    backoff instead of waiting for it."""
+    """Deliver the events due at `now` to the addresses `policy` allows; return how many were delivered.
+    Tests pass `now` to step over the backoff instead of waiting for it."""
     now = now or clock.now()
     async with db.raw() as conn:
         due = await reads.claim_due(conn, now, now + LEASE, limit)
     if not due:
         return 0
-    async with contextlib.AsyncExitStack() as stack:
-        if client is None:
-            client = await stack.enter_async_context(httpx.AsyncClient(timeout=TIMEOUT_SECONDS))
-        outcomes = await asyncio.gather(*(_send(client, keys, item) for item in due))
+    backend = egress.GuardedBackend(policy)
+    tls = ssl.create_default_context()
+    async with httpcore.AsyncConnectionPool(ssl_context=tls, network_backend=backend) as pool:
+        outcomes = await asyncio.gather(*(_send(pool, keys, item, policy) for item in due))
     async with db.raw() as conn:
         for item, error in zip(due, outcomes, strict=True):
             if error is None:
@@ -97,15 +102,30 @@ def body_of(item: OutboxItem) -> bytes:
     return event.to_body()
 
 
-async def _send(http: httpx.AsyncClient, keys: KeyRing, item: OutboxItem) -> str | None:
-    """Post one event; None when the shop took it (any 2xx), else what went wrong."""
+_FAILURES = (
+    DomainError,
+    TimeoutError,
+    httpcore.NetworkError,
+    httpcore.TimeoutException,
+    httpcore.ProtocolError,
+    httpcore.UnsupportedProtocol,
+)
+
+
+async def _send(
+    pool: httpcore.AsyncConnectionPool, keys: KeyRing, item: OutboxItem, policy: egress.Policy
+) -> str | None:
+    """Post one event; None when the shop took it (any 2xx), else what went wrong (a redirect too)."""
     body = body_of(item)
     header = signatures.sign(body, keys.current, timestamp=int(clock.now().timestamp()))
-    headers = {signatures.SIGNATURE_HEADER: header, "Content-Type": "application/json"}
+    headers = [(signatures.SIGNATURE_HEADER, header), ("Content-Type", "application/json")]
     try:
-        response = await http.post(item.url, content=body, headers=headers)
-    except httpx.HTTPError as error:
-        return f"{type(error).__name__}: {error}"
-    if 200 <= response.status_code < 300:
+        egress.target_of(item.url, policy)
+        with anyio.fail_after(TIMEOUT_SECONDS):
+            response = await pool.request("POST", item.url, headers=headers, content=body)
+    except _FAILURES as error:
+        code = error.code.value if isinstance(error, DomainError) else type(error).__name__
+        return f"{code}: {error}"
+    if 200 <= response.status < 300:
         return None
-    return f"HTTP {response.status_code}"
+    return f"HTTP {response.status}"

@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mitapo.accounts import auth
+from mitapo.engine.catalog import Code
 from mitapo.engine.commands import Command, Idempotency, Row, Written
 from mitapo.engine.database import Database
-from mitapo.engine.errors import Invalid, NotFound
+from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.ledger import post
 from mitapo.points import programs, reads, tables
 from mitapo.points.reads import EventView
@@ -40,14 +41,24 @@ async def create(
     ends_at: datetime,
     capacity: int | None = None,
     *,
+    granted_only: bool = True,
     idempotency: Idempotency | None = None,
     place: str | None = None,
     area: str | None = None,
 ) -> Written:
-    """Create an event under an existing program; the points it grants are fixed here, never by the client."""
+    """Create an event under an existing program; the points it grants are fixed here, never by the client.
+
+    An organizer (`granted_only`, the default; only the city's own calls pass False) may use only a program
+    an admin granted it, else `forbidden`; nobody may make an event worth more than the program's
+    `max_points_per_event` (`points_over_ceiling`): one check-in must never drain a budget."""
     if ends_at <= starts_at:
         raise Invalid("ends_at must be after starts_at")
-    await programs.get(db, program_id)
+    if granted_only and not await programs.may_organize(db, program_id, organizer_id):
+        raise DomainError(Code.FORBIDDEN, "this organizer was not granted the program")
+    program = await programs.get(db, program_id)
+    ceiling = program.max_points_per_event
+    if ceiling is not None and points > ceiling:
+        raise DomainError(Code.POINTS_OVER_CEILING, f"the program grants at most {ceiling} points per event")
     event_id = f"evt_{uuid.uuid4().hex[:16]}"
     row = {
         "id": event_id,

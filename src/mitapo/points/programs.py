@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from mitapo.accounts import principals
 from mitapo.engine import chart, journal, ledger
 from mitapo.engine.commands import Command, Idempotency, Row, Written
 from mitapo.engine.database import Database
@@ -24,9 +25,11 @@ async def create(
     monthly_cap: int | None = None,
     annual_cap: int | None = None,
     *,
+    max_points_per_event: int | None = None,
     idempotency: Idempotency | None = None,
 ) -> Written:
-    """Create a program and open its (empty) budget; answer `{id}`."""
+    """Create a program and open its (empty) budget; answer `{id}`. `max_points_per_event` is the most one
+    event of the program may grant a check-in, whoever makes the event."""
     program_id = f"prg_{uuid.uuid4().hex[:16]}"
     row = {
         "id": program_id,
@@ -34,6 +37,7 @@ async def create(
         "points_valid_days": points_valid_days,
         "monthly_cap": monthly_cap,
         "annual_cap": annual_cap,
+        "max_points_per_event": max_points_per_event,
     }
     return await ledger.post(
         db,
@@ -53,6 +57,24 @@ async def get(db: Database, program_id: str) -> ProgramView:
     if found is None:
         raise NotFound("program")
     return found
+
+
+async def grant_organizer(db: Database, program_id: str, organizer_id: str) -> dict[str, str]:
+    """Let an organizer run events in the program (an admin's decision); granting twice changes nothing."""
+    await get(db, program_id)
+    async with db.read() as conn:
+        organizer = await principals.by_id(conn, organizer_id)
+    if organizer is None or organizer.role != "organizer":
+        raise NotFound("organizer")
+    async with db.raw() as raw:
+        await reads.grant_organizer(raw, program_id, organizer_id)
+    return {"program_id": program_id, "organizer_id": organizer_id}
+
+
+async def may_organize(db: Database, program_id: str, organizer_id: str) -> bool:
+    """Whether an admin granted the organizer this program."""
+    async with db.read() as conn:
+        return await reads.is_granted(conn, program_id, organizer_id)
 
 
 async def fund(
@@ -75,6 +97,7 @@ async def describe(db: Database, program_id: str) -> dict[str, Any]:
         "points_valid_days": program.points_valid_days,
         "monthly_cap": program.monthly_cap,
         "annual_cap": program.annual_cap,
+        "max_points_per_event": program.max_points_per_event,
         "budget_remaining": -posted,
         "granted_total": granted,
     }

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mitapo.engine.tables import Balance, Entry, Posting
-from mitapo.points.tables import checkins, event_cancellations, events, programs
+from mitapo.points.tables import checkins, event_cancellations, events, program_organizers, programs
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,7 @@ class ProgramView:
     points_valid_days: int
     monthly_cap: int | None
     annual_cap: int | None
+    max_points_per_event: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,29 @@ async def program(conn: AsyncConnection, program_id: str) -> ProgramView | None:
     row = (await conn.execute(select(programs).where(programs.c.id == program_id))).first()
     if row is None:
         return None
-    return ProgramView(row.id, row.name, row.points_valid_days, row.monthly_cap, row.annual_cap)
+    return ProgramView(
+        row.id, row.name, row.points_valid_days, row.monthly_cap, row.annual_cap, row.max_points_per_event
+    )
+
+
+async def grant_organizer(conn: asyncpg.Connection, program_id: str, organizer_id: str) -> None:
+    """Let the organizer run events in the program; granting twice changes nothing."""
+    await conn.execute(
+        "INSERT INTO program_organizers (program_id, organizer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        program_id,
+        organizer_id,
+    )
+
+
+async def is_granted(conn: AsyncConnection, program_id: str, organizer_id: str) -> bool:
+    found = await conn.scalar(
+        select(func.count())
+        .select_from(program_organizers)
+        .where(
+            program_organizers.c.program_id == program_id, program_organizers.c.organizer_id == organizer_id
+        )
+    )
+    return bool(found)
 
 
 async def granted_total(conn: AsyncConnection, program_id: str) -> int:

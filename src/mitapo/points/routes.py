@@ -38,6 +38,8 @@ from mitapo.points.schemas import (
     OrganizerCreated,
     OrganizerIn,
     ProgramIn,
+    ProgramOrganizerIn,
+    ProgramOrganizerOut,
     ProgramOut,
     PushKeyOut,
     PushStateOut,
@@ -68,9 +70,19 @@ async def create_program(
         data.points_valid_days,
         data.monthly_cap,
         data.annual_cap,
+        max_points_per_event=data.max_points_per_event,
         idempotency=maybe_idempotency,
     )
     return answer_written(Created, written)
+
+
+@post("/v1/programs/{program_id:str}/organizers", opt=roles("admin"), tags=TAGS)
+async def grant_organizer(
+    program_id: FromPath[str], data: JSONBody[ProgramOrganizerIn], db: NamedDependency[Database]
+) -> Response[ProgramOrganizerOut]:
+    """Let an organizer run events in this program; only the city decides who spends which budget."""
+    granted = await programs.grant_organizer(db, program_id, data.organizer_id)
+    return Response(shaped(ProgramOrganizerOut, granted), status_code=201)
 
 
 @get("/v1/programs/{program_id:str}", opt=roles("admin", "auditor"), tags=TAGS)
@@ -115,6 +127,7 @@ async def create_event(
         data.starts_at,
         data.ends_at,
         data.capacity,
+        granted_only=principal.role == "organizer",
         idempotency=maybe_idempotency,
         place=data.place,
         area=data.area,
@@ -327,6 +340,7 @@ ROUTES = [
     create_program,
     read_program,
     fund_program,
+    grant_organizer,
     create_organizer,
     create_event,
     list_events,

@@ -20,6 +20,7 @@ class ProgramIn(Body):
     points_valid_days: Annotated[int, msgspec.Meta(ge=1, le=3660)]
     monthly_cap: Points | None = None
     annual_cap: Points | None = None
+    max_points_per_event: Points | None = None
 
 
 class OrganizerIn(Body):
@@ -27,6 +28,17 @@ class OrganizerIn(Body):
 
 
 Place = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_NAME_PATTERN)]
+
+
+class ProgramOrganizerIn(Body):
+    organizer_id: Id
+
+
+class ProgramOrganizerOut(Out):
+    """The organizer may now run events in the program."""
+
+    program_id: str
+    organizer_id: str
 
 
 class EventIn(Body):
@@ -88,6 +100,7 @@ class ProgramOut(Out):
     points_valid_days: int
     monthly_cap: int | None
     annual_cap: int | None
+    max_points_per_event: int | None
     budget_remaining: int
     granted_total: int
 

@@ -20,6 +20,15 @@ programs = Table(
     Column("monthly_cap", BigInteger),
     Column("annual_cap", BigInteger),
     Column("created_at", _Moment, nullable=False),
+    Column("max_points_per_event", BigInteger),
+)
+
+program_organizers = Table(  # migration 0023: the programs an admin granted each organizer
+    "program_organizers",
+    metadata,
+    Column("program_id", Text, primary_key=True),
+    Column("organizer_id", Text, primary_key=True),
+    Column("granted_at", _Moment, nullable=False),
 )
 
 events = Table(

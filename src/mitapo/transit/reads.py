@@ -14,7 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mitapo.engine.commands import BalanceState
 from mitapo.engine.tables import Balance, Counter, Hold
-from mitapo.transit.tables import booking_ends, booking_holds, bookings, fare_rules, operators, routes, taps
+from mitapo.transit.tables import (
+    booking_ends,
+    booking_holds,
+    bookings,
+    fare_rules,
+    operators,
+    readers,
+    routes,
+    taps,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +109,19 @@ async def route_by_code(conn: AsyncConnection, operator_id: str, code: str) -> R
     query = select(routes).where(routes.c.operator_id == operator_id, routes.c.code == code)
     row = (await conn.execute(query)).first()
     return None if row is None else _route(row)
+
+
+async def reader_with_key(conn: AsyncConnection, public_key: bytes) -> bool:
+    return (await conn.scalar(select(readers.c.id).where(readers.c.public_key == public_key))) is not None
+
+
+async def reader_key(conn: AsyncConnection, operator_id: str, reader_id: str) -> bytes | None:
+    """The public key of the operator's reader, or None (no such reader, or another operator's)."""
+    query = select(readers.c.public_key).where(
+        readers.c.id == reader_id, readers.c.operator_id == operator_id
+    )
+    found = await conn.scalar(query)
+    return None if found is None else bytes(found)
 
 
 def _fare_rule(row: Any) -> FareRuleView:

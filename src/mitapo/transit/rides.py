@@ -43,7 +43,7 @@ from mitapo.engine.keys import KeyRing
 from mitapo.engine.ledger import post
 from mitapo.limits import rules
 from mitapo.payments import paycodes
-from mitapo.transit import fares, reads, tables
+from mitapo.transit import fares, readers, reads, tables
 from mitapo.transit.fares import Charge, FareRule
 from mitapo.transit.reads import FareRuleView, RouteView
 from mitapo.transit.schemas import DayCaps, FareRuleOut, FareRules
@@ -365,6 +365,7 @@ class Reading:
     pay_code: str | None
     tapped_at: datetime | None
     card: str | None = None
+    signed: readers.Signed | None = None
 
     def fingerprint(self) -> bytes:
         """The same tap uploaded again has the same fingerprint, whatever its Idempotency-Key."""
@@ -403,9 +404,15 @@ async def _tap(
     tapped_at = window.judge(reading.tapped_at, now)
     if reading.card is not None:
         return await _card_tap(db, reading, window, tapped_at, idempotency)
+    if reading.signed is not None:  # the reader proves it read the code at tapped_at
+        await readers.check(
+            db, reading.operator_id, reading.signed, reading.route_code, tapped_at, reading.pay_code or ""
+        )
     async with db.read() as conn:
         route = await _route(conn, reading)
         code = paycodes.verify(keys, reading.pay_code or "", tapped_at, window.pay_code_seconds)
+        if reading.signed is None:  # nothing proves when it was read: the code must be fresh on arrival too
+            paycodes.check_fresh(code, now, window.pay_code_seconds)
         category = await resident_category(conn, code.resident_id)
         rule = to_rule(await reads.fare_rule_at(conn, tapped_at))
     ride = Ride(

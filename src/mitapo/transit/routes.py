@@ -13,12 +13,13 @@ from mitapo.accounts.principals import PrincipalView
 from mitapo.engine import clock
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
-from mitapo.engine.errors import Invalid
+from mitapo.engine.errors import Invalid, NotFound
 from mitapo.http.auth import roles
 from mitapo.http.idempotency import answer, answer_written
+from mitapo.http.schemas import shaped
 from mitapo.runtime import Runtime
 from mitapo.settings import Settings
-from mitapo.transit import bookings
+from mitapo.transit import bookings, readers
 from mitapo.transit import rides as transit
 from mitapo.transit.reads import FareRuleView
 from mitapo.transit.schemas import (
@@ -29,6 +30,8 @@ from mitapo.transit.schemas import (
     FareRules,
     OperatorCreated,
     OperatorIn,
+    ReaderIn,
+    ReaderOut,
     RideEndIn,
     RideOut,
     RouteIn,
@@ -106,15 +109,36 @@ async def tap(
     principal: NamedDependency[PrincipalView],
     idempotency: NamedDependency[Idempotency],
 ) -> Response[RideOut]:
-    """A reader's tap, uploaded now or up to a day late: charged once, judged at `tapped_at`."""
+    """A reader's tap, uploaded now or up to a day late: charged once; a pay code is judged at `tapped_at`
+    when a registered reader signed the tap, else also on arrival."""
     if (data.pay_code is None) == (data.card is None):
         raise Invalid("send pay_code or card")
-    reading = transit.Reading(principal.id, data.route, data.pay_code, data.tapped_at, data.card)
+    if (data.reader_id is None) != (data.signature is None):
+        raise Invalid("reader_id and signature come together")
+    signed = None if data.reader_id is None else readers.Signed(data.reader_id, str(data.signature))
+    reading = transit.Reading(principal.id, data.route, data.pay_code, data.tapped_at, data.card, signed)
     window = tap_window(runtime.settings)
     written = await transit.tap(
         runtime.db, runtime.keys, reading, window, clock.now(), idempotency=idempotency
     )
     return answer_written(RideOut, *written)
+
+
+@post("/v1/transit/readers", opt=roles("admin", "operator"), tags=TAGS)
+async def register_reader(
+    data: JSONBody[ReaderIn],
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+    maybe_idempotency: NamedDependency[Idempotency | None],
+) -> Response[ReaderOut]:
+    """A bus's reader and its own public key: the taps it signs count at the moment they were read."""
+    if principal.role == "operator" and data.operator_id not in (None, principal.id):
+        raise NotFound("operator")
+    operator_id = principal.id if principal.role == "operator" else data.operator_id
+    if operator_id is None:
+        raise Invalid("operator_id is required")
+    body = await readers.register(db, operator_id, data.name, data.public_key, idempotency=maybe_idempotency)
+    return Response(shaped(ReaderOut, body), status_code=201)
 
 
 @post("/v1/transit/bookings", opt=roles("resident"), tags=TAGS)
@@ -171,6 +195,7 @@ ROUTES = [
     create_fare_rule,
     list_fare_rules,
     tap,
+    register_reader,
     book,
     read_booking,
     complete_booking,

@@ -54,12 +54,31 @@ class FareRuleIn(Body):
 
 class TapIn(Body):
     """A reader's tap: the resident's pay code (`pay_code`) or a みたポ card (`card`: its QR's payload or its
-    number; no PIN on the bus), one of the two."""
+    number; no PIN on the bus), one of the two. `reader_id` and `signature` (both or neither): the registered
+    reader's Ed25519 signature, base64, over the tap record (docs/api.md, "Signed taps"); only a signed tap's
+    pay code is judged at `tapped_at`."""
 
     route: RouteCode
     pay_code: Payload | None = None
     card: CardText | None = None
     tapped_at: Moment | None = None
+    reader_id: Id | None = None
+    signature: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+
+
+class ReaderIn(Body):
+    """`operator_id` is the admin's to give; an operator registers its own readers and gives none."""
+
+    public_key: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    name: Name = "reader"
+    operator_id: Id | None = None
+
+
+class ReaderOut(Out):
+    id: str
+    operator_id: str
+    name: str
+    public_key: str
 
 
 class BookingIn(Body):

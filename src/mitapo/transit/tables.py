@@ -3,7 +3,7 @@ from a moment on, recorded taps, and bookings with the holds they placed and how
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Date, Integer, Table, Text
+from sqlalchemy import BigInteger, Column, Date, Integer, LargeBinary, Table, Text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.types import TIMESTAMP
 
@@ -98,5 +98,15 @@ booking_ends = Table(
     Column("outcome", Text, nullable=False),
     Column("ended_by", Text, nullable=False),
     Column("tap_id", Text),
+    Column("created_at", _Moment, nullable=False),
+)
+
+readers = Table(  # migration 0023: a reader's key signs the taps it reads
+    "transit_readers",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("operator_id", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("public_key", LargeBinary, nullable=False),
     Column("created_at", _Moment, nullable=False),
 )

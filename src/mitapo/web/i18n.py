@@ -149,7 +149,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "recipient": ("寄付先", "Recipient"),
     "points_amount": ("ポイント数", "Points"),
-    "anonymous": ("名前を出さずに寄付する", "Donate anonymously"),
+    "public_name": (
+        "寄付先のページに名前を載せる（選ばなければ匿名です）",
+        "Show my name on the recipient's page (anonymous unless chosen)",
+    ),
     "donate_button": ("寄付する", "Donate"),
     "donated": ("{recipient} に {points} 寄付しました", "You donated {points} to {recipient}"),
     "gift_title": ("ポイントを贈る", "Give points"),

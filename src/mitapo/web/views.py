@@ -19,6 +19,7 @@ from mitapo.engine import clock
 from mitapo.engine.database import Database
 from mitapo.http.auth import roles
 from mitapo.http.schemas import shaped
+from mitapo.runtime import Runtime
 from mitapo.web import discover_routes, faces, history
 from mitapo.web.schemas import AttendanceOut, HistoryOut, RecipientsOut, ShopOut
 
@@ -66,8 +67,14 @@ async def trail(
 
 
 @get("/v1/audit/fairness", opt=AUDIT, tags=["audit"])
-async def fairness(db: NamedDependency[Database]) -> FairnessOut:
-    return shaped(FairnessOut, await desk.fairness(db))
+async def fairness(
+    runtime: NamedDependency[Runtime], principal: NamedDependency[PrincipalView]
+) -> FairnessOut:
+    """Names are for the city: an auditor sees residents under pseudonyms (docs/security.md, APPI)."""
+    pseudonyms = None
+    if principal.role != "admin":
+        pseudonyms = desk.Pseudonyms(runtime.keys.derived_secret(b"resident pseudonyms"))
+    return shaped(FairnessOut, await desk.fairness(runtime.db, pseudonyms))
 
 
 @get("/v1/audit/budgets", opt=AUDIT, tags=["audit"])

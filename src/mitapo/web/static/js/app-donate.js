@@ -13,7 +13,7 @@ startResident(async (me) => {
     const body = {
       recipient_id: select.value,
       points: Number(byId("donate-points").value),
-      anonymous: byId("anonymous").checked,
+      public_name: byId("public-name").checked,
     };
     try {
       await api("POST", "/v1/donations", body, { key: intent.keyFor(body) });
