@@ -15,6 +15,8 @@ def _organizer_and_program(api: Api, admin: str) -> tuple[str, str]:
     program = api.post("/v1/programs", admin, {"name": "防災訓練", "points_valid_days": 365}, key=None).json()
     assert api.post(f"/v1/programs/{program['id']}/funding", admin, {"points": 10_000}).status_code == 201
     organizer = api.post("/v1/organizers", admin, {"name": "井口住民協議会"}, key=None).json()
+    grant = {"organizer_id": organizer["id"]}
+    assert api.post(f"/v1/programs/{program['id']}/organizers", admin, grant, key=None).status_code == 201
     return str(organizer["token"]), str(program["id"])
 
 

@@ -114,7 +114,7 @@ class TransitMachine(ServiceMachine):
         pay_code = paycodes.issue(self.runtime.keys, rider.id, at, 60)["payload"]
         signature = self.reader_key.sign(readers.record(self.reader_id, code, at, pay_code))
         signed = readers.Signed(self.reader_id, base64.b64encode(signature).decode())
-        reading = rides.Reading(self.operator_id, code, pay_code, at, signed)  # uploaded late, signed
+        reading = rides.Reading(self.operator_id, code, pay_code, at, signed=signed)  # uploaded late, signed
         before = rider.available
         refused, done = self._attempt(
             rides.tap, self.db, self.runtime.keys, reading, self.window, clock.now()

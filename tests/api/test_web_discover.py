@@ -15,6 +15,7 @@ def test_upcoming_events_by_area_and_date(api: Api, admin: str) -> None:
     town = Town(api, admin)
     program = town.program()
     _, organizer = town.organizer("井の頭地区住民協議会")
+    town.grant_program(organizer, program)
 
     def event(title: str, start_in: timedelta, **where: str) -> str:
         body = {

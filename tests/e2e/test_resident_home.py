@@ -22,7 +22,9 @@ def _points_expiring_soon(town: Town, points: int = 80) -> dict[str, str]:
         "id"
     ]
     town.api("POST", f"/v1/programs/{program}/funding", admin, {"points": 1000}, key=uuid.uuid4().hex)
-    organizer = town.api("POST", "/v1/organizers", admin, {"name": "連雀地区住民協議会"})["token"]
+    made = town.api("POST", "/v1/organizers", admin, {"name": "連雀地区住民協議会"})
+    organizer = made["token"]
+    town.api("POST", f"/v1/programs/{program}/organizers", admin, {"organizer_id": made["id"]})
     now = datetime.now(UTC)
     event = {
         "program_id": program,
