@@ -162,6 +162,8 @@ class Code(StrEnum):
     DATABASE_UNAVAILABLE = "database_unavailable"
     SEALER_STUCK = "sealer_stuck"
     INTERNAL_ERROR = "internal_error"
+    CREDENTIAL_REVOKED = "credential_revoked"
+    PASSKEY_INVALID = "passkey_invalid"
     # signals between the writer and the services, retried or absorbed before any answer; reaching HTTP would
     # be a bug, so their status is 500
     INTERNAL = "internal"
@@ -231,6 +233,8 @@ CODES: Final[Mapping[Code, CodeFacts]] = {
     Code.DATABASE_UNAVAILABLE: CodeFacts(503, _SHOP),
     Code.SEALER_STUCK: CodeFacts(503, _OTHERS),  # the readiness probe's, for the load balancer
     Code.INTERNAL_ERROR: CodeFacts(500, _SHOP),
+    Code.CREDENTIAL_REVOKED: CodeFacts(401, _OTHERS),  # a resident's token, passkey or session after revocation
+    Code.PASSKEY_INVALID: CodeFacts(401, _OTHERS),  # a passkey's answer not accepted (origin, RP id, counter...)
     Code.INTERNAL: CodeFacts(500, _OTHERS),  # the writer retries with more accounts locked
     Code.FOLLOWER: CodeFacts(500, _OTHERS),  # the writer's own: decided with an earlier command of its batch
     Code.REFUND_RACED: CodeFacts(500, _OTHERS),  # retried; rate_limited when it keeps racing

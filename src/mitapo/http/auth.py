@@ -1,4 +1,5 @@
-"""Who is calling: `Authorization: Bearer <secret>`, one role per secret, checked against the roles a route
+"""Who is calling: `Authorization: Bearer <secret>` (or, for a resident's pages, the session cookie of a
+passkey sign-in), one role per secret, checked against the roles a route
 declares with `opt=roles(...)`. No or unknown secret: 401; a known secret of another role: 403. Unknown
 secrets count towards the address's lock-out, and a route's `limit` towards its rate (`http.ratelimit`).
 
@@ -14,8 +15,11 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
+from mitapo.accounts import devices, sessions
 from mitapo.accounts.auth import Authenticator
 from mitapo.accounts.principals import PrincipalView
+from mitapo.engine.catalog import Code
+from mitapo.engine.errors import DomainError
 from mitapo.http import ratelimit
 from mitapo.http.errors import Forbidden, Unauthorized
 
@@ -59,13 +63,32 @@ async def _identify(request: Request[Any, Any, Any]) -> PrincipalView:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise Unauthorized
+        return await _by_session(request)
     ratelimit.refuse_if_locked_out(request)
     authenticate: Authenticator = request.app.state.authenticator
     principal = await authenticate(secret.strip())
     if principal is None:
+        if await devices.is_revoked_secret(request.app.state.runtime.db, secret.strip()):
+            raise DomainError(Code.CREDENTIAL_REVOKED, "this secret was revoked")  # known: not a guess
         await ratelimit.count_bad_secret(request)
         raise Unauthorized
+    return await _admitted(request, principal)
+
+
+async def _by_session(request: Request[Any, Any, Any]) -> PrincipalView:
+    """A resident's page: the session cookie a passkey sign-in set (`accounts.sessions`)."""
+    token = request.cookies.get(sessions.COOKIE)
+    if not token:
+        raise Unauthorized
+    ratelimit.refuse_if_locked_out(request)
+    principal = await sessions.resident_of(request.app.state.runtime.db, token)
+    if principal is None:
+        await ratelimit.count_bad_secret(request)
+        raise Unauthorized
+    return await _admitted(request, principal)
+
+
+async def _admitted(request: Request[Any, Any, Any], principal: PrincipalView) -> PrincipalView:
     allowed = request.route_handler.opt.get("roles", ())
     if principal.role not in allowed:
         raise Forbidden
