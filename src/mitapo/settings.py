@@ -62,7 +62,7 @@ class Settings:
     daily_spend_limit: int = 10_000_000  # yen of payments and fares per resident and day; 0 is no limit
     timezone: str = "Asia/Tokyo"
     extra: dict[str, str] = field(default_factory=dict)
-    # Residents' devices: where residents reach the service (enrollment links, the passkeys' origin and RP id),
+    # Residents' devices: where residents reach the service (enrollment links, passkeys' origin and RP id),
     # how long an enrollment code and a session last.
     public_url: str | None = None
     webauthn_rp_id: str | None = None
@@ -133,7 +133,9 @@ class Settings:
             public_url=os.environ.get("MITAPO_PUBLIC_URL") or None,
             webauthn_rp_id=os.environ.get("MITAPO_WEBAUTHN_RP_ID") or None,
             webauthn_origins=tuple(
-                o.strip().rstrip("/") for o in os.environ.get("MITAPO_WEBAUTHN_ORIGINS", "").split(",") if o.strip()
+                o.strip().rstrip("/")
+                for o in os.environ.get("MITAPO_WEBAUTHN_ORIGINS", "").split(",")
+                if o.strip()
             ),
             enrollment_days=_int("MITAPO_ENROLLMENT_DAYS", 14),
             session_days=_int("MITAPO_SESSION_DAYS", 30),

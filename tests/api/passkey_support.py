@@ -51,9 +51,14 @@ class SoftAuthenticator:
         """Answer `navigator.credentials.create(options)`."""
         self.user_handle = unb64url(options["user"]["id"])
         client_data = self._client_data("webauthn.create", options["challenge"], origin)
-        attested = bytes(16) + struct.pack(">H", len(self.credential_id)) + self.credential_id + self._cose_key()
+        attested = (
+            bytes(16) + struct.pack(">H", len(self.credential_id)) + self.credential_id + self._cose_key()
+        )
         auth_data = (
-            hashlib.sha256(rp_id.encode()).digest() + bytes([0x45]) + struct.pack(">I", self.sign_count) + attested
+            hashlib.sha256(rp_id.encode()).digest()
+            + bytes([0x45])
+            + struct.pack(">I", self.sign_count)
+            + attested
         )
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
         return {
@@ -99,5 +104,42 @@ class SoftAuthenticator:
 def session_cookie(response: Any) -> str:
     """The session cookie an answer set (Secure: the test client would not send it back over http itself)."""
     header = response.headers["set-cookie"]
-    assert "HttpOnly" in header and "Secure" in header and "SameSite=Strict" in header.replace("strict", "Strict")
+    assert (
+        "HttpOnly" in header
+        and "Secure" in header
+        and "SameSite=Strict" in header.replace("strict", "Strict")
+    )
     return header.split(";", 1)[0].split("=", 1)[1]
+
+
+def with_cookie(api: Any, method: str, path: str, cookie: str, **kw: Any) -> Any:
+    return api.client.request(method, path, headers={"Cookie": f"mitapo_session={cookie}"}, **kw)
+
+
+def enroll(api: Any, code: str, phone: SoftAuthenticator, **create: Any) -> Any:
+    options = api.client.post("/v1/enrollments/passkey-options", json={"code": code})
+    assert options.status_code == 200, options.text
+    started = options.json()
+    credential = phone.create(started["public_key"], **create)
+    return api.client.post(
+        "/v1/enrollments/passkey",
+        json={
+            "challenge_id": started["challenge_id"],
+            "credential": credential,
+            "device_name": "らくらくフォン",
+        },
+    )
+
+
+def sign_in_options(api: Any) -> dict[str, Any]:
+    response = api.client.post("/v1/sessions/passkey-options")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def sign_in(api: Any, phone: SoftAuthenticator, **get: Any) -> Any:
+    started = sign_in_options(api)
+    credential = phone.get(started["public_key"], **get)
+    return api.client.post(
+        "/v1/sessions/passkey", json={"challenge_id": started["challenge_id"], "credential": credential}
+    )

@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import Api
-from tests.api.passkey_support import SoftAuthenticator, session_cookie
+from tests.api.passkey_support import (
+    SoftAuthenticator,
+    enroll,
+    session_cookie,
+    sign_in,
+    sign_in_options,
+    with_cookie,
+)
 
 
 def counts(api: Api) -> tuple[int, ...]:
@@ -27,39 +34,10 @@ def counts(api: Api) -> tuple[int, ...]:
     return (*api.run(read), api.journal_size())
 
 
-def with_cookie(api: Api, method: str, path: str, cookie: str, **kw: Any) -> Any:
-    return api.client.request(method, path, headers={"Cookie": f"mitapo_session={cookie}"}, **kw)
-
-
 def new_resident(api: Api, admin: str, name: str = "三鷹 花子") -> dict[str, Any]:
     response = api.post("/v1/residents", admin, {"name": name}, key=None)
     assert response.status_code == 201, response.text
     return dict(response.json())
-
-
-def enroll(api: Api, code: str, phone: SoftAuthenticator, **create: Any) -> Any:
-    options = api.client.post("/v1/enrollments/passkey-options", json={"code": code})
-    assert options.status_code == 200, options.text
-    started = options.json()
-    credential = phone.create(started["public_key"], **create)
-    return api.client.post(
-        "/v1/enrollments/passkey",
-        json={"challenge_id": started["challenge_id"], "credential": credential, "device_name": "らくらくフォン"},
-    )
-
-
-def sign_in_options(api: Api) -> dict[str, Any]:
-    response = api.client.post("/v1/sessions/passkey-options")
-    assert response.status_code == 200, response.text
-    return dict(response.json())
-
-
-def sign_in(api: Api, phone: SoftAuthenticator, **get: Any) -> Any:
-    started = sign_in_options(api)
-    credential = phone.get(started["public_key"], **get)
-    return api.client.post(
-        "/v1/sessions/passkey", json={"challenge_id": started["challenge_id"], "credential": credential}
-    )
 
 
 @pytest.fixture
@@ -114,7 +92,9 @@ def test_an_expired_or_unknown_or_replaced_code_is_refused(api: Api, admin: str)
 
     api.run(expire)
     before = counts(api)
-    expired = api.client.post("/v1/enrollments/passkey-options", json={"code": resident["enrollment"]["code"]})
+    expired = api.client.post(
+        "/v1/enrollments/passkey-options", json={"code": resident["enrollment"]["code"]}
+    )
     assert (expired.status_code, expired.json()["code"]) == (422, "code_expired")
     unknown = api.client.post("/v1/enrollments/passkey-options", json={"code": "AAAA-BBBB-CCCC"})
     assert (unknown.status_code, unknown.json()["code"]) == (422, "code_invalid")
@@ -272,7 +252,9 @@ def test_a_resident_lists_and_removes_their_devices(
     assert sign_in(api, phone).status_code == 201
 
 
-def test_signing_out_ends_the_session(api: Api, enrolled: tuple[dict[str, Any], SoftAuthenticator, str]) -> None:
+def test_signing_out_ends_the_session(
+    api: Api, enrolled: tuple[dict[str, Any], SoftAuthenticator, str]
+) -> None:
     _, _, cookie = enrolled
     out = with_cookie(api, "DELETE", "/v1/me/session", cookie)
     assert out.status_code == 204
@@ -299,8 +281,13 @@ def test_a_lost_phone_is_revoked_and_a_new_one_enrolls_with_the_balance_unchange
     history = api.get("/v1/me/entries", resident["token"]).json()
     journal = api.journal_size()
 
-    assert api.post(f"/v1/residents/{resident['id']}/revocation", resident["token"], {"reason": "x"}).status_code == 403
-    response = api.post(f"/v1/residents/{resident['id']}/revocation", admin, {"reason": "紛失（交番に届出済み）"})
+    assert (
+        api.post(f"/v1/residents/{resident['id']}/revocation", resident["token"], {"reason": "x"}).status_code
+        == 403
+    )
+    response = api.post(
+        f"/v1/residents/{resident['id']}/revocation", admin, {"reason": "紛失（交番に届出済み）"}
+    )
     assert response.status_code == 201, response.text
     revoked = response.json()
     assert revoked["revoked"] == revoked["passkeys"] + revoked["sessions"] + revoked["enrollments"] + 1

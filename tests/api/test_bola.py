@@ -15,6 +15,7 @@ from litestar import Litestar
 
 from mitapo.http.auth import ANY_ROLE
 from tests.api.conftest import Api
+from tests.api.passkey_support import SoftAuthenticator, enroll
 from tests.api.payments_support import give_money, problem, resident, shop
 from tests.api.test_points_town import Town
 from tests.api.test_transit_support import Transit
@@ -57,6 +58,13 @@ CONTRACT = {  # docs/api.md's endpoint table: "any" is a route anyone may call, 
 }
 CITY = {"admin", "auditor"}  # roles that see the whole town: their routes name no one's own object
 PUBLIC_EXTRA = {"GET /v1/recipients"}  # beyond the contract, open to anyone: the recipients to donate to
+# the passkey ceremonies, before anyone is signed in: an enrollment code or a passkey's signature is the proof
+PUBLIC_EXTRA |= {
+    "POST /v1/enrollments/passkey-options",
+    "POST /v1/enrollments/passkey",
+    "POST /v1/sessions/passkey-options",
+    "POST /v1/sessions/passkey",
+}
 
 
 def declared(app: Litestar) -> dict[str, set[str]]:
@@ -118,6 +126,7 @@ class Objects:
     payment_request: str
     payment: str
     booking: str
+    device: str
 
 
 @pytest.fixture
@@ -141,6 +150,9 @@ def objects(api: Api, admin: str) -> Objects:
     area = transit.route(operator_id, "area-east", kind="on_demand", adult_fare=300)
     booking = api.post("/v1/transit/bookings", secret, {"route_id": area})
     assert booking.status_code == 201, booking.text
+    code = api.post(f"/v1/residents/{resident_id}/enrollments", admin, None, key=None).json()["code"]
+    enrolled = enroll(api, code, SoftAuthenticator())
+    assert enrolled.status_code == 201, enrolled.text
     return Objects(
         organizers=Owned(organizer, other_organizer),
         merchants=Owned(merchant["api_key"], other_merchant["api_key"]),
@@ -151,6 +163,7 @@ def objects(api: Api, admin: str) -> Objects:
         payment_request=request["id"],
         payment=paid.json()["id"],
         booking=booking.json()["id"],
+        device=enrolled.json()["device_id"],
     )
 
 
@@ -167,12 +180,14 @@ OWNED = [  # every route naming an object one principal owns: method, path, the 
     ("POST", "/v1/transit/bookings/{booking}/cancellation", "residents", {}),
     ("POST", "/v1/transit/bookings/{booking}/cancellation", "operators", {}),
     ("POST", "/v1/transit/bookings/{booking}/completion", "operators", {}),
+    ("DELETE", "/v1/me/devices/{device}", "residents", None),
 ]
 
 
 def owned_routes(o: Objects) -> Iterator[tuple[str, str, Owned, dict[str, Any] | None]]:
     ids = {
-        name: getattr(o, name) for name in ("event", "merchant_id", "payment_request", "payment", "booking")
+        name: getattr(o, name)
+        for name in ("event", "merchant_id", "payment_request", "payment", "booking", "device")
     }
     for method, path, owners, body in OWNED:
         yield method, path.format(**ids), getattr(o, owners), body

@@ -68,7 +68,9 @@ def link(public_origin: str, code: str) -> str:
 
 def prepare(public_origin: str, days: int, now: datetime) -> tuple[Issued, bytes]:
     code = new_code()
-    issued = Issued(f"enr_{uuid.uuid4().hex[:16]}", code, link(public_origin, code), now + timedelta(days=days))
+    issued = Issued(
+        f"enr_{uuid.uuid4().hex[:16]}", code, link(public_origin, code), now + timedelta(days=days)
+    )
     return issued, code_hash(code)
 
 
@@ -86,9 +88,7 @@ def row_for_new_resident(resident_id: str, public_origin: str, days: int) -> tup
     return issued, Row(tables.enrollments, values)
 
 
-async def issue(
-    db: Database, resident_id: str, issued_by: str, public_origin: str, days: int
-) -> Issued:
+async def issue(db: Database, resident_id: str, issued_by: str, public_origin: str, days: int) -> Issued:
     """A new code for the resident, voiding any earlier one still open."""
     now = clock.now()
     issued, digest = prepare(public_origin, days, now)

@@ -179,7 +179,9 @@ async def sign_in_options(runtime: NamedDependency[Runtime]) -> PasskeyOptionsOu
 
 
 @post("/v1/sessions/passkey", security=PUBLIC, tags=["sessions"])
-async def sign_in(data: JSONBody[PasskeySignInIn], runtime: NamedDependency[Runtime]) -> Response[SignedInOut]:
+async def sign_in(
+    data: JSONBody[PasskeySignInIn], runtime: NamedDependency[Runtime]
+) -> Response[SignedInOut]:
     """Signing in, step 2: the passkey's answer; a session cookie for its resident."""
     found = await passkeys.sign_in(runtime.db, _rp(runtime), data.challenge_id, data.credential)
     return _signed_in(found, runtime)

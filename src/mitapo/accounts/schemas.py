@@ -91,7 +91,7 @@ class PasskeyOptionsOut(Out):
 
 
 class PasskeyRegisterIn(Body):
-    """`credential` is the PublicKeyCredential from `navigator.credentials.create`, in WebAuthn's JSON form."""
+    """`credential`: the PublicKeyCredential from `navigator.credentials.create`, in WebAuthn's JSON form."""
 
     challenge_id: ChallengeId
     credential: dict[str, Any]
