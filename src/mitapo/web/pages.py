@@ -1,6 +1,7 @@
 """The pages: one frame per screen, rendered in the reader's language, and the resident app's web manifest and
 service worker. A page holds no data of anyone's: its script asks the API with the secret the person signed
-in with (kept in the browser's localStorage, never sent anywhere but the Authorization header)."""
+in with (kept in the browser's localStorage, never sent anywhere but the Authorization header), or, on a
+resident's pages, with the session cookie a passkey sign-in set (HttpOnly: no script holds it)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,8 @@ PAGES = (
     Page("/audit/journal", "audit/journal.html", "journal_title", "auditor"),
     Page("/audit/trail", "audit/trail.html", "trail_title", "auditor"),
     Page("/audit/fairness", "audit/fairness.html", "fairness_title", "auditor"),
+    Page("/app/enroll", "app/enroll.html", "enroll_title", None),
+    Page("/app/help", "app/help.html", "help_title", None),
 )
 
 NAV = {

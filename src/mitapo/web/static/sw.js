@@ -1,7 +1,7 @@
 // The resident app's service worker: keeps the app's frame (styles, scripts, icons) for a quick, offline
 // start. Pages are always asked of the network first; the API (/v1) never passes through a cache, so a
 // balance shown is never an old one.
-const CACHE = "mitapo-app-v1";
+const CACHE = "mitapo-app-v2";
 const SHELL = [
   "/static/mitapo.css",
   "/static/js/common.js",
@@ -13,6 +13,8 @@ const SHELL = [
   "/static/js/app-statement.js",
   "/static/js/app-donate.js",
   "/static/js/app-gift.js",
+  "/static/js/passkey.js",
+  "/static/js/app-enroll.js",
   "/static/vendor/jsQR.js",
   "/static/icons/icon-192.png",
 ];
