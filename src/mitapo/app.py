@@ -85,11 +85,13 @@ def create_app(
         if own:
             await current.start(migrate_first=migrate, wait_for_database=DATABASE_WAIT_SECONDS)
         app.state.runtime = current
-        app.state.authenticator = Authenticator(current.db)
+        app.state.authenticator = authenticator = Authenticator(current.db)
+        await authenticator.start()
         with _startup_objects_frozen():
             try:
                 yield
             finally:
+                await authenticator.close()
                 if own:
                     await current.stop()
 

@@ -3,10 +3,14 @@ software authenticator (tests/api/passkey_support.py) checked by the real py_web
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from litestar.testing import TestClient
 
+from mitapo.app import create_app
+from mitapo.settings import Settings
 from tests.api.conftest import Api
 from tests.api.passkey_support import (
     SoftAuthenticator,
@@ -321,3 +325,22 @@ def test_the_printable_letter_holds_a_new_code_and_its_qr(api: Api, admin: str) 
     assert "井の頭 一郎 様" in page and "<svg" in page and "1回だけ" in page
     old = api.client.post("/v1/enrollments/passkey-options", json={"code": resident["enrollment"]["code"]})
     assert old.json()["code"] == "code_expired"  # the letter's code replaced the first one
+
+
+def test_a_revoked_token_is_refused_at_once_by_a_worker_that_remembered_it(
+    api: Api, admin: str, database_url: str, tmp_path: Path
+) -> None:
+    """Two workers on one database: the other one has the token in its cache when this one revokes it."""
+    resident = new_resident(api, admin)
+    headers = {"Authorization": f"Bearer {resident['token']}"}
+    other = create_app(
+        Settings(data_dir=tmp_path, seal_interval=3600, checkpoint_interval=3600),
+        url=database_url,
+        migrate=False,
+    )
+    with TestClient(other) as worker:
+        assert worker.get("/v1/me", headers=headers).status_code == 200  # remembered for a few seconds now
+        revoked = api.post(f"/v1/residents/{resident['id']}/revocation", admin, {"reason": "紛失"})
+        assert revoked.status_code == 201
+        refused = worker.get("/v1/me", headers=headers)
+        assert (refused.status_code, refused.json()["code"]) == (401, "credential_revoked")

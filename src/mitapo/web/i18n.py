@@ -368,10 +368,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "「このスマートフォンを登録」を押せば完了です。ポイントと残高はそのまま使えます。"
         "古いスマートフォンは、新しい方のホーム画面「登録している端末」から削除できます。",
         "A new phone is added with a new enrollment code. Ask at the city office counter or at a community "
-        "centre's digital help desk (デジタル相談サロン) for \"a Mitapo enrollment code\". They print a new "
+        'centre\'s digital help desk (デジタル相談サロン) for "a Mitapo enrollment code". They print a new '
         "enrollment letter for you. Scan its QR code with the new phone's camera and press \"Register this "
-        "phone\". Your points and balance stay as they are. Remove the old phone afterwards under \"Your "
-        "devices\" on the home screen of the new one.",
+        'phone". Your points and balance stay as they are. Remove the old phone afterwards under "Your '
+        'devices" on the home screen of the new one.',
     ),
     "help_lost_title": ("スマートフォンをなくしたとき・盗まれたとき", "When your phone is lost or stolen"),
     "help_lost_steps": (
@@ -379,7 +379,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "本人確認のあと、なくしたスマートフォンのサインインをすべて止めます。止めたあとは、"
         "なくしたスマートフォンではみたポを使えません。ポイントと残高、これまでの履歴は消えません。"
         "そのまま新しい「登録のご案内」を受け取り、新しいスマートフォンを登録してください。",
-        "Go to the city office counter (or call it) at once and ask them to \"stop my Mitapo phone\". After "
+        'Go to the city office counter (or call it) at once and ask them to "stop my Mitapo phone". After '
         "checking who you are, they stop every sign-in of the lost phone: from then on it cannot use Mitapo. "
         "Your points, balance and history are not lost. Take the new enrollment letter they give you and "
         "register your new phone with it.",
