@@ -141,7 +141,7 @@ def test_a_registration_for_another_origin_or_rp_id_is_refused(
     resident = new_resident(api, admin)
     before = counts(api)
     response = enroll(api, resident["enrollment"]["code"], SoftAuthenticator(), **{knob: value})
-    assert (response.status_code, response.json()["code"]) == (401, "passkey_invalid")
+    assert (response.status_code, response.json()["code"]) == (422, "passkey_invalid")
     assert counts(api) == before
     assert enroll(api, resident["enrollment"]["code"], SoftAuthenticator()).status_code == 201
 
@@ -166,13 +166,13 @@ def test_a_replayed_assertion_is_refused(
     assert api.client.post("/v1/sessions/passkey", json=body).status_code == 201
     before = counts(api)
     replayed = api.client.post("/v1/sessions/passkey", json=body)
-    assert (replayed.status_code, replayed.json()["code"]) == (401, "passkey_invalid")
+    assert (replayed.status_code, replayed.json()["code"]) == (422, "passkey_invalid")
     # the same answer to a fresh challenge is no better: it signed the old one
     fresh = sign_in_options(api)
     replayed = api.client.post(
         "/v1/sessions/passkey", json={"challenge_id": fresh["challenge_id"], "credential": body["credential"]}
     )
-    assert (replayed.status_code, replayed.json()["code"]) == (401, "passkey_invalid")
+    assert (replayed.status_code, replayed.json()["code"]) == (422, "passkey_invalid")
     assert counts(api) == before
 
 
@@ -186,7 +186,7 @@ def test_a_wrong_origin_rp_id_or_a_cloned_counter_is_refused(
     assert sign_in(api, phone).status_code == 201  # the counter is at 1 now
     before = counts(api)
     response = sign_in(api, phone, **{knob: value})
-    assert (response.status_code, response.json()["code"]) == (401, "passkey_invalid")
+    assert (response.status_code, response.json()["code"]) == (422, "passkey_invalid")
     assert counts(api) == before
 
 
@@ -198,7 +198,7 @@ def test_a_cloned_authenticator_behind_the_real_one_is_refused(
     assert sign_in(api, phone).status_code == 201
     assert sign_in(api, phone).status_code == 201
     response = sign_in(api, clone)  # its counter is behind the one the service saw
-    assert (response.status_code, response.json()["code"]) == (401, "passkey_invalid")
+    assert (response.status_code, response.json()["code"]) == (422, "passkey_invalid")
 
 
 def test_another_residents_passkey_is_refused(
@@ -211,11 +211,11 @@ def test_another_residents_passkey_is_refused(
     before = counts(api)
     # the other resident's passkey, claiming to be this resident
     response = sign_in(api, other_phone, user_handle=resident["id"].encode())
-    assert (response.status_code, response.json()["code"]) == (401, "passkey_invalid")
+    assert (response.status_code, response.json()["code"]) == (422, "passkey_invalid")
     # this resident's credential id, signed with the other resident's key
     forged = SoftAuthenticator(other_phone.key, phone.credential_id, 10, phone.user_handle)
     response = sign_in(api, forged)
-    assert (response.status_code, response.json()["code"]) == (401, "passkey_invalid")
+    assert (response.status_code, response.json()["code"]) == (422, "passkey_invalid")
     unknown = sign_in(api, SoftAuthenticator(user_handle=resident["id"].encode()))
     assert (unknown.status_code, unknown.json()["code"]) == (401, "unauthorized")
     assert counts(api) == before
@@ -227,7 +227,7 @@ def test_malformed_answers_are_refused_not_failed(api: Api) -> None:
         response = api.client.post(
             "/v1/sessions/passkey", json={"challenge_id": started["challenge_id"], "credential": credential}
         )
-        assert response.status_code == 401, response.text
+        assert response.status_code == 422, response.text
         assert response.json()["code"] == "passkey_invalid"
 
 
@@ -344,3 +344,39 @@ def test_a_revoked_token_is_refused_at_once_by_a_worker_that_remembered_it(
         assert revoked.status_code == 201
         refused = worker.get("/v1/me", headers=headers)
         assert (refused.status_code, refused.json()["code"]) == (401, "credential_revoked")
+
+
+@pytest.mark.parametrize(
+    "credential",
+    [
+        {},
+        {"id": "x", "rawId": "x", "type": "public-key", "response": {"clientDataJSON": 1}},
+        {
+            "id": "AA",
+            "rawId": "AA",
+            "type": "public-key",
+            "response": {"clientDataJSON": "%%", "attestationObject": "AA"},
+        },
+        {
+            "id": "AA",
+            "rawId": "AA",
+            "type": "public-key",
+            "response": {"clientDataJSON": "e30", "attestationObject": "oA"},
+        },
+        {"id": [], "rawId": {}, "type": None, "response": []},
+    ],
+)
+def test_malformed_registrations_are_refused_and_write_nothing(
+    api: Api, admin: str, credential: dict[str, Any]
+) -> None:
+    resident = new_resident(api, admin)
+    started = api.client.post(
+        "/v1/enrollments/passkey-options", json={"code": resident["enrollment"]["code"]}
+    )
+    before = counts(api)
+    response = api.client.post(
+        "/v1/enrollments/passkey",
+        json={"challenge_id": started.json()["challenge_id"], "credential": credential},
+    )
+    assert (response.status_code, response.json()["code"]) == (422, "passkey_invalid"), response.text
+    assert counts(api) == before

@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Request, Response, delete, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 
@@ -39,6 +40,14 @@ from mitapo.runtime import Runtime
 # The city's counter work on residents (enrol, re-enrol, revoke a lost phone): the one list of who may do it.
 COUNTER = ("admin",)
 PUBLIC: list[dict[str, list[str]]] = [{}]  # the passkey ceremonies: before anyone is signed in
+REFUSED_PASSKEY = {
+    401: ResponseSpec(
+        data_container=dict[str, Any],
+        media_type="application/problem+json",
+        generate_examples=False,
+        description="unauthorized (a passkey nobody registered) or credential_revoked (removed or revoked)",
+    )
+}
 
 
 @post("/v1/residents", opt=roles(*COUNTER), tags=["residents"])
@@ -178,7 +187,7 @@ async def sign_in_options(runtime: NamedDependency[Runtime]) -> PasskeyOptionsOu
     return shaped(PasskeyOptionsOut, await passkeys.sign_in_options(runtime.db, _rp(runtime)))
 
 
-@post("/v1/sessions/passkey", security=PUBLIC, tags=["sessions"])
+@post("/v1/sessions/passkey", security=PUBLIC, tags=["sessions"], responses=REFUSED_PASSKEY)
 async def sign_in(
     data: JSONBody[PasskeySignInIn], runtime: NamedDependency[Runtime]
 ) -> Response[SignedInOut]:

@@ -234,7 +234,7 @@ CODES: Final[Mapping[Code, CodeFacts]] = {
     Code.SEALER_STUCK: CodeFacts(503, _OTHERS),  # the readiness probe's, for the load balancer
     Code.INTERNAL_ERROR: CodeFacts(500, _SHOP),
     Code.CREDENTIAL_REVOKED: CodeFacts(401, _OTHERS),  # a revoked token, passkey or session
-    Code.PASSKEY_INVALID: CodeFacts(401, _OTHERS),  # a passkey answer refused (origin, counter)
+    Code.PASSKEY_INVALID: CodeFacts(422, _OTHERS),  # a passkey answer refused (origin, counter)
     Code.INTERNAL: CodeFacts(500, _OTHERS),  # the writer retries with more accounts locked
     Code.FOLLOWER: CodeFacts(500, _OTHERS),  # the writer's own: decided with an earlier command of its batch
     Code.REFUND_RACED: CodeFacts(500, _OTHERS),  # retried; rate_limited when it keeps racing
