@@ -42,6 +42,7 @@ CREATE TABLE webauthn_challenges (
     used_at        timestamptz,
     CHECK ((purpose = 'register') = (enrollment_id IS NOT NULL))
 );
+CREATE INDEX webauthn_challenges_expiry ON webauthn_challenges (expires_at);
 
 -- A resident's session: the cookie's SHA-256; ended by signing out, removing the device or revocation.
 CREATE TABLE resident_sessions (

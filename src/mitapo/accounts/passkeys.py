@@ -68,6 +68,7 @@ async def _new_challenge(
     challenge_id = f"chl_{uuid.uuid4().hex}"
     challenge = secrets.token_bytes(32)
     expires_at = now + timedelta(seconds=CHALLENGE_SECONDS)
+    await device_reads.forget_old_challenges(conn, now - timedelta(hours=1))
     await device_reads.insert_challenge(
         conn, challenge_id, challenge, purpose, enrollment_id, now, expires_at
     )

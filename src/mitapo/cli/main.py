@@ -88,6 +88,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
                 prepare_multiprocess(settings.data_dir / "metrics")  # /metrics sums up every worker
             os.environ["MITAPO_DATABASE_URL"] = url  # every worker uses the same database
+            # and knows its port (the default public URL of enrollment links and passkeys names it)
+            os.environ["MITAPO_PORT"] = str(bound.sock.getsockname()[1])
             print(f"みたポ is serving at {site}/  (API reference: {site}/schema)")
             print(f"  {database_line}")
             print("  Ctrl-C stops it.", flush=True)
