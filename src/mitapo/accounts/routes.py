@@ -65,6 +65,8 @@ async def create_resident(
         public_origin=settings.public_origin,
         enrollment_days=settings.enrollment_days,
     )
+    if body["enrollment"] is not None:
+        body["enrollment"] = await enrollments.with_qr(body["enrollment"])
     return answer(ResidentCreated, body, replayed=body["token"] is None)
 
 
@@ -83,7 +85,7 @@ async def issue_enrollment(
     issued = await enrollments.issue(
         runtime.db, resident_id, principal.id, settings.public_origin, settings.enrollment_days
     )
-    return answer(EnrollmentOut, issued.as_json())
+    return answer(EnrollmentOut, await issued.with_qr())
 
 
 @post(
@@ -110,7 +112,7 @@ async def enrollment_letter(
         "name": resident.name if resident else "",
         "code": issued.code,
         "url": issued.url,
-        "qr_svg": issued.as_json()["qr_svg"],
+        "qr_svg": (await issued.with_qr())["qr_svg"],
         "expires_on": clock.tokyo_date(issued.expires_at).strftime("%Y年%m月%d日"),
         "origin": settings.public_origin,
     }
