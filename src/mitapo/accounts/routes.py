@@ -208,7 +208,7 @@ async def session_from_token(
     return _signed_in(passkeys.SignedIn(principal.id, None, opened), runtime)
 
 
-@delete("/v1/me/session", opt=roles("resident"), tags=["sessions"], status_code=200)
+@delete("/v1/me/session", opt=roles("resident"), tags=["sessions"], status_code=204)
 async def sign_out(
     db: NamedDependency[Database], principal: NamedDependency[PrincipalView], request: Request[Any, Any, Any]
 ) -> Response[None]:

@@ -59,18 +59,20 @@ async def from_token(db: Database, resident: PrincipalView, days: int) -> Opened
 
 
 async def resident_of(db: Database, token: str) -> PrincipalView | None:
-    """The resident a session cookie stands for; None for an unknown one, `credential_revoked` for one that
-    revocation or the removal of its device ended."""
+    """The resident a session cookie stands for; None for an unknown one (a guess, counted against the
+    address). A known one that ended is refused without counting: `credential_revoked` when revocation or
+    the removal of its device ended it, `unauthorized` when it was signed out, expired or its account
+    closed."""
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
     async with db.lookup() as conn:
         found = await device_reads.session_by_hash(conn, token_hash(token))
-    if found is None or found.disabled or found.ended_why == "signed_out":
+    if found is None:
         return None
-    if found.ended_why is not None:
+    if found.ended_why in ("removed", "revoked"):
         raise DomainError(Code.CREDENTIAL_REVOKED, "this device's sign-in was revoked; enrol again")
-    if found.expires_at <= clock.now():
-        return None
+    if found.disabled or found.ended_why is not None or found.expires_at <= clock.now():
+        raise DomainError(Code.UNAUTHORIZED, "this session has ended: sign in again")
     return PrincipalView(found.resident_id, "resident", found.name)
 
 
