@@ -208,15 +208,20 @@ async def session_from_token(
     return _signed_in(passkeys.SignedIn(principal.id, None, opened), runtime)
 
 
-@delete("/v1/me/session", opt=roles("resident"), tags=["sessions"], status_code=204)
+@delete(
+    "/v1/me/session",
+    opt=roles("resident"),
+    tags=["sessions"],
+    status_code=204,
+    response_cookies=[_session_cookie("", 0)],
+)
 async def sign_out(
     db: NamedDependency[Database], principal: NamedDependency[PrincipalView], request: Request[Any, Any, Any]
-) -> Response[None]:
+) -> None:
     """End this session (signing out) and drop its cookie."""
     token = request.cookies.get(sessions.COOKIE)
     if token:
         await sessions.sign_out(db, principal.id, token)
-    return Response(None, status_code=204, cookies=[_session_cookie("", 0)])
 
 
 @get("/v1/me/devices", opt=roles("resident"), tags=["sessions"])
