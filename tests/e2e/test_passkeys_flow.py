@@ -48,6 +48,10 @@ def test_a_phone_enrolls_signs_in_with_its_passkey_and_is_refused_after_revocati
     errors = watch_errors(phone)
     phone.goto(enrollment["url"])
     expect(phone.locator("#enroll-code")).to_have_value(enrollment["code"])
+    assert "code=" not in phone.url  # out of the address bar, kept by this tab: a language switch keeps it
+    phone.get_by_role("link", name="English").click()
+    expect(phone.locator("#enroll-code")).to_have_value(enrollment["code"])
+    phone.get_by_role("link", name="日本語").click()
     phone.get_by_role("button", name="このスマートフォンを登録").click()
     expect(phone.locator("#greeting")).to_contain_text("三鷹 はな", timeout=20_000)
     expect(phone.get_by_test_id("devices").locator("li")).to_have_count(1)

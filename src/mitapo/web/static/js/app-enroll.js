@@ -4,9 +4,12 @@ import { api, byId, Problem, problemText, registerServiceWorker, t } from "./com
 import * as passkey from "./passkey.js";
 
 registerServiceWorker();
-const code = new URLSearchParams(location.hash.slice(1)).get("code");
+// The code leaves the address bar at once; this tab alone keeps it, so switching the language keeps it too.
+const kept = "mitapo.enrollment-code";
+const code = new URLSearchParams(location.hash.slice(1)).get("code") || sessionStorage.getItem(kept);
 if (code) {
   byId("enroll-code").value = code;
+  sessionStorage.setItem(kept, code);
   history.replaceState(null, "", location.pathname + location.search);
 }
 
@@ -26,6 +29,7 @@ byId("enroll-form").addEventListener("submit", async (event) => {
     const credential = await passkey.create(started.public_key);
     await api("POST", "/v1/enrollments/passkey", { challenge_id: started.challenge_id, credential });
     byId("enroll-for").textContent = t("enroll_done");
+    sessionStorage.removeItem(kept);
     location.assign("/app");
   } catch (failure) {
     error.textContent = failure instanceof Problem ? problemText(failure) : t("passkey_cancelled");
