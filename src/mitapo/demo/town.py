@@ -53,7 +53,8 @@ async def build(runtime: Runtime) -> dict[str, str]:
     organizer_id, organizer_secret = await auth.create_principal(db, "organizer", "三鷹市 市民協働センター")
     program_ids = [await _program(runtime, *spec) for spec in PROGRAMS]
     event_views = [await _event(runtime, organizer_id, program_ids, *spec) for spec in EVENTS]
-    people = [await residents.create(db, name) for name in RESIDENTS]
+    origin = runtime.settings.public_origin
+    people = [await residents.create(db, name, public_origin=origin) for name in RESIDENTS]
     await _take_part(runtime, [p["id"] for p in people], event_views)
     await _charge_money(runtime, [p["id"] for p in people])
     shops = [await _shop(runtime, *spec) for spec in SHOPS]
@@ -64,6 +65,7 @@ async def build(runtime: Runtime) -> dict[str, str]:
         "organizer": organizer_secret,
         "resident": people[0]["token"],
         "resident_id": people[0]["id"],
+        "enrollment_url": people[1]["enrollment"]["url"],  # a phone of the second resident, once
         "merchant": shops[0]["api_key"],
         "event_id": event_views[0].id,
     }
