@@ -81,8 +81,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         with _database(settings) as (url, database_line):
             print(migrate.upgrade_and_say(url))
             load_keyring(settings.key_path)  # the first key is made here, once, not by each worker at once
-            if args.demo:
-                print(_load_demo(settings, url, site))
+            if args.demo:  # the demo's enrollment link names the port served
+                served = dataclasses.replace(settings, port=bound.sock.getsockname()[1])
+                print(_load_demo(served, url, site))
             if args.workers > 1:
                 from mitapo.http.metrics import prepare_multiprocess
 
