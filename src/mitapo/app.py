@@ -85,13 +85,11 @@ def create_app(
         if own:
             await current.start(migrate_first=migrate, wait_for_database=DATABASE_WAIT_SECONDS)
         app.state.runtime = current
-        app.state.authenticator = authenticator = Authenticator(current.db)
-        await authenticator.start()
+        app.state.authenticator = Authenticator(current.db)
         with _startup_objects_frozen():
             try:
                 yield
             finally:
-                await authenticator.close()
                 if own:
                     await current.stop()
 

@@ -327,10 +327,11 @@ def test_the_printable_letter_holds_a_new_code_and_its_qr(api: Api, admin: str) 
     assert old.json()["code"] == "code_expired"  # the letter's code replaced the first one
 
 
-def test_a_revoked_token_is_refused_at_once_by_a_worker_that_remembered_it(
+def test_a_revoked_token_is_refused_at_once_by_another_worker_that_answered_it(
     api: Api, admin: str, database_url: str, tmp_path: Path
 ) -> None:
-    """Two workers on one database: the other one has the token in its cache when this one revokes it."""
+    """Two workers on one database: the other one answered the token a moment before this one revokes it
+    (a worker remembers secrets for a few seconds, never a resident's)."""
     resident = new_resident(api, admin)
     headers = {"Authorization": f"Bearer {resident['token']}"}
     other = create_app(
@@ -339,7 +340,7 @@ def test_a_revoked_token_is_refused_at_once_by_a_worker_that_remembered_it(
         migrate=False,
     )
     with TestClient(other) as worker:
-        assert worker.get("/v1/me", headers=headers).status_code == 200  # remembered for a few seconds now
+        assert worker.get("/v1/me", headers=headers).status_code == 200  # a till's key: remembered
         revoked = api.post(f"/v1/residents/{resident['id']}/revocation", admin, {"reason": "紛失"})
         assert revoked.status_code == 201
         refused = worker.get("/v1/me", headers=headers)

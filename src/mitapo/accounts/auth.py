@@ -3,14 +3,10 @@ plain hash cannot be reversed by guessing); its prefix names its role so a leake
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import secrets
 import time
 import uuid
-
-import asyncpg
 
 from mitapo.accounts import principals, tables
 from mitapo.accounts.principals import PrincipalView
@@ -28,6 +24,10 @@ PREFIX = {
     "operator": "op",
 }
 CACHE_SECONDS = 5.0
+# Never remembered: counter staff revoke a resident's lost phone at any moment, and the old phone must be
+# refused on its very next request by every worker (a resident's calls are seconds apart: one indexed lookup
+# each costs little; busy tills and readers are what the cache is for).
+UNCACHED_ROLES = frozenset({"resident"})
 
 
 def hash_secret(secret: str) -> bytes:
@@ -67,77 +67,22 @@ async def create_principal(
     return principal_id, secret
 
 
-REVOKED_CHANNEL = "mitapo_revoked"
-"""PostgreSQL NOTIFY channel: the id of a principal whose secrets stopped (`notify_revoked`)."""
-RELISTEN_SECONDS = 1.0
-
-
-async def notify_revoked(conn: asyncpg.Connection, principal_id: str) -> None:
-    """In the revoking transaction: every process's authenticator forgets the principal when it commits."""
-    await conn.execute("SELECT pg_notify($1, $2)", REVOKED_CHANNEL, principal_id)
-
-
 class Authenticator:
-    """Looks secrets up, remembering answers for a few seconds so a busy till costs one query per key.
-
-    It remembers only while it listens for revocations (`listen`): a revocation in any process reaches it by
-    NOTIFY at commit, so a revoked secret is refused by every worker on its next request. Without the
-    listening connection (not started, or lost until it is back) every request asks the database."""
+    """Looks secrets up, remembering answers for a few seconds so a busy till costs one query per key."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
         self._cache: dict[bytes, tuple[float, PrincipalView | None]] = {}
-        self._listener: asyncpg.Connection | None = None
-        self._relisten: asyncio.Task[None] | None = None
-        self._revocations = 0  # a lookup that a revocation overtook is not remembered
-
-    async def start(self) -> None:
-        """Listen, or go on without remembering (and try again every second) if the database is away."""
-        try:
-            await self.listen()
-        except (OSError, asyncpg.PostgresError):
-            self._relisten = asyncio.get_running_loop().create_task(self._listen_again())
-
-    async def listen(self) -> None:
-        listener = await asyncpg.connect(self._db.url)
-        await listener.add_listener(REVOKED_CHANNEL, self._on_revoked)
-        listener.add_termination_listener(self._on_lost)
-        self._cache.clear()
-        self._listener = listener
-
-    async def close(self) -> None:
-        if self._relisten is not None:
-            self._relisten.cancel()
-        listener, self._listener = self._listener, None
-        if listener is not None and not listener.is_closed():
-            await listener.close()
-
-    def _on_revoked(self, _conn: object, _pid: int, _channel: str, principal_id: object) -> None:
-        self._revocations += 1
-        self.forget(str(principal_id))
-
-    def _on_lost(self, _conn: object) -> None:
-        self._listener = None
-        self._cache.clear()
-        self._relisten = asyncio.get_running_loop().create_task(self._listen_again())
-
-    async def _listen_again(self) -> None:
-        while self._listener is None:
-            await asyncio.sleep(RELISTEN_SECONDS)
-            with contextlib.suppress(OSError, asyncpg.PostgresError):
-                await self.listen()
 
     async def __call__(self, secret: str) -> PrincipalView | None:
         digest = hash_secret(secret)
         now = time.monotonic()
-        listening = self._listener is not None and not self._listener.is_closed()
         cached = self._cache.get(digest)
-        if listening and cached is not None and now - cached[0] < CACHE_SECONDS:
+        if cached is not None and now - cached[0] < CACHE_SECONDS:
             return cached[1]
-        revocations = self._revocations
         async with self._db.lookup() as conn:
             found = await principals.by_secret_hash(conn, digest)
-        if not listening or revocations != self._revocations:
+        if found is not None and found.role in UNCACHED_ROLES:
             return found
         if len(self._cache) > 10_000:
             self._cache.clear()

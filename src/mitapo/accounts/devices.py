@@ -53,7 +53,6 @@ async def revoke(db: Database, resident_id: str, reason: str, revoked_by: str) -
                 conn, resident_id, auth.hash_secret(secrets.token_urlsafe(32)), now
             ),
         }
-        await auth.notify_revoked(conn, resident_id)
         revocation_id = f"rvk_{uuid.uuid4().hex[:16]}"
         await device_reads.record_revocation(
             conn, revocation_id, resident_id, reason, revoked_by, now, counts
