@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _int(name: str, default: int) -> int:
@@ -78,6 +79,13 @@ class Settings:
     )
     push_loopback_ok: bool = False  # push endpoints on loopback over plain HTTP: a test's stub only
     extra: dict[str, str] = field(default_factory=dict)
+    # Residents' devices: where residents reach the service (enrollment links, passkeys' origin and RP id),
+    # how long an enrollment code and a session last.
+    public_url: str | None = None
+    webauthn_rp_id: str | None = None
+    webauthn_origins: tuple[str, ...] = ()
+    enrollment_days: int = 14
+    session_days: int = 30
 
     @property
     def site_url(self) -> str:
@@ -85,6 +93,22 @@ class Settings:
         host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(self.host, self.host)
         host = f"[{host}]" if ":" in host and not host.startswith("[") else host
         return f"http://{host}:{self.port}"
+
+    @property
+    def public_origin(self) -> str:
+        """Where residents' phones reach the service: `MITAPO_PUBLIC_URL`, else `http://localhost:PORT` (a
+        browser's secure context, where passkeys work; an IP address can be no passkey's RP id)."""
+        return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
+
+    @property
+    def passkey_rp_id(self) -> str:
+        """The passkeys' relying party id: `MITAPO_WEBAUTHN_RP_ID`, else the public URL's host."""
+        return self.webauthn_rp_id or urlsplit(self.public_origin).hostname or "localhost"
+
+    @property
+    def passkey_origins(self) -> tuple[str, ...]:
+        """The origins a passkey ceremony may come from: `MITAPO_WEBAUTHN_ORIGINS`, else the public URL's."""
+        return self.webauthn_origins or (self.public_origin,)
 
     @property
     def key_path(self) -> Path:
@@ -132,4 +156,13 @@ class Settings:
             daily_spend_limit=_int("MITAPO_DAILY_SPEND_LIMIT", 10_000_000),
             push_reminders=_bool("MITAPO_PUSH_REMINDERS", True),
             card_daily_limit=_int("MITAPO_CARD_DAILY_LIMIT", 5_000),
+            public_url=os.environ.get("MITAPO_PUBLIC_URL") or None,
+            webauthn_rp_id=os.environ.get("MITAPO_WEBAUTHN_RP_ID") or None,
+            webauthn_origins=tuple(
+                o.strip().rstrip("/")
+                for o in os.environ.get("MITAPO_WEBAUTHN_ORIGINS", "").split(",")
+                if o.strip()
+            ),
+            enrollment_days=_int("MITAPO_ENROLLMENT_DAYS", 14),
+            session_days=_int("MITAPO_SESSION_DAYS", 30),
         )

@@ -15,6 +15,7 @@ from litestar import Litestar
 
 from mitapo.http.auth import ANY_ROLE
 from tests.api.conftest import Api
+from tests.api.passkey_support import SoftAuthenticator, enroll
 from tests.api.payments_support import give_money, problem, resident, shop
 from tests.api.test_points_town import Town
 from tests.api.test_transit_support import Transit
@@ -74,6 +75,13 @@ PUBLIC_EXTRA = {  # beyond the contract, open to anyone: the recipients to donat
     "GET /v1/shops",
     "GET /v1/events/{}/calendar.ics",
     "GET /v1/push/public-key",
+}
+# the passkey ceremonies, before anyone is signed in: an enrollment code or a passkey's signature is the proof
+PUBLIC_EXTRA |= {
+    "POST /v1/enrollments/passkey-options",
+    "POST /v1/enrollments/passkey",
+    "POST /v1/sessions/passkey-options",
+    "POST /v1/sessions/passkey",
 }
 
 
@@ -136,6 +144,7 @@ class Objects:
     payment_request: str
     payment: str
     booking: str
+    device: str
 
 
 @pytest.fixture
@@ -159,6 +168,9 @@ def objects(api: Api, admin: str) -> Objects:
     area = transit.route(operator_id, "area-east", kind="on_demand", adult_fare=300)
     booking = api.post("/v1/transit/bookings", secret, {"route_id": area})
     assert booking.status_code == 201, booking.text
+    code = api.post(f"/v1/residents/{resident_id}/enrollments", admin, None, key=None).json()["code"]
+    enrolled = enroll(api, code, SoftAuthenticator())
+    assert enrolled.status_code == 201, enrolled.text
     return Objects(
         organizers=Owned(organizer, other_organizer),
         merchants=Owned(merchant["api_key"], other_merchant["api_key"]),
@@ -169,6 +181,7 @@ def objects(api: Api, admin: str) -> Objects:
         payment_request=request["id"],
         payment=paid.json()["id"],
         booking=booking.json()["id"],
+        device=enrolled.json()["device_id"],
     )
 
 
@@ -188,12 +201,14 @@ OWNED = [  # every route naming an object one principal owns: method, path, the 
     ("PATCH", "/v1/events/{event}", "organizers", {"title": "乗っ取り"}),
     ("POST", "/v1/events/{event}/cancellation", "organizers", {"reason": "乗っ取り"}),
     ("POST", "/v1/events/{event}/checkins", "organizers", {"card": "9392 0000 0000 0000"}),
+    ("DELETE", "/v1/me/devices/{device}", "residents", None),
 ]
 
 
 def owned_routes(o: Objects) -> Iterator[tuple[str, str, Owned, dict[str, Any] | None]]:
     ids = {
-        name: getattr(o, name) for name in ("event", "merchant_id", "payment_request", "payment", "booking")
+        name: getattr(o, name)
+        for name in ("event", "merchant_id", "payment_request", "payment", "booking", "device")
     }
     for method, path, owners, body in OWNED:
         yield method, path.format(**ids), getattr(o, owners), body

@@ -87,6 +87,8 @@ def town(pg_server: str, template_database: str, tmp_path_factory: pytest.TempPa
     subprocess.run([str(BIN / "mitapo"), "demo"], env=env, check=True, capture_output=True)
     secrets = json.loads((data_dir / "demo.json").read_text())
     sock = _listening_socket()
+    # residents' phones reach it by name: an IP address can be no passkey's RP id (test_passkeys_flow)
+    env["MITAPO_PUBLIC_URL"] = f"http://localhost:{sock.getsockname()[1]}"
     log = (data_dir / "server.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "mitapo.asgi:app", "--fd", str(sock.fileno())],

@@ -38,6 +38,7 @@ def test_till_turns_paid_when_the_resident_pays(town: Town, browser: Any, tmp_pa
     phone = browser.new_context(viewport=PHONE).new_page()
     phone_errors = watch_errors(phone)
     phone.goto(town.page_url("/app/scan", secret=resident["token"]))
+    expect(phone.locator("#content")).to_be_visible()  # signed in (the link's token became a session)
     phone.get_by_label("写真から読み取る").set_input_files(photo)
     expect(phone.get_by_test_id("shop-name")).to_have_text("深大寺そば処")
     expect(phone.locator("#fixed-amount")).to_have_text("請求額：680 円")

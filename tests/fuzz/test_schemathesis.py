@@ -31,6 +31,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config import PositiveDataAcceptanceConfig
 
 from mitapo.http.auth import ANY_ROLE
+from tests.api.passkey_support import SoftAuthenticator
 from tests.api.test_bola import ANY, declared
 from tests.conftest import copy_database, drop_database
 from tests.deploy.processes import VENV_BIN, free_port, service_env, serving
@@ -78,6 +79,20 @@ class Seeder:
         return made
 
 
+async def _enrolled_device(http: httpx.AsyncClient, admin: str, resident_id: str, base_url: str) -> str:
+    """A phone of the resident, enrolled with a software authenticator (tests/api/passkey_support.py)."""
+    headers = {"Authorization": f"Bearer {admin}"}
+    issued = await http.post(f"/v1/residents/{resident_id}/enrollments", headers=headers)
+    options = await http.post("/v1/enrollments/passkey-options", json={"code": issued.json()["code"]})
+    started = options.json()
+    origin = base_url.replace("127.0.0.1", "localhost")  # `mitapo serve`'s default public URL
+    credential = SoftAuthenticator().create(started["public_key"], origin=origin)
+    body = {"challenge_id": started["challenge_id"], "credential": credential}
+    enrolled = await http.post("/v1/enrollments/passkey", json=body)
+    assert enrolled.status_code == 201, enrolled.text
+    return str(enrolled.json()["device_id"])
+
+
 async def _seed(base_url: str, url: str, state: Path) -> tuple[dict[str, str], dict[str, str]]:
     """A town with one of everything: every role's secret, and a real id for every path parameter."""
     admin, auditor = await town.first_secrets(url, state)
@@ -100,6 +115,7 @@ async def _seed(base_url: str, url: str, state: Path) -> tuple[dict[str, str], d
         revocable = await seed.made(admin.secret, "/v1/clerks", {"name": "取り消される窓口"})
         cards = f"/v1/residents/{the_town.residents[1].id}/cards"
         card = await seed.made(admin.secret, cards, {"pin": "1234"})
+        device = await _enrolled_device(http, admin.secret, resident.id, base_url)
     secrets = {
         "admin": admin.secret,
         "auditor": auditor.secret,
@@ -122,6 +138,7 @@ async def _seed(base_url: str, url: str, state: Path) -> tuple[dict[str, str], d
         "settlement_id": settlement["id"],
         "principal_id": revocable["id"],  # revoked by the fuzzing: no secret above is its
         "card_number": card["card_number"],
+        "device_id": device,
     }
     return secrets, ids
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mitapo.accounts import auth, reads, tables
+from mitapo.accounts import auth, enrollments, reads, tables
 from mitapo.accounts.reads import ResidentView
 from mitapo.engine import chart
 from mitapo.engine.commands import Command, Idempotency, Row
@@ -19,14 +19,21 @@ FARE_CATEGORIES = ("adult", "child", "concession")
 
 
 async def create(
-    db: Database, name: str, fare_category: str = "adult", *, idempotency: Idempotency | None = None
+    db: Database,
+    name: str,
+    fare_category: str = "adult",
+    *,
+    idempotency: Idempotency | None = None,
+    public_origin: str = "http://localhost:8000",
+    enrollment_days: int = 14,
 ) -> dict[str, Any]:
-    """Create a resident; answer `{id, token}`. A replay answers the id with `token: null`, because the
-    secret is stored only hashed."""
+    """Create a resident with a first enrollment code for their phone; answer `{id, token, enrollment}`. A
+    replay answers the id with `token` and `enrollment` null, because both secrets are stored only hashed."""
     import uuid
 
     resident_id = f"res_{uuid.uuid4().hex[:16]}"
     secret = auth.new_secret("resident")
+    enrollment, enrollment_row = enrollments.row_for_new_resident(resident_id, public_origin, enrollment_days)
     written = await post(
         db,
         Command(
@@ -35,14 +42,15 @@ async def create(
             rows=(
                 auth.principal_row(resident_id, "resident", name, secret),
                 Row(tables.residents, {"id": resident_id, "name": name, "fare_category": fare_category}),
+                enrollment_row,
             ),
             idempotency=idempotency,
-            result=lambda _: {"id": resident_id, "token": None},
+            result=lambda _: {"id": resident_id, "token": None, "enrollment": None},
         ),
     )
     if written.replayed:
-        return dict(written.result)
-    return {"id": resident_id, "token": secret}
+        return {"enrollment": None} | dict(written.result)
+    return {"id": resident_id, "token": secret, "enrollment": enrollment.as_json()}
 
 
 async def find(conn: AsyncConnection, resident_id: str) -> ResidentView | None:

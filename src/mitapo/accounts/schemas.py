@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
+
+import msgspec
 
 from mitapo.http.schemas import Body, Name, Out, Text
 
@@ -13,11 +15,24 @@ class ResidentIn(Body):
     fare_category: Literal["adult", "child", "concession"] = "adult"
 
 
+class EnrollmentOut(Out):
+    """A one-time enrollment code, shown once: as text, as the link a phone opens (the code after '#'), and
+    as that link's QR image (SVG). It works once, until `expires_at`; a newer one voids it."""
+
+    id: str
+    code: str
+    url: str
+    expires_at: str
+    qr_svg: str
+
+
 class ResidentCreated(Out):
-    """`token` is the resident's secret, shown once: a replay answers null."""
+    """`token` is the resident's secret and `enrollment` their phone's first enrollment code, each shown
+    once: a replay answers null for both."""
 
     id: str
     token: str | None
+    enrollment: EnrollmentOut | None
 
 
 class Balances(Out):
@@ -82,3 +97,69 @@ class StaffActionOut(Out):
 class StaffActionsOut(Out):
     items: list[StaffActionOut]
     next_after_id: int | None
+
+
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+ChallengeId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+EnrollmentCode = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class ResidentRevocationOut(Out):
+    """How many credentials stopped: `revoked` in all, and by kind (passkeys, sessions, open enrollment
+    codes, the token). The wallet is untouched."""
+
+    id: str
+    resident_id: str
+    revoked: int
+    revoked_at: str
+    passkeys: int
+    sessions: int
+    enrollments: int
+    tokens: int
+
+
+class EnrollStartIn(Body):
+    code: EnrollmentCode
+
+
+class PasskeyOptionsOut(Out):
+    """`public_key` is what the browser's `navigator.credentials.create` (or `.get`) takes, in WebAuthn's
+    JSON form (binary values base64url); `challenge_id` names the server's challenge, answered once."""
+
+    challenge_id: str
+    public_key: dict[str, Any]
+    resident_name: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class PasskeyRegisterIn(Body):
+    """`credential`: the PublicKeyCredential from `navigator.credentials.create`, in WebAuthn's JSON form."""
+
+    challenge_id: ChallengeId
+    credential: dict[str, Any]
+    device_name: Name = "スマートフォン"
+
+
+class PasskeySignInIn(Body):
+    """`credential` is the PublicKeyCredential from `navigator.credentials.get`, in WebAuthn's JSON form."""
+
+    challenge_id: ChallengeId
+    credential: dict[str, Any]
+
+
+class SignedInOut(Out):
+    """A session was opened: its cookie (HttpOnly) came with the answer."""
+
+    resident_id: str
+    device_id: str | None
+    expires_at: str
+
+
+class DeviceOut(Out):
+    id: str
+    name: str
+    created_at: str
+    last_used_at: str | None
+
+
+class DevicesOut(Out):
+    items: list[DeviceOut]

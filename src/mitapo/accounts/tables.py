@@ -4,7 +4,7 @@ in the engine's balances, not here."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, LargeBinary, Table, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, LargeBinary, Table, Text
 from sqlalchemy.types import TIMESTAMP
 
 from mitapo.engine.tables import metadata
@@ -49,4 +49,84 @@ staff_actions = Table(
     Column("action", Text, nullable=False),
     Column("subject", Text, nullable=False),
     Column("reason", Text, nullable=False),
+)
+
+# A resident's devices (migration 0020): enrollment codes, passkeys, WebAuthn challenges, sessions, and the
+# record of revocations (`accounts.devices`, `accounts.passkeys`, `accounts.sessions`, `accounts.revocation`).
+_Moment = TIMESTAMP(timezone=True)
+
+enrollments = Table(
+    "enrollments",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("resident_id", Text, nullable=False),
+    Column("code_hash", LargeBinary, nullable=False, unique=True),
+    Column("issued_by", Text),
+    Column("created_at", _Moment, nullable=False),
+    Column("expires_at", _Moment, nullable=False),
+    Column("used_at", _Moment),
+    Column("voided_at", _Moment),
+)
+
+passkeys = Table(
+    "passkeys",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("resident_id", Text, nullable=False),
+    Column("credential_id", LargeBinary, nullable=False, unique=True),
+    Column("public_key", LargeBinary, nullable=False),
+    Column("sign_count", BigInteger, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("enrollment_id", Text, nullable=False),
+    Column("created_at", _Moment, nullable=False),
+    Column("last_used_at", _Moment),
+    Column("removed_at", _Moment),
+    Column("removed_why", Text),
+)
+
+webauthn_challenges = Table(
+    "webauthn_challenges",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("challenge", LargeBinary, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("enrollment_id", Text),
+    Column("created_at", _Moment, nullable=False),
+    Column("expires_at", _Moment, nullable=False),
+    Column("used_at", _Moment),
+)
+
+resident_sessions = Table(
+    "resident_sessions",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("token_hash", LargeBinary, nullable=False, unique=True),
+    Column("resident_id", Text, nullable=False),
+    Column("passkey_id", Text),
+    Column("created_at", _Moment, nullable=False),
+    Column("expires_at", _Moment, nullable=False),
+    Column("ended_at", _Moment),
+    Column("ended_why", Text),
+)
+
+resident_revocations = Table(
+    "resident_revocations",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("resident_id", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("revoked_by", Text, nullable=False),
+    Column("revoked_at", _Moment, nullable=False),
+    Column("passkeys", Integer, nullable=False),
+    Column("sessions", Integer, nullable=False),
+    Column("enrollments", Integer, nullable=False),
+    Column("tokens", Integer, nullable=False),
+)
+
+revoked_secrets = Table(
+    "revoked_secrets",
+    metadata,
+    Column("secret_hash", LargeBinary, primary_key=True),
+    Column("principal_id", Text, nullable=False),
+    Column("revoked_at", _Moment, nullable=False),
 )

@@ -81,14 +81,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         with _database(settings) as (url, database_line):
             print(migrate.upgrade_and_say(url))
             load_keyring(settings.key_path)  # the first key is made here, once, not by each worker at once
-            if args.demo:
-                print(_load_demo(settings, url, site))
+            if args.demo:  # the demo's enrollment link names the port served
+                served = dataclasses.replace(settings, port=bound.sock.getsockname()[1])
+                print(_load_demo(served, url, site))
                 _use_demo_payer()
             if args.workers > 1:
                 from mitapo.http.metrics import prepare_multiprocess
 
                 prepare_multiprocess(settings.data_dir / "metrics")  # /metrics sums up every worker
             os.environ["MITAPO_DATABASE_URL"] = url  # every worker uses the same database
+            # and knows its port (the default public URL of enrollment links and passkeys names it)
+            os.environ["MITAPO_PORT"] = str(bound.sock.getsockname()[1])
             print(f"みたポ is serving at {site}/  (API reference: {site}/schema)")
             print(f"  {database_line}")
             print("  Ctrl-C stops it.", flush=True)

@@ -60,6 +60,11 @@ def _pages(town: dict[str, str], site: str) -> list[str]:
         f"  shop till:       {site}/till#secret={town['merchant']}",
         f"  organizer:       {site}/organizer#secret={town['organizer']}",
         f"  auditor's desk:  {site}/audit#secret={town['auditor']}",
+        *(
+            [f"  enrol a phone:   {town['enrollment_url']}  (registers a passkey; works once)"]
+            if "enrollment_url" in town
+            else []
+        ),
         *_card(town, site),
     ]
 

@@ -68,7 +68,8 @@ async def build(runtime: Runtime) -> dict[str, str]:
     for program_id in program_ids:  # the city grants its centre every program it runs events in
         await programs.grant_organizer(db, program_id, organizer_id)
     event_views = [await _event(runtime, organizer_id, program_ids, *spec) for spec in EVENTS]
-    people = [await residents.create(db, name) for name in RESIDENTS]
+    origin = runtime.settings.public_origin
+    people = [await residents.create(db, name, public_origin=origin) for name in RESIDENTS]
     await _take_part(runtime, [p["id"] for p in people], event_views)
     await _charge_money(runtime, [p["id"] for p in people])
     shops = [await _shop(runtime, *spec) for spec in SHOPS]
@@ -80,6 +81,7 @@ async def build(runtime: Runtime) -> dict[str, str]:
         "organizer": organizer_secret,
         "resident": people[0]["token"],
         "resident_id": people[0]["id"],
+        "enrollment_url": people[1]["enrollment"]["url"],  # a phone of the second resident, once
         "merchant": shops[0]["api_key"],
         "event_id": event_views[0].id,
         "card_number": card,

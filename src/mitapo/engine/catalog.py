@@ -173,6 +173,7 @@ class Code(StrEnum):
     NOTHING_TO_TRANSFER = "nothing_to_transfer"
     URL_NOT_ALLOWED = "url_not_allowed"
     POINTS_OVER_CEILING = "points_over_ceiling"
+    PASSKEY_INVALID = "passkey_invalid"
     # signals between the writer and the services, retried or absorbed before any answer; reaching HTTP would
     # be a bug, so their status is 500
     INTERNAL = "internal"
@@ -258,6 +259,7 @@ CODES: Final[Mapping[Code, CodeFacts]] = {
     Code.NOTHING_TO_TRANSFER: CodeFacts(409, _OTHERS),  # a Zengin file of a settlement paying nobody by bank
     Code.URL_NOT_ALLOWED: CodeFacts(422, _SHOP),  # a webhook URL that leads to a private address
     Code.POINTS_OVER_CEILING: CodeFacts(422, _OTHERS),  # an event worth more than its program allows
+    Code.PASSKEY_INVALID: CodeFacts(422, _OTHERS),  # a passkey answer refused (origin, counter)
     Code.INTERNAL: CodeFacts(500, _OTHERS),  # the writer retries with more accounts locked
     Code.FOLLOWER: CodeFacts(500, _OTHERS),  # the writer's own: decided with an earlier command of its batch
     Code.REFUND_RACED: CodeFacts(500, _OTHERS),  # retried; rate_limited when it keeps racing

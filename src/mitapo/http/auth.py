@@ -1,8 +1,9 @@
-"""Who is calling: `Authorization: Bearer <secret>`, one role per secret, checked against the roles a route
-declares with `opt=roles(...)`. No or unknown secret: 401 `unauthorized`; a revoked secret, or one rotated
-out and past its grace: 401 `credential_revoked`; a known secret of another role: 403. Unknown and revoked
-secrets count towards the lock-out of their address and of themselves (never of a valid secret), and a
-route's `limit` towards its rate (`http.ratelimit`).
+"""Who is calling: `Authorization: Bearer <secret>` (or, for a resident's pages, the session cookie of a
+passkey sign-in), one role per secret, checked against the roles a route declares with `opt=roles(...)`.
+No or unknown secret: 401 `unauthorized`; a revoked secret (a principal's, or a resident's after a lost
+phone), or one rotated out and past its grace: 401 `credential_revoked`; a known secret of another role: 403.
+Unknown and revoked secrets count towards the lock-out of their address and of themselves (never of a valid
+secret), and a route's `limit` towards its rate (`http.ratelimit`).
 
 The check is a Litestar guard, `role_guard`, set once on the app: guards run before the body check
 (`http.strict`) and before any dependency, so refusals come in the order 401/403/429, then 400 or 415."""
@@ -16,6 +17,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
+from mitapo.accounts import devices, sessions
 from mitapo.accounts.auth import Authenticator
 from mitapo.accounts.principals import PrincipalView, RevokedSecret
 from mitapo.http import ratelimit
@@ -61,15 +63,34 @@ async def _identify(request: Request[Any, Any, Any]) -> PrincipalView:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise Unauthorized
+        return await _by_session(request)
     authenticate: Authenticator = request.app.state.authenticator
     principal = await authenticate(secret.strip())
     if isinstance(principal, RevokedSecret):
         await ratelimit.count_failure(request, principal.principal_id)
         raise CredentialRevoked
     if principal is None:
+        if await devices.is_revoked_secret(request.app.state.runtime.db, secret.strip()):
+            await ratelimit.count_failure(request, ratelimit.secret_credential(secret.strip()))
+            raise CredentialRevoked  # a lost phone's token: known, not a guess
         await ratelimit.count_failure(request, ratelimit.secret_credential(secret.strip()))
         raise Unauthorized
+    return await _admitted(request, principal)
+
+
+async def _by_session(request: Request[Any, Any, Any]) -> PrincipalView:
+    """A resident's page: the session cookie a passkey sign-in set (`accounts.sessions`)."""
+    token = request.cookies.get(sessions.COOKIE)
+    if not token:
+        raise Unauthorized
+    principal = await sessions.resident_of(request.app.state.runtime.db, token)
+    if principal is None:
+        await ratelimit.count_failure(request, ratelimit.secret_credential(token))
+        raise Unauthorized
+    return await _admitted(request, principal)
+
+
+async def _admitted(request: Request[Any, Any, Any], principal: PrincipalView) -> PrincipalView:
     allowed = request.route_handler.opt.get("roles", ())
     if principal.role not in allowed:
         raise Forbidden

@@ -314,8 +314,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "error_unauthorized": ("サインインし直してください。", "Please sign in again."),
     "error_credential_revoked": (
-        "この鍵は取り消されたか、新しいものに替わりました。市の窓口で新しいものを受け取ってください。",
-        "This key was revoked or replaced. Please get a new one from the city's counter.",
+        "この鍵（またはスマートフォンの登録）は取り消されたか、新しいものに替わりました。"
+        "市の窓口で新しいもの（スマートフォンは新しい登録コード）を受け取ってください。",
+        "This key (or this phone's sign-in) was revoked or replaced. Please get a new one (for a phone, a "
+        "new enrollment code) from the city's counter.",
     ),
     "error_locked_out": (
         "失敗が続いたため、しばらく受け付けません。少し待ってからお試しください。",
@@ -378,6 +380,81 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **CONSOLE,
     # the resident app (issue 20): its own module
     **APP_WORDS,
+    # residents' phones: enrollment, passkeys, devices, a lost phone (issue 17)
+    "error_passkey_invalid": (
+        "パスキーを確認できませんでした。もう一度お試しください。",
+        "The passkey could not be checked. Please try again.",
+    ),
+    "passkey_sign_in": ("パスキーでサインイン", "Sign in with your passkey"),
+    "passkey_signin_help": (
+        "登録したスマートフォンで、指紋・顔・画面ロックで確認するだけでサインインできます。",
+        "On the phone you registered, confirm with your fingerprint, face or screen lock to sign in.",
+    ),
+    "passkey_unsupported": (
+        "このブラウザはパスキーに対応していません。Chrome または Safari でお試しください。",
+        "This browser does not support passkeys. Try Chrome or Safari.",
+    ),
+    "passkey_cancelled": (
+        "確認が中止されました。もう一度ボタンを押してください。",
+        "The check was cancelled. Press the button again.",
+    ),
+    "first_time": (
+        "はじめての方は、市から届いた「登録のご案内」のQRコードをカメラで読み取ってください。",
+        "First time? Scan the QR code on the enrollment letter the city sent you with your camera.",
+    ),
+    "lost_phone_link": ("機種変更・紛失のとき", "New or lost phone"),
+    "help_title": ("機種変更・紛失のとき", "A new phone, or a lost one"),
+    "help_new_phone_title": ("スマートフォンを買い替えるとき", "When you get a new phone"),
+    "help_new_phone_steps": (
+        "新しいスマートフォンは、新しい登録コードで登録します。市役所の窓口かコミュニティ・センターのデジタル相談サロンで「みたポの登録コードがほしい」と伝えてください。"
+        "新しい「登録のご案内」を印刷してお渡しします。新しいスマートフォンのカメラでQRコードを読み取り、"
+        "「このスマートフォンを登録」を押せば完了です。ポイントと残高はそのまま使えます。"
+        "古いスマートフォンは、新しい方のホーム画面「登録している端末」から削除できます。",
+        "A new phone is added with a new enrollment code. Ask at the city office counter or at a community "
+        'centre\'s digital help desk (デジタル相談サロン) for "a Mitapo enrollment code". They print a new '
+        "enrollment letter for you. Scan its QR code with the new phone's camera and press \"Register this "
+        'phone". Your points and balance stay as they are. Remove the old phone afterwards under "Your '
+        'devices" on the home screen of the new one.',
+    ),
+    "help_lost_title": ("スマートフォンをなくしたとき・盗まれたとき", "When your phone is lost or stolen"),
+    "help_lost_steps": (
+        "すぐに市役所の窓口（または電話）で「みたポの端末を止めてほしい」と伝えてください。"
+        "本人確認のあと、なくしたスマートフォンのサインインをすべて止めます。止めたあとは、"
+        "なくしたスマートフォンではみたポを使えません。ポイントと残高、これまでの履歴は消えません。"
+        "そのまま新しい「登録のご案内」を受け取り、新しいスマートフォンを登録してください。",
+        'Go to the city office counter (or call it) at once and ask them to "stop my Mitapo phone". After '
+        "checking who you are, they stop every sign-in of the lost phone: from then on it cannot use Mitapo. "
+        "Your points, balance and history are not lost. Take the new enrollment letter they give you and "
+        "register your new phone with it.",
+    ),
+    "help_bring_title": ("窓口に持っていくもの", "What to bring to the counter"),
+    "help_bring": (
+        "本人確認書類（マイナンバーカード、運転免許証、保険証など）。新しいスマートフォンがあれば一緒に。",
+        "An identity document (My Number card, driving licence, health insurance card). Your new phone, if "
+        "you have one.",
+    ),
+    "help_back": ("サインインに戻る", "Back to sign-in"),
+    "enroll_title": ("スマートフォンの登録", "Register your phone"),
+    "enroll_lead": (
+        "市から届いた「登録のご案内」の登録コードで、このスマートフォンをみたポに登録します。",
+        "Register this phone with Mitapo using the code on the enrollment letter the city sent you.",
+    ),
+    "enroll_code_label": ("登録コード", "Enrollment code"),
+    "enroll_button": ("このスマートフォンを登録", "Register this phone"),
+    "enroll_for": ("{name} 様のスマートフォンとして登録します。", "Registering this phone for {name}."),
+    "enroll_done": ("登録が終わりました。", "Your phone is registered."),
+    "devices_title": ("登録している端末", "Your devices"),
+    "devices_help": (
+        "みたポにサインインできるスマートフォンです。使わなくなった端末は削除してください。",
+        "The phones that sign in to Mitapo. Remove the ones you no longer use.",
+    ),
+    "device_added": ("登録日 {date}", "Added {date}"),
+    "device_remove": ("削除", "Remove"),
+    "device_removed": ("端末を削除しました。", "The device was removed."),
+    "device_remove_confirm": (
+        "この端末を削除しますか？削除した端末ではサインインできなくなります。",
+        "Remove this device? It will no longer sign in.",
+    ),
 }
 
 

@@ -1,6 +1,7 @@
 """The pages: one frame per screen, rendered in the reader's language, and the resident app's web manifest and
 service worker. A page holds no data of anyone's: its script asks the API with the secret the person signed
-in with (kept in the browser's localStorage, never sent anywhere but the Authorization header)."""
+in with (kept in the browser's localStorage, never sent anywhere but the Authorization header), or, on a
+resident's pages, with the session cookie a passkey sign-in set (HttpOnly: no script holds it)."""
 
 from __future__ import annotations
 
@@ -65,6 +66,8 @@ PAGES = (
     Page("/admin/settlements", "admin/settlements.html", "admin_settlements_title", "admin"),
     Page("/admin/transit", "admin/transit.html", "admin_transit_title", "admin"),
     Page("/admin/journal", "admin/journal.html", "admin_journal_title", "admin"),
+    Page("/app/enroll", "app/enroll.html", "enroll_title", None),
+    Page("/app/help", "app/help.html", "help_title", None),
 )
 
 NAV = {

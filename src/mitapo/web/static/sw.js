@@ -19,6 +19,8 @@ const SHELL = [
   "/static/js/app-donate.js",
   "/static/js/app-gift.js",
   "/static/js/payment-outcome.js",
+  "/static/js/passkey.js",
+  "/static/js/app-enroll.js",
   "/static/vendor/jsQR.js",
   "/static/icons/icon-192.png",
 ];

@@ -1,4 +1,4 @@
-import { api, byId, moment, points, t, yen } from "./common.js";
+import { api, byId, day, el, moment, points, problemText, say, t, yen } from "./common.js";
 import { offerReminders, showSoon } from "./expiry-soon.js";
 import { lastKnown, remember } from "./last-known.js";
 import { expiringList, startResident, statementLine } from "./resident.js";
@@ -31,4 +31,25 @@ startResident(async (me) => {
   const recent = await api("GET", "/v1/me/entries?limit=5");
   const lines = recent.items.map(statementLine);
   byId("recent").replaceChildren(...(lines.length ? lines : [t("nothing_yet")]));
+  await showDevices();
 });
+
+async function showDevices() {
+  const { items } = await api("GET", "/v1/me/devices");
+  byId("devices").replaceChildren(
+    ...items.map((device) => {
+      const remove = el("button", { type: "button", class: "link" }, t("device_remove"));
+      remove.addEventListener("click", async () => {
+        if (!confirm(t("device_remove_confirm"))) return;
+        try {
+          await api("DELETE", `/v1/me/devices/${encodeURIComponent(device.id)}`);
+          say(t("device_removed"));
+          await showDevices();
+        } catch (error) {
+          say(problemText(error));
+        }
+      });
+      return el("li", {}, `${device.name} · ${t("device_added", { date: day(device.created_at) })} `, remove);
+    }),
+  );
+}

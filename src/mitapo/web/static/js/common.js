@@ -1,10 +1,16 @@
 // What every page shares: its words, the signed-in secret, calls to the API, and small helpers to write
 // results into the page (always as text, never as HTML).
+//
+// The resident's pages keep no secret at all: they sign in with a passkey, and the server's session cookie
+// (HttpOnly, so no script here can read it) goes with every call; a city's old sign-in link (#secret=) is
+// exchanged for such a session once and forgotten. The other faces keep their secret in localStorage.
+import * as passkey from "./passkey.js";
 
 const words = JSON.parse(document.getElementById("messages").textContent);
 export const lang = document.documentElement.lang;
 const face = document.body.dataset.face;
 const storeKey = `mitapo.secret.${face}`;
+const cookieFace = face === "resident";
 
 export function t(key, values = {}) {
   let text = words[key] ?? key;
@@ -57,7 +63,7 @@ export class Problem extends Error {
 }
 
 export function secret() {
-  return localStorage.getItem(storeKey);
+  return cookieFace ? null : localStorage.getItem(storeKey);
 }
 
 export async function api(method, path, body, { key, accept = "application/json" } = {}) {
@@ -121,23 +127,45 @@ export async function keepAwake() {
   }
 }
 
-function takeSecretFromLink() {
+async function takeSecretFromLink() {
   // A sign-in link (a QR code on the city's letter) carries the secret after '#', which never reaches a server.
   const found = new URLSearchParams(location.hash.slice(1)).get("secret");
-  if (found) {
+  if (!found) return;
+  history.replaceState(null, "", location.pathname + location.search);
+  if (!cookieFace) {
     localStorage.setItem(storeKey, found.trim());
-    history.replaceState(null, "", location.pathname + location.search);
+    return;
+  }
+  // A resident's token is shown once to open a session (a cookie), then kept nowhere.
+  await fetch("/v1/sessions", { method: "POST", headers: { Authorization: `Bearer ${found.trim()}` } }).catch(() => {});
+}
+
+async function signInWithPasskey() {
+  const error = byId("signin-error");
+  if (!passkey.supported()) {
+    error.textContent = t("passkey_unsupported");
+    return false;
+  }
+  try {
+    const started = await api("POST", "/v1/sessions/passkey-options");
+    const credential = await passkey.get(started.public_key);
+    await api("POST", "/v1/sessions/passkey", { challenge_id: started.challenge_id, credential });
+    return true;
+  } catch (failure) {
+    error.textContent = failure instanceof Problem ? problemText(failure) : t("passkey_cancelled");
+    return false;
   }
 }
 
 // Runs `main` once the person is signed in; `probe` is a cheap call that a valid secret of this face passes.
-export function start(probe, main) {
-  takeSecretFromLink();
+export async function start(probe, main) {
+  await takeSecretFromLink();
   const signin = byId("signin");
   const content = byId("content");
   const signOut = byId("sign-out");
-  signOut.addEventListener("click", () => {
-    localStorage.removeItem(storeKey);
+  signOut.addEventListener("click", async () => {
+    if (cookieFace) await api("DELETE", "/v1/me/session").catch(() => {});
+    else localStorage.removeItem(storeKey);
     location.reload();
   });
 
@@ -150,6 +178,10 @@ export function start(probe, main) {
       await main(first);
     } catch (error) {
       if (error instanceof Problem && (error.status === 401 || error.status === 403)) {
+        if (cookieFace) {
+          askToSignIn(error.code === "credential_revoked" ? problemText(error) : "");
+          return;
+        }
         localStorage.removeItem(storeKey);
         askToSignIn(t("signin_failed"));
       } else {
@@ -163,7 +195,15 @@ export function start(probe, main) {
     content.hidden = true;
     signin.hidden = false;
     byId("signin-error").textContent = message;
-    byId("secret").focus();
+    (byId("secret") || byId("passkey-signin")).focus();
+  }
+
+  if (cookieFace) {
+    byId("passkey-signin").addEventListener("click", async () => {
+      if (await signInWithPasskey()) open();
+    });
+    open(); // the session cookie is invisible to this script: asking is how to know
+    return;
   }
 
   byId("signin-form").addEventListener("submit", (event) => {

@@ -1,0 +1,6 @@
+DROP TABLE revoked_secrets;
+DROP TABLE resident_revocations;
+DROP TABLE resident_sessions;
+DROP TABLE webauthn_challenges;
+DROP TABLE passkeys;
+DROP TABLE enrollments;
