@@ -135,6 +135,8 @@ async def _seed(base_url: str, url: str, state: Path) -> tuple[dict[str, str], d
         "request_id": request["id"],
         "program_id": program["id"],
         "recipient_id": recipient["id"],
+        "party_kind": "recipient",
+        "party_id": recipient["id"],
         "settlement_id": settlement["id"],
         "principal_id": revocable["id"],  # revoked by the fuzzing: no secret above is its
         "card_number": card["card_number"],

@@ -129,7 +129,8 @@ INSERT INTO staff_actions (actor, action, subject, reason)
 INSERT INTO event_cancellations (event_id, cancelled_by, reason) VALUES ('e1', 'org', 'rain');
 INSERT INTO expiry_reminders (resident_id, expires_on, days_before, points, sent_at)
     VALUES ('r1', current_date, 3, 10, now());
-INSERT INTO resident_revocations (id, resident_id, reason, revoked_by, passkeys, sessions, enrollments, tokens)
+INSERT INTO resident_revocations (id, resident_id, reason, revoked_by, passkeys, sessions, enrollments,
+                                  tokens)
     VALUES ('rvk1', 'r1', 'lost', 'org', 0, 0, 0, 1);
 INSERT INTO revoked_secrets (secret_hash, principal_id) VALUES (decode(repeat('55', 32), 'hex'), 'r1');
 INSERT INTO payee_bank_accounts (id, party_kind, party_id, bank_code, bank_name_kana, branch_code,

@@ -30,6 +30,7 @@ from mitapo.accounts.schemas import (
     ResidentCreated,
     ResidentIn,
     ResidentOut,
+    ResidentRevocationIn,
     ResidentRevocationOut,
     RevocationIn,
     RevocationOut,
@@ -185,7 +186,7 @@ async def enrollment_letter(
 @post("/v1/residents/{resident_id:str}/revocation", opt=roles(*COUNTER), tags=["residents"])
 async def revoke_resident(
     resident_id: FromPath[str],
-    data: JSONBody[RevocationIn],
+    data: JSONBody[ResidentRevocationIn],
     db: NamedDependency[Database],
     principal: NamedDependency[PrincipalView],
 ) -> Response[ResidentRevocationOut]:

@@ -104,6 +104,12 @@ ChallengeId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 EnrollmentCode = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
 
+class ResidentRevocationIn(Body):
+    """Why the phone's credentials stop (a lost phone, a stolen one): required, kept for the auditors."""
+
+    reason: Reason
+
+
 class ResidentRevocationOut(Out):
     """How many credentials stopped: `revoked` in all, and by kind (passkeys, sessions, open enrollment
     codes, the token). The wallet is untouched."""
