@@ -142,6 +142,28 @@ def test_the_lock_is_per_card_never_per_address(api: Api, admin: str) -> None:
     assert wallet(api, other_token)["money"] == 9_900
 
 
+def test_wrong_pins_across_many_cards_stop_their_address_but_never_a_right_pin(api: Api, admin: str) -> None:
+    """A till guessing PINs card after card (five each, before each card locks) is stopped by the wrong PINs
+    counted per address too; a customer who knows their PIN still pays from that address."""
+    farm = shop(api, admin)
+    refused = None
+    for _ in range(30):  # 30 cards × 4 wrong PINs (the fifth locks the card): over the address's 100
+        _, token, card = holder(api, admin)
+        for _ in range(5):
+            answer = charge(api, farm["api_key"], card["card_number"], "9999", 100)
+            if answer.status_code == 429:
+                refused = answer
+                break
+            assert answer.json()["code"] in ("pin_invalid", "card_locked"), answer.text
+        if refused is not None:
+            break
+    assert refused is not None, "a hundred and twenty wrong PINs from one address were never throttled"
+    problem(refused, 429, "locked_out")
+    _, token, card = holder(api, admin)
+    assert charge(api, farm["api_key"], card["card_number"], PIN, 100).status_code == 201
+    assert wallet(api, token)["money"] == 9_900
+
+
 def test_a_burst_of_guesses_gets_five_tries_not_more(api: Api, admin: str) -> None:
     farm = shop(api, admin)
     _, token, card = holder(api, admin)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
@@ -14,7 +14,8 @@ from mitapo.cards import pins
 from mitapo.engine import clock, codes
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
-from mitapo.engine.errors import Invalid, NotFound
+from mitapo.engine.errors import DomainError, Invalid, NotFound
+from mitapo.http import ratelimit
 from mitapo.http.auth import roles
 from mitapo.http.idempotency import REPLAYED, answer, answer_written
 from mitapo.http.schemas import shaped, whole
@@ -201,6 +202,7 @@ async def payment_attempt(
 @post("/v1/charges", opt=roles("merchant", limit="payments"), tags=TAGS)
 async def charge(
     data: JSONBody[ChargeIn],
+    request: Request[Any, Any, Any],
     runtime: NamedDependency[Runtime],
     principal: NamedDependency[PrincipalView],
     idempotency: NamedDependency[Idempotency],
@@ -208,15 +210,20 @@ async def charge(
     settings = runtime.settings
     if data.card is not None and data.pin is not None and data.pay_code is None:
         asked = payments.CardCharge(data.card, data.pin, data.amount, data.reference)
-        written = await payments.charge_card(
-            runtime.db,
-            principal.id,
-            asked,
-            pins.key_in(settings.key_path),
-            idempotency=idempotency,
-            spend_per_day=settings.daily_spend_limit,
-            card_per_day=settings.card_daily_limit,
-        )
+        try:
+            written = await payments.charge_card(
+                runtime.db,
+                principal.id,
+                asked,
+                pins.key_in(settings.key_path),
+                idempotency=idempotency,
+                spend_per_day=settings.daily_spend_limit,
+                card_per_day=settings.card_daily_limit,
+            )
+        except DomainError as refusal:
+            if refusal.code == "pin_invalid":  # guessing card after card: the address stops
+                await ratelimit.count_failure(request, ratelimit.secret_credential(f"pin:{data.card}"))
+            raise
         return answer_written(PaymentOut, written)
     if data.pay_code is None or data.card is not None or data.pin is not None:
         raise Invalid("send pay_code, or card and pin")
