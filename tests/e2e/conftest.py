@@ -22,6 +22,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from mitapo.demo import town as demo_town
 from tests.conftest import copy_database, drop_database
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -89,6 +90,7 @@ def town(pg_server: str, template_database: str, tmp_path_factory: pytest.TempPa
     sock = _listening_socket()
     # residents' phones reach it by name: an IP address can be no passkey's RP id (test_passkeys_flow)
     env["MITAPO_PUBLIC_URL"] = f"http://localhost:{sock.getsockname()[1]}"
+    env["MITAPO_PAYOUT_PAYER"] = demo_town.PAYER  # the city's account: the console saves a Zengin file
     log = (data_dir / "server.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "mitapo.asgi:app", "--fd", str(sock.fileno())],

@@ -157,6 +157,11 @@ async function signInWithPasskey() {
   }
 }
 
+// The last balance kept for an offline start (last-known.js) goes with the person who signs out or is refused.
+function forgetLastKnown() {
+  for (const key of Object.keys(localStorage)) if (key.startsWith("mitapo.last.")) localStorage.removeItem(key);
+}
+
 // Runs `main` once the person is signed in; `probe` is a cheap call that a valid secret of this face passes.
 export async function start(probe, main) {
   await takeSecretFromLink();
@@ -164,6 +169,7 @@ export async function start(probe, main) {
   const content = byId("content");
   const signOut = byId("sign-out");
   signOut.addEventListener("click", async () => {
+    forgetLastKnown();
     if (cookieFace) await api("DELETE", "/v1/me/session").catch(() => {});
     else localStorage.removeItem(storeKey);
     location.reload();
@@ -179,6 +185,7 @@ export async function start(probe, main) {
     } catch (error) {
       if (error instanceof Problem && (error.status === 401 || error.status === 403)) {
         if (cookieFace) {
+          forgetLastKnown();
           askToSignIn(error.code === "credential_revoked" ? problemText(error) : "");
           return;
         }
