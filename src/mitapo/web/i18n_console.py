@@ -11,7 +11,10 @@ CONSOLE: dict[str, tuple[str, str]] = {
         "Residents and top-ups, programs, shops, settlements, transit, reversals",
     ),
     "signin_title_admin": ("職員としてサインイン", "Sign in as city staff"),
-    "signin_help_admin": ("職員のシークレットを貼り付けてください。", "Paste your staff secret."),
+    "signin_help_admin": (
+        "職員（管理者または窓口職員）のシークレットを貼り付けてください。",
+        "Paste your staff secret (admin or counter clerk).",
+    ),
     "admin_residents_title": ("住民", "Residents"),
     "admin_programs_title": ("プログラムと主催者", "Programs and organizers"),
     "admin_shops_title": ("お店", "Shops"),
@@ -25,6 +28,11 @@ CONSOLE: dict[str, tuple[str, str]] = {
     "nav_admin_transit": ("交通", "Transit"),
     "nav_admin_journal": ("仕訳", "Journal"),
     "col_number": ("番号", "Number"),
+    "not_permitted_title": ("この画面は使えません", "Not available to you"),
+    "not_permitted_text": (
+        "窓口職員の権限では、この画面の操作はできません。住民の手続きは「住民」から行えます。",
+        "Counter clerks cannot use this area. Residents' procedures are under Residents.",
+    ),
     "secret_once": ("シークレット（一度だけ表示）", "Secret (shown once)"),
     # residents
     "enrol_title": ("住民を登録する", "Enrol a resident"),
