@@ -37,6 +37,7 @@ from mitapo.accounts.schemas import (
     RotationOut,
     SignedInOut,
     StaffActionsOut,
+    StaffMeOut,
 )
 from mitapo.engine import clock
 from mitapo.engine.commands import Idempotency
@@ -97,6 +98,13 @@ async def create_clerk(
         db, "clerk", data.name, idempotency=maybe_idempotency, actor=principal.id
     )
     return answer(PrincipalCreated, {"id": clerk_id, "token": secret or None}, replayed=not secret)
+
+
+@get("/v1/staff/me", opt=roles(*COUNTER), tags=["credentials"])
+async def staff_me(principal: NamedDependency[PrincipalView]) -> StaffMeOut:
+    """The staff console's sign-in check: admin and clerk pass, and the role says which areas to offer (the
+    API refuses a clerk the rest with 403 anyway). It reads nothing a clerk could not already do."""
+    return StaffMeOut(id=principal.id, role=principal.role, name=principal.name)
 
 
 @post("/v1/principals/{principal_id:str}/revocation", opt=roles("admin"), tags=["credentials"])
@@ -303,6 +311,7 @@ ROUTES = [
     create_resident,
     me,
     create_clerk,
+    staff_me,
     revoke_principal,
     rotate_credential,
     staff_actions,

@@ -66,6 +66,14 @@ class PrincipalCreated(Out):
     token: str | None
 
 
+class StaffMeOut(Out):
+    """Who the console is signed in as: its role decides which areas the console offers."""
+
+    id: str
+    role: str
+    name: str
+
+
 class RevocationIn(Body):
     """Why: kept in the staff action log for the auditors."""
 

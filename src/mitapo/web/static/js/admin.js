@@ -3,8 +3,27 @@
 // and downloads that need the secret in the Authorization header.
 import { Intent, Problem, api, byId, el, problemText, secret, start, t } from "./common.js";
 
-export function startAdmin(main) {
-  start(() => api("GET", "/v1/audit/budgets"), main);
+// Signs in with any staff secret the console serves (admin or counter clerk). A clerk is offered only the
+// counter's areas (`clerkAllowed`: the residents page); the rest, and parts marked `data-role="admin"`, show as
+// not permitted. Hiding is only for clarity: the API itself answers a clerk 403 there.
+export function startAdmin(main, { clerkAllowed = false } = {}) {
+  start(() => api("GET", "/v1/staff/me"), async (me) => {
+    if (me.role === "admin") return main(me);
+    limitTo(me.role, clerkAllowed);
+    if (clerkAllowed) return main(me);
+  });
+}
+
+function limitTo(role, allowed) {
+  for (const link of document.querySelectorAll("nav.tabs a")) {
+    if (new URL(link.href).pathname !== "/admin") link.parentElement.hidden = true;
+  }
+  for (const part of document.querySelectorAll("[data-role]")) {
+    if (part.dataset.role !== role) part.hidden = true;
+  }
+  if (allowed) return;
+  byId("content").replaceChildren(el("section", { class: "card" }, el("h1", {}, t("not_permitted_title")),
+    el("p", {}, t("not_permitted_text")), el("p", {}, el("a", { href: "/admin" }, t("nav_admin_residents")))));
 }
 
 // The form's fields as the API's body: numbers as numbers, empty fields left out, "a.b" names nested.
