@@ -72,11 +72,3 @@ CREATE TABLE resident_revocations (
 );
 CREATE INDEX resident_revocations_resident ON resident_revocations (resident_id);
 SELECT make_append_only('resident_revocations');
-
--- The hashes of residents' revoked tokens: a revoked token is told so (credential_revoked), not just 401.
-CREATE TABLE revoked_secrets (
-    secret_hash   bytea PRIMARY KEY CHECK (length(secret_hash) = 32),
-    principal_id  text NOT NULL REFERENCES principals (id),
-    revoked_at    timestamptz NOT NULL DEFAULT now()
-);
-SELECT make_append_only('revoked_secrets');

@@ -1,4 +1,3 @@
-DROP TABLE revoked_secrets;
 DROP TABLE resident_revocations;
 DROP TABLE resident_sessions;
 DROP TABLE webauthn_challenges;

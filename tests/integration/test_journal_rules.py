@@ -48,7 +48,6 @@ UPDATES = {  # every append-only table, with a change a forger might want (check
     "event_cancellations": "UPDATE event_cancellations SET reason = 'rewritten'",
     "expiry_reminders": "UPDATE expiry_reminders SET points = points * 10",
     "resident_revocations": "UPDATE resident_revocations SET reason = 'rewritten'",
-    "revoked_secrets": "UPDATE revoked_secrets SET principal_id = 'org'",
     "payee_bank_accounts": "UPDATE payee_bank_accounts SET account_number = '7654321'",
     "cashback_clawbacks": "UPDATE cashback_clawbacks SET points_owed = 0",
 }
@@ -132,7 +131,6 @@ INSERT INTO expiry_reminders (resident_id, expires_on, days_before, points, sent
 INSERT INTO resident_revocations (id, resident_id, reason, revoked_by, passkeys, sessions, enrollments,
                                   tokens)
     VALUES ('rvk1', 'r1', 'lost', 'org', 0, 0, 0, 1);
-INSERT INTO revoked_secrets (secret_hash, principal_id) VALUES (decode(repeat('55', 32), 'hex'), 'r1');
 INSERT INTO payee_bank_accounts (id, party_kind, party_id, bank_code, bank_name_kana, branch_code,
                                  branch_name_kana, account_type, account_number, account_holder_kana)
     VALUES (gen_random_uuid(), 'recipient', 'npo', '0001', 'ﾐｽﾞﾎ', '247', 'ﾐﾀｶ', 'ordinary', '1234567', 'NPO');

@@ -307,14 +307,15 @@ async def end_sessions(
 
 
 async def revoke_token(conn: asyncpg.Connection, resident_id: str, replacement: bytes, now: datetime) -> int:
-    """Keep the principal's secret hash as revoked and put a hash nobody holds in its place."""
+    """Retire the resident's secret hash as of `now` (`retired_secrets`, as a rotation past its grace: the
+    lookup answers it `credential_revoked`) and put a hash nobody holds in its place."""
     old = await conn.fetchval(
         "SELECT secret_hash FROM principals WHERE id = $1 AND role = 'resident' FOR UPDATE", resident_id
     )
     if old is None:
         return 0
     await conn.execute(
-        "INSERT INTO revoked_secrets (secret_hash, principal_id, revoked_at) VALUES ($1, $2, $3)"
+        "INSERT INTO retired_secrets (secret_hash, principal_id, valid_until) VALUES ($1, $2, $3)"
         " ON CONFLICT DO NOTHING",
         old,
         resident_id,
@@ -347,7 +348,3 @@ async def record_revocation(
         counts["enrollments"],
         counts["tokens"],
     )
-
-
-async def is_revoked_secret(conn: asyncpg.Connection, secret_hash: bytes) -> bool:
-    return bool(await conn.fetchval("SELECT 1 FROM revoked_secrets WHERE secret_hash = $1", secret_hash))

@@ -65,9 +65,3 @@ async def revoke(db: Database, resident_id: str, reason: str, revoked_by: str) -
         "revoked_at": now.isoformat(),
         **counts,
     }
-
-
-async def is_revoked_secret(db: Database, secret: str) -> bool:
-    """Whether an unknown secret is one that revocation stopped (told `credential_revoked`, not 401)."""
-    async with db.lookup() as conn:
-        return await device_reads.is_revoked_secret(conn, auth.hash_secret(secret))

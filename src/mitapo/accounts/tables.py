@@ -122,11 +122,3 @@ resident_revocations = Table(
     Column("enrollments", Integer, nullable=False),
     Column("tokens", Integer, nullable=False),
 )
-
-revoked_secrets = Table(
-    "revoked_secrets",
-    metadata,
-    Column("secret_hash", LargeBinary, primary_key=True),
-    Column("principal_id", Text, nullable=False),
-    Column("revoked_at", _Moment, nullable=False),
-)

@@ -17,7 +17,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from mitapo.accounts import devices, sessions
+from mitapo.accounts import sessions
 from mitapo.accounts.auth import Authenticator
 from mitapo.accounts.principals import PrincipalView, RevokedSecret
 from mitapo.http import ratelimit
@@ -70,9 +70,6 @@ async def _identify(request: Request[Any, Any, Any]) -> PrincipalView:
         await ratelimit.count_failure(request, principal.principal_id)
         raise CredentialRevoked
     if principal is None:
-        if await devices.is_revoked_secret(request.app.state.runtime.db, secret.strip()):
-            await ratelimit.count_failure(request, ratelimit.secret_credential(secret.strip()))
-            raise CredentialRevoked  # a lost phone's token: known, not a guess
         await ratelimit.count_failure(request, ratelimit.secret_credential(secret.strip()))
         raise Unauthorized
     return await _admitted(request, principal)
