@@ -42,14 +42,12 @@ from mitapo.accounts.schemas import (
 from mitapo.engine import clock
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
-from mitapo.http.auth import ANY_ROLE, roles
+from mitapo.http.auth import ANY_ROLE, COUNTER, roles
 from mitapo.http.idempotency import answer
 from mitapo.http.schemas import shaped
 from mitapo.runtime import Runtime
 
 STAFF_AND_PARTNERS = tuple(role for role in ANY_ROLE if role != "resident")  # every secret but a resident's
-# The city's counter work on residents (enrol, re-enrol, revoke a lost phone): the one list of who may do it.
-COUNTER = ("admin", "clerk")
 PUBLIC: list[dict[str, list[str]]] = [{}]  # the passkey ceremonies: before anyone is signed in
 REFUSED_PASSKEY = {
     401: ResponseSpec(

@@ -8,7 +8,6 @@ cache: a session ended by revocation is refused on its next request by every wor
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from mitapo.accounts import device_reads
+from mitapo.accounts import auth, device_reads
 from mitapo.accounts.principals import PrincipalView
 from mitapo.engine import clock
 from mitapo.engine.catalog import Code
@@ -33,10 +32,6 @@ class Opened:
     expires_at: datetime
 
 
-def token_hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
 async def open_session(
     conn: asyncpg.Connection, resident_id: str, passkey_id: str | None, days: int, now: datetime
 ) -> Opened:
@@ -45,7 +40,7 @@ async def open_session(
     expires_at = now + timedelta(days=days)
     session_id = f"ses_{uuid.uuid4().hex[:16]}"
     await device_reads.insert_session(
-        conn, session_id, token_hash(token), resident_id, passkey_id, now, expires_at
+        conn, session_id, auth.hash_secret(token), resident_id, passkey_id, now, expires_at
     )
     return Opened(token, expires_at)
 
@@ -66,7 +61,7 @@ async def resident_of(db: Database, token: str) -> PrincipalView | None:
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
     async with db.lookup() as conn:
-        found = await device_reads.session_by_hash(conn, token_hash(token))
+        found = await device_reads.session_by_hash(conn, auth.hash_secret(token))
     if found is None:
         return None
     if found.ended_why in ("removed", "revoked"):
@@ -79,5 +74,5 @@ async def resident_of(db: Database, token: str) -> PrincipalView | None:
 async def sign_out(db: Database, resident_id: str, token: str) -> None:
     async with db.raw() as conn:
         await device_reads.end_sessions(
-            conn, resident_id, "signed_out", clock.now(), token_hash=token_hash(token)
+            conn, resident_id, "signed_out", clock.now(), token_hash=auth.hash_secret(token)
         )

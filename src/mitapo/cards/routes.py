@@ -15,17 +15,15 @@ from mitapo.cards import cards, pins
 from mitapo.cards.schemas import CardIn, CardIssued, CardStateOut
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
-from mitapo.http.auth import roles
+from mitapo.http.auth import COUNTER, roles
 from mitapo.http.idempotency import answer_written
 from mitapo.http.schemas import shaped
 from mitapo.runtime import Runtime
 
 TAGS = ["cards"]
-STAFF = ("admin", "clerk")
-"""Who issues, unlocks and prints cards: the city's counter staff (admin, and the clerk at the counter)."""
 
 
-@post("/v1/residents/{resident_id:str}/cards", opt=roles(*STAFF), tags=TAGS)
+@post("/v1/residents/{resident_id:str}/cards", opt=roles(*COUNTER), tags=TAGS)
 async def issue_card(
     resident_id: FromPath[str],
     data: JSONBody[CardIn],
@@ -44,12 +42,12 @@ async def issue_card(
     return answer_written(CardIssued, written)
 
 
-@get("/v1/cards/{card_number:str}", opt=roles(*STAFF), tags=TAGS)
+@get("/v1/cards/{card_number:str}", opt=roles(*COUNTER), tags=TAGS)
 async def card_state(card_number: FromPath[str], db: NamedDependency[Database]) -> CardStateOut:
     return shaped(CardStateOut, asdict(await cards.state(db, card_number)))
 
 
-@post("/v1/cards/{card_number:str}/unlock", opt=roles(*STAFF), tags=TAGS, status_code=200)
+@post("/v1/cards/{card_number:str}/unlock", opt=roles(*COUNTER), tags=TAGS, status_code=200)
 async def unlock_card(
     card_number: FromPath[str], db: NamedDependency[Database], principal: NamedDependency[PrincipalView]
 ) -> CardStateOut:
@@ -57,7 +55,7 @@ async def unlock_card(
     return shaped(CardStateOut, asdict(await cards.unlock(db, card_number, principal.id)))
 
 
-@get("/v1/cards/{card_number:str}/face", opt=roles(*STAFF), tags=TAGS, media_type="text/html")
+@get("/v1/cards/{card_number:str}/face", opt=roles(*COUNTER), tags=TAGS, media_type="text/html")
 async def card_face(card_number: FromPath[str], db: NamedDependency[Database]) -> Response[str]:
     """The card's printable face: card size (85.6 × 54 mm), Japanese, the QR code and the number."""
     page = await cards.printable_face(db, card_number)

@@ -24,6 +24,8 @@ from mitapo.http import ratelimit
 from mitapo.http.errors import CredentialRevoked, Forbidden, Unauthorized
 
 ANY_ROLE = ("admin", "auditor", "organizer", "resident", "merchant", "operator", "clerk")
+# The city's counter work (enrol and revoke residents, cards, counter top-ups): the one list of who may do it.
+COUNTER = ("admin", "clerk")
 PRINCIPAL = "mitapo.principal"
 
 

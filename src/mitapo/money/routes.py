@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 from mitapo.accounts.principals import PrincipalView
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
-from mitapo.http.auth import roles
+from mitapo.http.auth import COUNTER, roles
 from mitapo.http.idempotency import answer_written
 from mitapo.http.schemas import Created, shaped
 from mitapo.money import campaigns, closing, donations, matching
@@ -32,7 +32,7 @@ from mitapo.runtime import Runtime
 TAGS = ["money"]
 
 
-@post("/v1/topups", opt=roles("admin", "clerk"), tags=TAGS)
+@post("/v1/topups", opt=roles(*COUNTER), tags=TAGS)
 async def top_up(
     data: JSONBody[TopUpIn], runtime: NamedDependency[Runtime], idempotency: NamedDependency[Idempotency]
 ) -> Response[ToppedUp]:

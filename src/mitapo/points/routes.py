@@ -275,7 +275,7 @@ async def receive_code(
     headers = {"Cache-Control": "no-store"}
     if image == "json":
         return Response(body, headers=headers)
-    media_type, render = {"png": ("image/png", codes.qr_png), "svg": ("image/svg+xml", codes.qr_svg)}[image]
+    media_type, render = IMAGE_TYPES[image]
     picture: Response[Any] = Response(render(body.payload), media_type=media_type, headers=headers)
     return picture
 
