@@ -54,6 +54,9 @@ def test_upcoming_events_by_area_and_date(api: Api, admin: str) -> None:
     assert [i["id"] for i in api.get("/v1/events/upcoming", None, params=soon).json()["items"]] == [running]
     backwards = {"from": today.isoformat(), "to": (today - timedelta(days=1)).isoformat()}
     problem(api.get("/v1/events/upcoming", None, params=backwards), 400, "validation_error")
+    called_off = event("雨天中止の清掃", timedelta(days=2), area="井の頭")
+    assert api.post(f"/v1/events/{called_off}/cancellation", organizer, {"reason": "雨"}).status_code == 201
+    assert called_off not in [i["id"] for i in api.get("/v1/events/upcoming", None).json()["items"]]
 
     ics = api.get(f"/v1/events/{later}/calendar.ics", None)
     assert ics.status_code == 200 and ics.headers["content-type"].startswith("text/calendar")

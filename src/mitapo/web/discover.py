@@ -54,6 +54,7 @@ _UPCOMING = (
     + """
     WHERE e.ends_at > :start AND (CAST(:end AS timestamptz) IS NULL OR e.starts_at < :end)
       AND (CAST(:area AS text) IS NULL OR e.area = :area)
+      AND NOT EXISTS (SELECT 1 FROM event_cancellations c WHERE c.event_id = e.id)
     ORDER BY e.starts_at, e.id LIMIT :limit
 """
 )
