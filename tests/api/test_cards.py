@@ -324,6 +324,8 @@ def test_the_organizer_scans_a_card_to_check_its_holder_in_once(api: Api, admin:
     rid, token, card = holder(api, admin, money=0)
     path = f"/v1/events/{event}/checkins"
     problem(api.post(path, stranger, {"card": card["card_number"]}), 404, "not_found")
+    nowhere = "/v1/events/no-such-event/checkins"
+    problem(api.post(nowhere, organizer, {"card": card["card_number"]}), 404, "not_found")
     problem(api.post(path, token, {"card": card["card_number"]}), 403, "forbidden")
     checked = api.post(path, organizer, {"card": card["qr_payload"]}, key="door-1")
     assert checked.status_code == 201, checked.text
