@@ -115,6 +115,20 @@ def test_five_wrong_pins_lock_the_card_until_staff_unlock_it(api: Api, admin: st
     assert charge(api, farm["api_key"], card["card_number"], PIN, 100).status_code == 201
 
 
+def test_unlocking_answers_the_card_as_it_now_is_and_a_number_no_card_has_is_not_found(
+    api: Api, admin: str
+) -> None:
+    farm = shop(api, admin)
+    rid, _, card = holder(api, admin, money=1_000)
+    problem(charge(api, farm["api_key"], card["card_number"], "0000", 100), 422, "pin_invalid")
+    unlocked = api.post(f"/v1/cards/{card['card_number']}/unlock", admin, {}, key=None).json()
+    assert unlocked["card_number"] == card["card_number"] and unlocked["resident_id"] == rid
+    assert (unlocked["status"], unlocked["failed_pins"], unlocked["locked_at"]) == ("active", 0, None)
+    unknown = "1" * 15 + str(luhn.calc_check_digit("1" * 15))
+    for number in (unknown, "12345"):
+        problem(api.post(f"/v1/cards/{number}/unlock", admin, {}, key=None), 404, "not_found")
+
+
 def test_the_right_pin_forgives_the_wrong_ones_before_it(api: Api, admin: str) -> None:
     farm = shop(api, admin)
     _, _, card = holder(api, admin)
@@ -310,6 +324,8 @@ def test_the_organizer_scans_a_card_to_check_its_holder_in_once(api: Api, admin:
     rid, token, card = holder(api, admin, money=0)
     path = f"/v1/events/{event}/checkins"
     problem(api.post(path, stranger, {"card": card["card_number"]}), 404, "not_found")
+    nowhere = "/v1/events/no-such-event/checkins"
+    problem(api.post(nowhere, organizer, {"card": card["card_number"]}), 404, "not_found")
     problem(api.post(path, token, {"card": card["card_number"]}), 403, "forbidden")
     checked = api.post(path, organizer, {"card": card["qr_payload"]}, key="door-1")
     assert checked.status_code == 201, checked.text

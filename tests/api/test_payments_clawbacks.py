@@ -55,13 +55,20 @@ def test_a_refund_within_the_cap_takes_nothing_back(api: Api, admin: str) -> Non
     assert _points(api, secret) == 300 and _budget(api, admin, funded) == 19_700
 
 
-def test_spent_cashback_becomes_a_debt_the_next_cashback_pays_down(api: Api, admin: str) -> None:
+def _owing_600(api: Api, admin: str) -> tuple[dict, str, str]:
+    """A resident who spent 600 of a 1,000-point cashback at a cafe before its payment was refunded: 400
+    went back to the budget, 600 is owed. Answers the cafe, the program and the resident's secret."""
     farm, funded, rid, secret, payment = _farm_month(api, admin)
     cafe = shop(api, admin, "カフェ", mcc="5814")
     give_money(api, rid, 1_000)
     spent = {"qr_payload": cafe["qr_payload"], "amount": 600, "funding": "points_only"}
     assert api.post("/v1/payments", secret, spent).status_code == 201
     api.post(f"/v1/payments/{payment}/refunds", farm["api_key"], {"amount": 10_000})
+    return cafe, funded, secret
+
+
+def test_spent_cashback_becomes_a_debt_the_next_cashback_pays_down(api: Api, admin: str) -> None:
+    cafe, funded, secret = _owing_600(api, admin)
     assert _points(api, secret) == 0 and _budget(api, admin, funded) == 19_400  # 400 back, 600 owed
     assert rows(api, "cashback_clawbacks") == 1
     campaign(api, admin, funded, merchant_ids=[cafe["id"]], rate_bps=5_000, monthly_cap=1_000)
@@ -71,4 +78,17 @@ def test_spent_cashback_becomes_a_debt_the_next_cashback_pays_down(api: Api, adm
     credited = run(api, next_month_start())  # half of 600 + 1,000: 800, of which 600 pays the debt
     assert [(c["points"], c["debt_paid"]) for c in credited] == [(200, 600)]
     assert _points(api, secret) == 200 and _budget(api, admin, funded) == 19_200
+    assert rows(api, "cashback_clawbacks") == 2
+
+
+def test_a_debt_is_paid_down_once_when_two_cashbacks_are_credited_in_one_run(api: Api, admin: str) -> None:
+    cafe, funded, secret = _owing_600(api, admin)
+    for _ in range(2):
+        campaign(api, admin, funded, merchant_ids=[cafe["id"]], rate_bps=5_000, monthly_cap=1_000)
+    api.post(
+        "/v1/payments", secret, {"qr_payload": cafe["qr_payload"], "amount": 1_000, "funding": "money_only"}
+    )
+    credited = run(api, next_month_start())  # each campaign earns 800; the first pays the 600 owed
+    assert sorted((c["points"], c["debt_paid"]) for c in credited) == [(200, 600), (800, 0)]
+    assert _points(api, secret) == 1_000 and _budget(api, admin, funded) == 18_400
     assert rows(api, "cashback_clawbacks") == 2

@@ -143,6 +143,29 @@ def test_a_reminder_14_and_3_days_before_once_each(api: Api, admin: str, push: P
     assert len(push.received) == 2
 
 
+def test_a_batch_reminds_every_lot_of_every_resident_on_each_of_their_phones(
+    api: Api, admin: str, push: PushService
+) -> None:
+    first, first_secret = resident(api, admin)
+    second, second_secret = resident(api, admin)
+    give_points(api, first, 30, today() + timedelta(days=14))
+    give_points(api, first, 40, today() + timedelta(days=3))
+    give_points(api, second, 50, today() + timedelta(days=3))
+    for secret, phone in ((first_secret, "a-phone"), (first_secret, "a-tablet"), (second_secret, "b-phone")):
+        subscription, _, _ = push.browser(phone)
+        assert api.post("/v1/me/push-subscriptions", secret, subscription, key=None).status_code == 201
+
+    assert remind(api) == 3  # the first resident's two lots and the second's one
+    assert sorted(item["path"] for item in push.received) == [
+        "/push/a-phone",
+        "/push/a-phone",
+        "/push/a-tablet",
+        "/push/a-tablet",
+        "/push/b-phone",
+    ]
+    assert remind(api) == 0 and len(push.received) == 5
+
+
 def test_withdrawn_consent_and_a_gone_subscription_stop_reminders(
     api: Api, admin: str, push: PushService
 ) -> None:

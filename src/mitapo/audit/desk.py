@@ -17,7 +17,7 @@ import statistics
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -103,8 +103,8 @@ async def journal(
     where = JournalFilter(
         account=query.account or None,
         kind=query.kind or None,
-        since=_tokyo_midnight(query.since) if query.since else None,
-        until=_tokyo_midnight(query.until + timedelta(days=1)) if query.until else None,
+        since=clock.midnight(query.since) if query.since else None,
+        until=clock.midnight(query.until + timedelta(days=1)) if query.until else None,
         owners=owners,
     )
     async with db.read() as conn:
@@ -116,10 +116,6 @@ async def journal(
 # Tokyo's midnight of 0001-01-01 is a day PostgreSQL's driver cannot send (it falls before year 1 in UTC), and
 # the day after 9999-12-31 does not exist: a date outside these is refused instead of failing the query.
 FIRST_DAY, LAST_DAY = date.min + timedelta(days=1), date.max - timedelta(days=1)
-
-
-def _tokyo_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), clock.TOKYO)
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,10 @@ class Holder:
     resident_id: str
     generation: int
 
+    @classmethod
+    def of(cls, card: CardView) -> Holder:
+        return cls(card.id, card.resident_id, card.generation)
+
     def limits(self, amount: int, day: date, per_day: int | None) -> tuple[Limit, ...]:
         """What a command by this card asks the writer to hold: the card is still its resident's latest,
         and what it paid on `day` (shops and fares) stays within `per_day`."""
@@ -138,28 +142,30 @@ async def find(db: Database, sent: str) -> CardView:
     return card
 
 
+def alive(card: CardView) -> CardView:
+    """The card, unless a newer one replaced it (card_revoked)."""
+    if card.replaced:
+        raise DomainError("card_revoked", REPLACED)
+    return card
+
+
 async def holder(db: Database, sent: str) -> Holder:
     """The holder of a card shown without a PIN (the bus, an event's door); card_revoked once replaced.
 
     A card locked by wrong PINs still rides and checks in: the lock guards the PIN, and these ask none."""
-    card = await find(db, sent)
-    if card.replaced:
-        raise DomainError("card_revoked", REPLACED)
-    return Holder(card.id, card.resident_id, card.generation)
+    return Holder.of(alive(await find(db, sent)))
 
 
 async def paying_holder(db: Database, sent: str, pin: str, pin_key: bytes) -> Holder:
     """The holder of a card whose PIN was entered at a till: pin_invalid, or card_locked after five."""
-    card = await find(db, sent)
-    if card.replaced:
-        raise DomainError("card_revoked", REPLACED)
+    card = alive(await find(db, sent))
     attempt = await _take_attempt(db, card.id)
     right = await pins.matches(card.pin_hash, pin, pin_key)
     async with db.lookup() as conn:
         if right:
             if not await reads.forgive_attempts(conn, card.id):
                 raise _locked()
-            return Holder(card.id, card.resident_id, card.generation)
+            return Holder.of(card)
         if await reads.lock_if_out_of_tries(conn, card.id, TRIES):
             raise _locked()
     left = TRIES - attempt
@@ -215,29 +221,33 @@ async def state(db: Database, number: str) -> CardState:
 
 
 async def unlock(db: Database, number: str, unlocked_by: str) -> CardState:
-    """Staff unlock a card locked by wrong PINs (having seen its holder); its tries start again."""
-    card = await _by_path_number(db, number)
-    async with db.lookup() as conn:
-        await reads.unlock(conn, card.number)
+    """Staff unlock a card locked by wrong PINs (having seen its holder); its tries start again. One
+    statement unlocks it and answers it as it now is."""
+    card = await _by_path_number(db, number, reads.unlock)
     log.info("card_unlocked", card_id=card.id, resident_id=card.resident_id, by=unlocked_by)
-    return state_of(await _by_path_number(db, number))
+    return state_of(card)
 
 
 async def printable_face(db: Database, number: str) -> str:
     """The card's face as an HTML page to print (`face.py`); a replaced card's face is not printed again."""
-    card = await _by_path_number(db, number)
-    if card.replaced:
-        raise DomainError("card_revoked", REPLACED)
+    card = alive(await _by_path_number(db, number))
     async with db.read() as conn:
         resident = await residents.find(conn, card.resident_id)
     return face.render(card.number, resident.name if resident is not None else "")
 
 
-async def _by_path_number(db: Database, number: str) -> CardView:
+async def _by_path_number(db: Database, number: str, read: reads.CardRead = reads.by_number) -> CardView:
+    """The card a staff page's path names, through `read` (a plain read, or one that also changes it);
+    not_found, not code_invalid, for a number that is no card's."""
     try:
-        return await find(db, number)
+        parsed = numbers.parse(number)
     except DomainError as refusal:
         raise NotFound("card") from refusal
+    async with db.lookup() as conn:
+        card = await read(conn, parsed)
+    if card is None:
+        raise NotFound("card")
+    return card
 
 
 def without_pin(idempotency: Idempotency, what: str, body: Mapping[str, Any]) -> Idempotency:

@@ -5,6 +5,7 @@ path, and the attempt counters change in one atomic UPDATE each, so that racing 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,6 +34,10 @@ _COLUMNS = (
     " (SELECT max(n.generation) FROM cards n WHERE n.resident_id = c.resident_id),"
     " c.pin_hash, c.failed_pins, c.locked_at, c.created_at"
 )
+
+
+CardRead = Callable[[asyncpg.Connection, str], Awaitable[CardView | None]]
+"""A statement that finds a card by its number (and may change it): `by_number`, `unlock`."""
 
 
 async def by_number(conn: asyncpg.Connection, number: str) -> CardView | None:
@@ -86,9 +91,10 @@ async def forgive_attempts(conn: asyncpg.Connection, card_id: str) -> bool:
     )
 
 
-async def unlock(conn: asyncpg.Connection, number: str) -> bool:
-    return bool(
-        await conn.fetchval(
-            "UPDATE cards SET failed_pins = 0, locked_at = NULL WHERE number = $1 RETURNING true", number
-        )
+async def unlock(conn: asyncpg.Connection, number: str) -> CardView | None:
+    """Unlock the card and answer it as it now is; None when there is no such card."""
+    row = await conn.fetchrow(
+        f"UPDATE cards c SET failed_pins = 0, locked_at = NULL WHERE c.number = $1 RETURNING {_COLUMNS}",
+        number,
     )
+    return None if row is None else CardView(*row)

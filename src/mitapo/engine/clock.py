@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -14,6 +14,11 @@ def now() -> datetime:
 
 def tokyo_date(moment: datetime) -> date:
     return moment.astimezone(TOKYO).date()
+
+
+def midnight(day: date) -> datetime:
+    """The first moment of a Tokyo calendar day: where every day, month and year range of the city starts."""
+    return datetime.combine(day, time(), TOKYO)
 
 
 def month_key(moment: datetime) -> str:

@@ -3,8 +3,9 @@
 A code names its key, its purpose, a time step and the event, and is signed by the service's current key.
 The step rotates every `checkin_step_seconds` (30 s); the current and the previous step are accepted, so a
 screenshot sent to a friend at home stops working within a minute, while a phone that read the code just
-before it rotated still gets through. Old keys stay in the keyring, so rotating keys never breaks a code
-already on a screen.
+before it rotated still gets through. A code that stands for a person (a pay code, a receive code) takes the
+second it was issued as its step instead, and `check_fresh` judges its age. Old keys stay in the keyring, so
+rotating keys never breaks a code already on a screen.
 
 The wire form is `MTP1C.` followed by the unpadded base32 of `purpose ‖ kid ‖ step ‖ event id ‖ signature`:
 every character is in the QR alphanumeric set, which packs 5.5 bits a character instead of 8, so the whole
@@ -31,6 +32,7 @@ CHECKIN = b"C"
 _DOMAIN = b"mitapo.code.v1\x00"  # signed, never sent: a code's signature can never pass for a checkpoint's
 _HEAD = struct.Struct(">c8sI")  # purpose, key id (8 raw bytes), time step
 _SIGNATURE = 64
+ISSUED_SKEW_SECONDS = 5  # a reader's clock a little behind the server's still accepts a fresh code
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,7 @@ def issue_checkin(keys: KeyRing, event_id: str, now: datetime, step_seconds: int
 def read_checkin(keys: KeyRing, payload: str, now: datetime, step_seconds: int) -> str:
     """The event a check-in code names; `code_invalid` unless it is ours, intact and for check-in,
     `code_expired` when its step is older than the previous one."""
-    purpose, step, event_id = _verified(keys, payload)
+    purpose, step, event_id = verified(keys, payload)
     if purpose != CHECKIN:
         raise DomainError("code_invalid", "this code is not a check-in code")
     current = step_of(now, step_seconds)
@@ -71,7 +73,18 @@ def read_checkin(keys: KeyRing, payload: str, now: datetime, step_seconds: int) 
     return event_id
 
 
-def _verified(keys: KeyRing, payload: str) -> tuple[bytes, int, str]:
+def check_fresh(issued_at: datetime, at: datetime, seconds: int, name: str, renew: str) -> None:
+    """Refuse a code issued at `issued_at` and used at `at`: more than `seconds` later (code_expired; `renew`
+    tells the resident what to do), or before it was issued by more than a clock's skew (code_invalid)."""
+    age = (at - issued_at).total_seconds()
+    if age > seconds:
+        raise DomainError("code_expired", f"the {name} has expired; {renew}")
+    if age < -ISSUED_SKEW_SECONDS:
+        raise DomainError("code_invalid", f"the {name} is not valid yet")
+
+
+def verified(keys: KeyRing, payload: str) -> tuple[bytes, int, str]:
+    """The one verifier of signed codes: purpose, step and subject of a code that is ours and intact."""
     if not payload.startswith(PREFIX):
         raise DomainError("code_invalid", "not a みたポ check-in code")
     raw = _b32decode(payload[len(PREFIX) :])

@@ -68,16 +68,20 @@ def cashback(spent: int, rate_bps: int, monthly_cap: int) -> int:
 
 
 async def run(db: Database, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Credit every month that ended by `now` and has not been decided yet; list what was credited."""
+    """Credit every month that ended by `now` and has not been decided yet; list what was credited.
+
+    The residents' debts are read once for the batch; what one credit pays down is taken off before the
+    next credit of the same resident, so a debt is paid down once however many of their months are due."""
     now = now or clock.now()
     async with db.read() as conn:
         due = await reads.uncredited_spending(conn, now, CAUSE)
+        owed = await reads.cashback_owed(conn, sorted({spending.resident_id for spending in due}))
     credited = []
     for spending in due:
-        async with db.read() as conn:
-            owed = await reads.cashback_owed(conn, spending.resident_id)
-        award = _award(spending, clock.tokyo_date(now), owed)
+        award = _award(spending, clock.tokyo_date(now), owed.get(spending.resident_id, 0))
         points = await awards.give(db, award)
+        paid_down = -sum(row.values["points_owed"] for row in award.rows)
+        owed[spending.resident_id] = owed.get(spending.resident_id, 0) - paid_down
         credited.append(
             {
                 "campaign_id": spending.campaign.id,
@@ -85,7 +89,7 @@ async def run(db: Database, now: datetime | None = None) -> list[dict[str, Any]]
                 "month": spending.month,
                 "spent": spending.spent,
                 "points": points,
-                "debt_paid": -sum(row.values["points_owed"] for row in award.rows),
+                "debt_paid": paid_down,
             }
         )
     return credited

@@ -1,6 +1,6 @@
 """A resident's pay code: what the phone shows and a shop till or a bus reader scans.
 
-Signed like a check-in code (`services.codes`, purpose `P`), naming the resident, a unique id (`jti`) and the
+Signed like a check-in code (`engine.codes`, purpose `P`), naming the resident, a unique id (`jti`) and the
 way to pay, with the second it was issued as its time step; good for one charge within
 `settings.pay_code_seconds`. Whoever charges it spends `once(code)` in the same transaction as the entry, so a
 screenshot replayed a second later is refused. `verify` takes the moment to judge at: a bus reader that
@@ -21,7 +21,6 @@ from mitapo.engine.funding import FUNDING_MODES, FundingMode
 from mitapo.engine.keys import KeyRing
 
 PURPOSE = b"P"
-ISSUED_SKEW_SECONDS = 5  # a reader's clock a little behind the server's still accepts a fresh code
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +49,7 @@ def verify(keys: KeyRing, payload: str, at: datetime, seconds: int) -> PayCode:
 
 def read(keys: KeyRing, payload: str) -> PayCode:
     """What a genuine pay code says, whenever it was issued; code_invalid for anything else."""
-    purpose, issued, subject = codes._verified(keys, payload)  # the one verifier of signed codes
+    purpose, issued, subject = codes.verified(keys, payload)
     parts = subject.split(" ")
     if purpose != PURPOSE or len(parts) != 3 or parts[2] not in FUNDING_MODES:
         raise DomainError("code_invalid", "this is not a みたポ pay code")
@@ -60,11 +59,7 @@ def read(keys: KeyRing, payload: str) -> PayCode:
 
 def check_fresh(code: PayCode, at: datetime, seconds: int) -> None:
     """Refuse a code used more than `seconds` after it was issued (code_expired), or before (code_invalid)."""
-    age = (at - code.issued_at).total_seconds()
-    if age > seconds:
-        raise DomainError("code_expired", "the pay code has expired; show a fresh one")
-    if age < -ISSUED_SKEW_SECONDS:
-        raise DomainError("code_invalid", "the pay code is not valid yet")
+    codes.check_fresh(code.issued_at, at, seconds, "pay code", "show a fresh one")
 
 
 def once(code: PayCode) -> Once:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -57,17 +57,14 @@ def payer_of(
     account_number: str,
 ) -> Payer:
     """The city's account, checked as a shop's is: digits of their widths, names the banks can carry."""
-    if account_type not in ACCOUNT_TYPES:
-        raise Invalid(f"account type must be one of {sorted(ACCOUNT_TYPES)}")
-    for label, value, width in (
-        ("client code", client_code, 10),
-        ("bank code", bank_code, 4),
-        ("branch code", branch_code, 3),
-        ("account number", account_number, 7),
-    ):
-        if not (len(value) == width and value.isdigit()):
-            raise Invalid(f"{label} must be {width} digits")
-    bank_name, branch_name = bank_names(bank_code, branch_code)  # the list's names, not the setting's
+    numbers = {
+        "client_code": client_code,
+        "bank_code": bank_code,
+        "branch_code": branch_code,
+        "account_number": account_number,
+    }
+    # the list's names, not the setting's; the setting's fields are named in words, not as a body's keys
+    bank_name, branch_name = listed_account(account_type, numbers, lambda key: key.replace("_", " "))
     return Payer(
         client_code=client_code,
         name_kana=fitting(name_kana, PAYER_NAME_BYTES, "the payer's name"),
@@ -122,18 +119,31 @@ def _cut(text: str, width: int) -> str:
     return text.encode("cp932")[:width].decode("cp932", errors="ignore")
 
 
+DIGITS = {"client_code": 10, "bank_code": 4, "branch_code": 3, "account_number": 7}
+"""How many digits each number of a Zengin account has."""
+
+
+def listed_account(
+    account_type: str, numbers: dict[str, str], label: Callable[[str], str] = str
+) -> tuple[str, str]:
+    """The one check of an account, a shop's or the city's: a type the banks know, each number (a key of
+    DIGITS) of its width in digits, in that order; answers the bank's and the branch's names from the list."""
+    if account_type not in ACCOUNT_TYPES:
+        raise Invalid(f"{label('account_type')} must be one of {sorted(ACCOUNT_TYPES)}")
+    for key, value in numbers.items():
+        if not (len(value) == DIGITS[key] and value.isdigit()):
+            raise Invalid(f"{label(key)} must be {DIGITS[key]} digits")
+    return bank_names(numbers["bank_code"], numbers["branch_code"])
+
+
 def bank_columns(bank: BankAccount) -> dict[str, Any]:
     """The merchants table's bank columns, names already in the banks' character set."""
-    if bank.account_type not in ACCOUNT_TYPES:
-        raise Invalid(f"account_type must be one of {sorted(ACCOUNT_TYPES)}")
-    for name, value, width in (
-        ("bank_code", bank.bank_code, 4),
-        ("branch_code", bank.branch_code, 3),
-        ("account_number", bank.account_number, 7),
-    ):
-        if not (len(value) == width and value.isdigit()):
-            raise Invalid(f"{name} must be {width} digits")
-    names = bank_names(bank.bank_code, bank.branch_code)
+    numbers = {
+        "bank_code": bank.bank_code,
+        "branch_code": bank.branch_code,
+        "account_number": bank.account_number,
+    }
+    names = listed_account(bank.account_type, numbers)
     return {
         "bank_code": bank.bank_code,
         "bank_name_kana": names[0],

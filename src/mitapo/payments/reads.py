@@ -493,10 +493,14 @@ async def cashback_credits(conn: AsyncConnection, payment_id: str) -> list[Cashb
     ]
 
 
-async def cashback_owed(conn: AsyncConnection, resident_id: str) -> int:
-    """What the resident still owes of cashback taken back after it was spent."""
-    owed = await conn.scalar(
-        text("SELECT coalesce(sum(points_owed), 0) FROM cashback_clawbacks WHERE resident_id = :r"),
-        {"r": resident_id},
+async def cashback_owed(conn: AsyncConnection, resident_ids: list[str]) -> dict[str, int]:
+    """What each of the residents still owes of cashback taken back after it was spent (one who owes
+    nothing, or never did, is left out)."""
+    rows = await conn.execute(
+        text(
+            "SELECT resident_id, sum(points_owed) FROM cashback_clawbacks"
+            " WHERE resident_id = ANY(:r) GROUP BY resident_id"
+        ),
+        {"r": resident_ids},
     )
-    return int(owed or 0)
+    return {resident_id: int(owed) for resident_id, owed in rows if owed}

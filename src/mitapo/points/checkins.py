@@ -16,11 +16,11 @@ from mitapo.cards import cards
 from mitapo.engine import chart, clock, codes
 from mitapo.engine.commands import ENTRY_ID, Command, Idempotency, Leg, Limit, Once, Row, Written
 from mitapo.engine.database import Database
-from mitapo.engine.errors import DomainError
+from mitapo.engine.errors import DomainError, NotFound
 from mitapo.engine.keys import KeyRing
 from mitapo.engine.ledger import earlier_answer, post
 from mitapo.money import closing
-from mitapo.points import changes, reads, tables
+from mitapo.points import changes, events, reads, tables
 from mitapo.points.reads import EventView, ProgramView
 
 KNOWN_EVENTS_MAX = 1024
@@ -62,18 +62,20 @@ async def claim(
 async def _scanned_event(
     db: Database, keys: KeyRing, payload: str, now: datetime, step_seconds: int
 ) -> tuple[EventView, ProgramView]:
-    return await _event(db, codes.read_checkin(keys, payload, now, step_seconds), now)
+    found = await _event(db, codes.read_checkin(keys, payload, now, step_seconds), now)
+    if found is None:
+        raise DomainError("code_invalid", "the code names no event")
+    return found
 
 
-async def _event(db: Database, event_id: str, now: datetime) -> tuple[EventView, ProgramView]:
+async def _event(db: Database, event_id: str, now: datetime) -> tuple[EventView, ProgramView] | None:
+    """The event and its program, read once (kept once the event started); None when there is none."""
     known = _known_events.setdefault(db, {})
     found = known.get(event_id)
     if found is None:
         async with db.read() as conn:
             found = await reads.event_and_program(conn, event_id)
-        if found is None:
-            raise DomainError("code_invalid", "the code names no event")
-        if found[0].starts_at > now:
+        if found is None or found[0].starts_at > now:
             return found  # still editable: not kept
         if len(known) >= KNOWN_EVENTS_MAX:
             known.clear()
@@ -82,15 +84,24 @@ async def _event(db: Database, event_id: str, now: datetime) -> tuple[EventView,
 
 
 async def claim_by_card(
-    db: Database, event_id: str, card: str, now: datetime, *, idempotency: Idempotency | None = None
+    db: Database,
+    event_id: str,
+    card: str,
+    now: datetime,
+    *,
+    organizer_id: str | None,
+    idempotency: Idempotency | None = None,
 ) -> Written:
-    """The organizer scanned a みたポ card at the door of `event_id`: its holder checks in under the same
-    rules as with the event's code (one claim, capacity, caps, budget), while the card is its holder's
-    latest. A retry of a granted claim gets its first answer, after the event closed or the card was
-    replaced too."""
+    """The organizer scanned a みたポ card at the door of `event_id` (its own event: not_found for another's;
+    `organizer_id` None for the city): its holder checks in under the same rules as with the event's code
+    (one claim, capacity, caps, budget), while the card is its holder's latest. A retry of a granted claim
+    gets its first answer, after the event closed or the card was replaced too."""
+    found = await _event(db, event_id, now)
+    if found is None:
+        raise NotFound("event")
+    event, program = events.seen_by(found[0], organizer_id), found[1]
     try:
         holder = await cards.holder(db, card)
-        event, program = await _event(db, event_id, now)
         return await grant(db, holder.resident_id, event, program, now, idempotency=idempotency, card=holder)
     except DomainError as refusal:
         if refusal.code not in ("card_revoked", "event_not_open"):

@@ -86,7 +86,12 @@ async def create(
 async def visible(db: Database, event_id: str, organizer_id: str | None) -> EventView:
     """The event, if the viewer may see it: its own organizer, or the city when `organizer_id` is None."""
     async with db.read() as conn:
-        event = await reads.event(conn, event_id)
+        return seen_by(await reads.event(conn, event_id), organizer_id)
+
+
+def seen_by(event: EventView | None, organizer_id: str | None) -> EventView:
+    """The event if it exists and the viewer may see it (its organizer, or the city: None); not_found for
+    another organizer's, so that it cannot tell theirs from none."""
     if event is None or (organizer_id is not None and event.organizer_id != organizer_id):
         raise NotFound("event")
     return event

@@ -17,7 +17,6 @@ from mitapo.engine.keys import KeyRing
 
 PURPOSE = b"R"
 RECEIVE_CODE_SECONDS = 300
-ISSUED_SKEW_SECONDS = 5
 
 
 def issue(keys: KeyRing, resident_id: str, now: datetime) -> dict[str, Any]:
@@ -34,15 +33,12 @@ def read(keys: KeyRing, payload: str, now: datetime) -> str:
 
 
 def _read(keys: KeyRing, payload: str, now: datetime) -> tuple[str, int]:
-    purpose, issued, subject = codes._verified(keys, payload)  # the one verifier of signed codes
+    purpose, issued, subject = codes.verified(keys, payload)
     parts = subject.split(" ")
     if purpose != PURPOSE or len(parts) != 2:
         raise DomainError("code_invalid", "this is not a みたポ receive code")
-    age = now.timestamp() - issued
-    if age > RECEIVE_CODE_SECONDS:
-        raise DomainError("code_expired", "the receive code has expired; ask for a fresh one")
-    if age < -ISSUED_SKEW_SECONDS:
-        raise DomainError("code_invalid", "the receive code is not valid yet")
+    issued_at = datetime.fromtimestamp(issued, UTC)
+    codes.check_fresh(issued_at, now, RECEIVE_CODE_SECONDS, "receive code", "ask for a fresh one")
     return parts[0], issued
 
 

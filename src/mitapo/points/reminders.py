@@ -129,39 +129,39 @@ class Due:
 
 
 _DUE = """
-    SELECT b.owner, b.expires_on, sum(b.normal_sign * b.posted - b.pending) AS points
-    FROM balances b
-    WHERE b.expires_on = ANY(:dates) AND b.owner LIKE 'resident:%' AND b.asset = 'PT'
-      AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE 'resident:' || s.resident_id = b.owner)
-    GROUP BY b.owner, b.expires_on
-    HAVING sum(b.normal_sign * b.posted - b.pending) > 0
+    WITH lots AS (
+        SELECT b.owner, b.expires_on, w.days_before, sum(b.normal_sign * b.posted - b.pending) AS points
+        FROM balances b
+        JOIN unnest(CAST(:dates AS date[]), CAST(:days AS int[])) AS w(expires_on, days_before)
+          ON w.expires_on = b.expires_on
+        WHERE b.expires_on = ANY(:dates) AND b.owner LIKE 'resident:%' AND b.asset = 'PT'
+          AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE 'resident:' || s.resident_id = b.owner)
+        GROUP BY b.owner, b.expires_on, w.days_before
+        HAVING sum(b.normal_sign * b.posted - b.pending) > 0
+    )
+    SELECT l.owner, l.expires_on, l.days_before, l.points, s.endpoint, s.p256dh, s.auth
+    FROM lots l
+    JOIN push_subscriptions s ON 'resident:' || s.resident_id = l.owner
+    WHERE NOT EXISTS (
+        SELECT 1 FROM expiry_reminders r
+        WHERE 'resident:' || r.resident_id = l.owner AND r.expires_on = l.expires_on
+          AND r.days_before = l.days_before)
+    ORDER BY l.owner, l.expires_on
 """
-
-_SENT = "SELECT 1 FROM expiry_reminders WHERE resident_id = :r AND expires_on = :d AND days_before = :n"
 
 
 async def due(db: Database, today: date) -> list[Due]:
-    """Lots expiring 14 or 3 days from today, of subscribed residents, not reminded of yet."""
-    dates = {today + timedelta(days=days): days for days in DAYS_BEFORE}
+    """Lots expiring 14 or 3 days from today, of subscribed residents, not reminded of yet: one query for
+    the whole batch, a row per lot and subscription."""
+    dates = [today + timedelta(days=days) for days in DAYS_BEFORE]
     async with db.read() as conn:
-        lots = (await conn.execute(text(_DUE), {"dates": list(dates)})).all()
-        found = []
-        for owner, expires_on, points in lots:
-            resident_id = owner.removeprefix("resident:")
-            days = dates[expires_on]
-            sent = await conn.execute(
-                text(_SENT),
-                {"r": resident_id, "d": expires_on, "n": days},
-            )
-            if sent.first() is not None:
-                continue
-            rows = await conn.execute(
-                text("SELECT endpoint, p256dh, auth FROM push_subscriptions WHERE resident_id = :r"),
-                {"r": resident_id},
-            )
-            subscriptions = [{"endpoint": e, "keys": {"p256dh": k, "auth": a}} for e, k, a in rows]
-            found.append(Due(resident_id, expires_on, days, int(points), subscriptions))
-    return found
+        rows = (await conn.execute(text(_DUE), {"dates": dates, "days": list(DAYS_BEFORE)})).all()
+    found: dict[tuple[str, date], Due] = {}
+    for owner, expires_on, days, points, endpoint, p256dh, auth in rows:
+        resident_id = owner.removeprefix("resident:")
+        lot = found.setdefault((resident_id, expires_on), Due(resident_id, expires_on, days, int(points), []))
+        lot.subscriptions.append({"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}})
+    return list(found.values())
 
 
 def message(reminder: Due) -> str:

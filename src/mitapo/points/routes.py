@@ -224,9 +224,9 @@ async def check_in_card(
     idempotency: NamedDependency[Idempotency],
 ) -> Response[CheckedIn]:
     """The organizer scans a みたポ card at the door: its holder checks in, as with the event's code."""
-    event = await events.visible(runtime.db, event_id, _organizer_scope(principal))
+    scope = _organizer_scope(principal)
     written = await checkins.claim_by_card(
-        runtime.db, event.id, data.card, clock.now(), idempotency=idempotency
+        runtime.db, event_id, data.card, clock.now(), organizer_id=scope, idempotency=idempotency
     )
     return answer_written(CheckedIn, written)
 

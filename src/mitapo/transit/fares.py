@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Literal, get_args
 
-from mitapo.engine.clock import TOKYO
+from mitapo.engine.clock import TOKYO, midnight
 
 Category = Literal["adult", "child", "concession"]
 CATEGORIES: tuple[str, ...] = get_args(Category)
@@ -115,7 +115,7 @@ def decide(tap: Tap, recorded: Sequence[RecordedTap], rule: FareRule) -> Charge:
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The first moment of a service day and the first moment of the next."""
-    start = datetime.combine(day, datetime.min.time(), TOKYO) + DAY_STARTS
+    start = midnight(day) + DAY_STARTS
     return start, start + timedelta(days=1)
 
 

@@ -413,11 +413,7 @@ async def _tap(
         code = paycodes.verify(keys, reading.pay_code or "", tapped_at, window.pay_code_seconds)
         if reading.signed is None:  # nothing proves when it was read: the code must be fresh on arrival too
             paycodes.check_fresh(code, now, window.pay_code_seconds)
-        category = await resident_category(conn, code.resident_id)
-        rule = to_rule(await reads.fare_rule_at(conn, tapped_at))
-    ride = Ride(
-        code.jti, code.resident_id, category, route, tapped_at, rule, spend_per_day=window.spend_per_day
-    )
+        ride = await _reader_ride(conn, code.jti, code.resident_id, route, tapped_at, window)
     once = replace(paycodes.once(code), request_hash=reading.fingerprint())
 
     def command_for(charge: Charge, seen: int) -> Command:
@@ -433,22 +429,10 @@ async def _card_tap(
     and the card's daily limit. A tap sent with its time is charged once however often it is uploaded (its
     fingerprint is spent); one without is a new tap each time, and its Idempotency-Key answers a retry."""
     holder = await cards.holder(db, reading.card or "")
+    tap_id = f"ct_{uuid.uuid4().hex[:20]}"
     async with db.read() as conn:
         route = await _route(conn, reading)
-        category = await resident_category(conn, holder.resident_id)
-        rule = to_rule(await reads.fare_rule_at(conn, tapped_at))
-    tap_id = f"ct_{uuid.uuid4().hex[:20]}"
-    ride = Ride(
-        tap_id,
-        holder.resident_id,
-        category,
-        route,
-        tapped_at,
-        rule,
-        spend_per_day=window.spend_per_day,
-        card=holder,
-        card_per_day=window.card_per_day,
-    )
+        ride = await _reader_ride(conn, tap_id, holder.resident_id, route, tapped_at, window, holder)
     fingerprint = replace(reading, card=holder.card_id).fingerprint()  # however the card was sent
     spent = Once(f"cardtap:{fingerprint.hex()}", "code_used", fingerprint)
     once = () if reading.tapped_at is None else (spent,)
@@ -457,6 +441,33 @@ async def _card_tap(
         return _tap_command(ride, charge, seen, "points_first", once, idempotency)
 
     return await charge_ride(db, ride, command_for)
+
+
+async def _reader_ride(
+    conn: AsyncConnection,
+    tap_id: str,
+    resident_id: str,
+    route: RouteView,
+    tapped_at: datetime,
+    window: TapWindow,
+    card: cards.Holder | None = None,
+) -> Ride:
+    """The ride a reader's tap makes, by pay code or by card: the resident's fare category (refused for a
+    closed account) and the fare rule of the tap's time; a card's daily limit only where a card paid."""
+    category = await resident_category(conn, resident_id)
+    rule = to_rule(await reads.fare_rule_at(conn, tapped_at))
+    card_per_day = None if card is None else window.card_per_day
+    return Ride(
+        tap_id,
+        resident_id,
+        category,
+        route,
+        tapped_at,
+        rule,
+        spend_per_day=window.spend_per_day,
+        card=card,
+        card_per_day=card_per_day,
+    )
 
 
 async def _route(conn: AsyncConnection, reading: Reading) -> RouteView:

@@ -6,7 +6,7 @@ calendar."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -38,10 +38,10 @@ def window(since: date | None, until: date | None) -> Window:
     """From a Tokyo date (default: now) to the end of another (default: open); a running event counts."""
     if since is not None and until is not None and until < since:
         raise Invalid("to is before from")
-    start = datetime.combine(since, time(), clock.TOKYO) if since else clock.now()
+    start = clock.midnight(since) if since else clock.now()
     if until is not None and until >= date.max - timedelta(days=1):
         until = None  # the end of time: open-ended
-    end = datetime.combine(until + timedelta(days=1), time(), clock.TOKYO) if until else None
+    end = clock.midnight(until + timedelta(days=1)) if until else None
     return Window(max(start, clock.now()), end)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -60,15 +60,11 @@ def month_range(month: str) -> tuple[datetime, datetime]:
     year, number = (int(part) for part in month.split("-"))
     start = date(year, number, 1)
     end = date(year + number // 12, number % 12 + 1, 1)
-    return _tokyo(start), _tokyo(end)
+    return clock.midnight(start), clock.midnight(end)
 
 
 def year_range(year: int) -> tuple[datetime, datetime]:
-    return _tokyo(date(year, 1, 1)), _tokyo(date(year + 1, 1, 1))
-
-
-def _tokyo(day: date) -> datetime:
-    return datetime.combine(day, time(), clock.TOKYO)
+    return clock.midnight(date(year, 1, 1)), clock.midnight(date(year + 1, 1, 1))
 
 
 async def lines(db: Database, resident_id: str, start: datetime, end: datetime, limit: int) -> list[Line]:
