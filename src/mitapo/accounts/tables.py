@@ -1,6 +1,6 @@
 """The accounts capability's tables: principals, who hold every role's hashed secret (migration 0001), and
-residents (migration 0002); retired secrets and the staff action log (migration 0019). A resident's wallet is
-in the engine's balances, not here."""
+residents (migration 0002; their short numbers 0026); retired secrets and the staff action log (migration
+0019). A resident's wallet is in the engine's balances, not here."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ residents = Table(
     Column("id", Text, primary_key=True),
     Column("name", Text, nullable=False),
     Column("fare_category", Text, nullable=False),
+    Column("number", Text, nullable=False, unique=True),  # migration 0026: the short number (`numbers`)
     Column("created_at", TIMESTAMP(timezone=True), nullable=False),
     Column("closed_at", TIMESTAMP(timezone=True)),
 )

@@ -248,3 +248,13 @@ def without_pin(idempotency: Idempotency, what: str, body: Mapping[str, Any]) ->
     canonical = json.dumps({k: v for k, v in body.items() if k != "pin"}, sort_keys=True, default=str)
     digest = hashlib.sha256(f"{what}\n{canonical}".encode()).digest()
     return replace(idempotency, request_hash=digest)
+
+
+async def latest_of(db: Database, resident_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """What the counter's search shows of each resident's card: `(card_number, "active" | "locked")` of the
+    newest card (the earlier ones are replaced), for the residents who have one."""
+    if not resident_ids:
+        return {}
+    async with db.lookup() as conn:
+        found = await reads.latest_of(conn, resident_ids)
+    return {rid: (number, "locked" if locked else "active") for rid, (number, locked) in found.items()}

@@ -92,3 +92,13 @@ async def unlock(conn: asyncpg.Connection, number: str) -> bool:
             "UPDATE cards SET failed_pins = 0, locked_at = NULL WHERE number = $1 RETURNING true", number
         )
     )
+
+
+async def latest_of(conn: asyncpg.Connection, resident_ids: list[str]) -> dict[str, tuple[str, bool]]:
+    """Each resident's newest card, the one alive: its number and whether wrong PINs locked it."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT ON (resident_id) resident_id, number, locked_at IS NOT NULL FROM cards"
+        " WHERE resident_id = ANY($1::text[]) ORDER BY resident_id, generation DESC",
+        resident_ids,
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}

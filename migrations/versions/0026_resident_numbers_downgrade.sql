@@ -1,0 +1,5 @@
+ALTER TABLE residents DROP COLUMN number;
+
+DROP FUNCTION new_resident_number();
+
+DROP FUNCTION damm_valid(text);
