@@ -4,11 +4,12 @@ residents (migration 0002; their short numbers 0026); retired secrets and the st
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, LargeBinary, Table, Text
+from sqlalchemy import BigInteger, Column, Computed, ForeignKey, Integer, LargeBinary, Table, Text
 from sqlalchemy.types import TIMESTAMP
 
 from mitapo.engine.tables import metadata
 
+NAME_KEY = "replace(lower(normalize(name, NFKC)), ' ', '')"
 residents = Table(
     "residents",
     metadata,
@@ -16,6 +17,7 @@ residents = Table(
     Column("name", Text, nullable=False),
     Column("fare_category", Text, nullable=False),
     Column("number", Text, nullable=False, unique=True),  # migration 0026: the short number (`numbers`)
+    Column("name_key", Text, Computed(NAME_KEY, persisted=True)),  # 0026: what the counter's search compares
     Column("created_at", TIMESTAMP(timezone=True), nullable=False),
     Column("closed_at", TIMESTAMP(timezone=True)),
 )
