@@ -87,13 +87,15 @@ def test_the_counter_finds_residents_by_name_and_by_number(api: Api, admin: str)
     assert search(api, clerk, number).json()["more"] is False
 
 
-def test_the_search_shows_the_card_and_the_phones(api: Api, admin: str) -> None:
+def test_the_search_shows_the_card_and_the_phones_and_the_face_the_number(api: Api, admin: str) -> None:
     person = created(api, admin, "北野 一郎")
     card = api.post(f"/v1/residents/{person['id']}/cards", admin, {"pin": "2468"}, key=None).json()
     assert enroll(api, person["enrollment"]["code"], SoftAuthenticator()).status_code == 201
     [item] = search(api, admin, person["number"]).json()["items"]
     assert item["card"] == {"card_number": card["card_number"], "status": "active"}
     assert item["passkeys"] == 1
+    face = api.get(card["face_url"], admin)
+    assert face.status_code == 200 and f"みたポ番号 {numbers.printed(person['number'])}" in face.text
 
 
 def test_only_the_counter_searches_and_a_bad_query_is_refused(api: Api, admin: str) -> None:

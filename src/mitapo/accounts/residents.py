@@ -82,6 +82,11 @@ async def find(conn: AsyncConnection, resident_id: str) -> ResidentView | None:
     return await reads.get(conn, resident_id)
 
 
+def printed_number(number: str) -> str:
+    """A resident's number as letters and cards print it (1234-5678)."""
+    return numbers.printed(number)
+
+
 async def by_number(conn: AsyncConnection, number: str) -> ResidentView | None:
     """The resident holding a short number (`numbers.parse` it first), closed or not, or None."""
     return await reads.by_number(conn, number)

@@ -230,7 +230,9 @@ async def printable_face(db: Database, number: str) -> str:
         raise DomainError("card_revoked", REPLACED)
     async with db.read() as conn:
         resident = await residents.find(conn, card.resident_id)
-    return face.render(card.number, resident.name if resident is not None else "")
+    if resident is None:
+        return face.render(card.number, "")
+    return face.render(card.number, resident.name, residents.printed_number(resident.number))
 
 
 async def _by_path_number(db: Database, number: str) -> CardView:
