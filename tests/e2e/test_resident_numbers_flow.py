@@ -50,6 +50,8 @@ def test_a_clerk_finds_a_resident_by_name_and_by_number(
     page.get_by_role("button", name="探す", exact=True).click()
     results = page.locator("#find-form-result")
     expect(results).to_contain_text("2 人見つかりました")
+    expect(results.get_by_role("listitem")).to_have_count(2)
+    expect(results).not_to_contain_text("null")
     _checked(page, f"search by name {size}")
     picture(page, f"admin-residents-search-{size}", tmp_path)
     page.get_by_role("button", name=re.compile(f"番号探し{size} 花子")).click()

@@ -79,8 +79,9 @@ function foundList(found) {
     });
     return el("li", {}, pick);
   }));
-  return [el("p", {}, t("find_count", { n: found.items.length })), list,
-    found.more ? el("p", { class: "hint" }, t("find_more")) : null];
+  const shown = [el("p", {}, t("find_count", { n: found.items.length })), list];
+  if (found.more) shown.push(el("p", { class: "hint" }, t("find_more")));
+  return shown;
 }
 
 // Printable pages the API answers as HTML to a staff secret (the letter, a card's face): the tab is opened
