@@ -34,6 +34,8 @@ def parse(typed: str) -> Query:
         raise _refused("type part of a name, or a resident number")
     if len(text) > MAX_CHARS:
         raise _refused(f"at most {MAX_CHARS} characters")
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
+        raise _refused("control characters are no part of a name")
     digits = numbers.digits_of(text)
     if digits is not None:
         if len(digits) < MIN_DIGITS or len(digits) > numbers.LENGTH:
