@@ -181,3 +181,22 @@ def test_trying_numbers_is_limited_per_giver(three_an_hour: Api) -> None:
     other = created(api, admin, "別の 住民")
     seen = api.post("/v1/gift-previews", other["token"], {"to_resident_number": friend["number"]}, key=None)
     assert seen.status_code == 200, "each giver has an allowance of their own"
+
+
+@pytest.fixture
+def no_gifts(database_url: str, tmp_path: Path) -> Iterator[Api]:
+    yield from limited_api(database_url, tmp_path, gifting_enabled=False)
+
+
+def test_where_gifting_is_off_nobody_is_looked_up_by_number(no_gifts: Api) -> None:
+    api = no_gifts
+    admin = api.token("admin")
+    _, giver = resident(api, admin, "三鷹 花子")
+    friend = created(api, admin, "井口 太郎")
+    seen = api.post("/v1/gift-previews", giver, {"to_resident_number": friend["number"]}, key=None)
+    problem(seen, 403, "gifting_disabled")
+    problem(
+        api.post("/v1/gifts", giver, {"to_resident_number": friend["number"], "points": 1}),
+        403,
+        "gifting_disabled",
+    )

@@ -17,7 +17,7 @@ from mitapo.cards.schemas import CardCheckinIn
 from mitapo.engine import clock, codes
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
-from mitapo.engine.errors import Invalid
+from mitapo.engine.errors import DomainError, Invalid
 from mitapo.engine.ledger import earlier_answer
 from mitapo.http import ratelimit
 from mitapo.http.auth import roles
@@ -278,7 +278,10 @@ async def _by_number(
     runtime: Runtime, request: Request[Any, Any, Any], principal: PrincipalView, typed: str
 ) -> ResidentView:
     """A typo (length, check digit) is refused before anything is counted or looked up; every lookup by a
-    well-formed number counts against the giver's hourly allowance, found or not."""
+    well-formed number counts against the giver's hourly allowance, found or not. Where gifting is off,
+    nobody looks anyone up by number."""
+    if not runtime.settings.gifting_enabled:
+        raise DomainError("gifting_disabled", "gifts between residents are switched off here")
     number = numbers.parse(typed)
     await ratelimit.admit_number_lookup(request, principal)
     return await gifts.recipient(runtime.db, number)
