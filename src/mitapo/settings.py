@@ -68,6 +68,9 @@ class Settings:
     bad_secrets_per_address: int = 100  # then locked out, one more try every window / count seconds
     bad_secrets_window_seconds: int = 600
     bad_secrets_per_credential: int = 20  # tries of one unknown or revoked secret, from anywhere, per window
+    number_lookups_per_hour: int = (
+        30  # a resident's gifts and previews by number (docs/security.md); 0 no limit
+    )
     rotation_grace_seconds: int = 86_400  # a rotated secret keeps working this long (accounts.credentials)
     # Peers whose X-Forwarded-For is believed (addresses or networks, comma-separated): the reverse proxy.
     trusted_proxies: tuple[str, ...] = ()
@@ -151,6 +154,7 @@ class Settings:
             bad_secrets_per_address=_int("MITAPO_BAD_SECRETS_PER_ADDRESS", 100),
             bad_secrets_window_seconds=_int("MITAPO_BAD_SECRETS_WINDOW_SECONDS", 600),
             bad_secrets_per_credential=_int("MITAPO_BAD_SECRETS_PER_CREDENTIAL", 20),
+            number_lookups_per_hour=_int("MITAPO_NUMBER_LOOKUPS_PER_HOUR", 30),
             rotation_grace_seconds=_int("MITAPO_ROTATION_GRACE_SECONDS", 86_400),
             trusted_proxies=_list("MITAPO_TRUSTED_PROXIES"),
             daily_spend_limit=_int("MITAPO_DAILY_SPEND_LIMIT", 10_000_000),

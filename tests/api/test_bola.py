@@ -23,6 +23,7 @@ from tests.api.test_transit_support import Transit
 ANY = "any"
 CONTRACT = {  # docs/api.md's endpoint table: "any" is a route anyone may call, with or without a secret
     "POST /v1/residents": {"admin", "clerk"},
+    "GET /v1/residents": {"admin", "clerk"},
     "GET /v1/me": {"resident"},
     "GET /v1/me/entries": {"resident"},
     "POST /v1/programs": {"admin"},

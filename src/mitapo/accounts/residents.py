@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mitapo.accounts import auth, enrollments, reads, tables
-from mitapo.accounts.reads import ResidentView
+from mitapo.accounts import auth, enrollments, numbers, reads, tables
+from mitapo.accounts.reads import ResidentView as ResidentView  # the answer of `find` and `by_number`
 from mitapo.engine import chart
 from mitapo.engine.commands import Command, Idempotency, Row
 from mitapo.engine.database import Database
@@ -27,11 +27,13 @@ async def create(
     public_origin: str = "http://localhost:8000",
     enrollment_days: int = 14,
 ) -> dict[str, Any]:
-    """Create a resident with a first enrollment code for their phone; answer `{id, token, enrollment}`. A
-    replay answers the id with `token` and `enrollment` null, because both secrets are stored only hashed."""
+    """Create a resident with their short number and a first enrollment code for their phone; answer `{id,
+    number, token, enrollment}`. A replay answers the id and number with `token` and `enrollment` null,
+    because both secrets are stored only hashed."""
     import uuid
 
     resident_id = f"res_{uuid.uuid4().hex[:16]}"
+    number = await free_number(db)
     secret = auth.new_secret("resident")
     enrollment, enrollment_row = enrollments.row_for_new_resident(resident_id, public_origin, enrollment_days)
     written = await post(
@@ -41,22 +43,53 @@ async def create(
             accounts=(chart.resident_money(resident_id),),
             rows=(
                 auth.principal_row(resident_id, "resident", name, secret),
-                Row(tables.residents, {"id": resident_id, "name": name, "fare_category": fare_category}),
+                Row(
+                    tables.residents,
+                    {"id": resident_id, "name": name, "fare_category": fare_category, "number": number},
+                ),
                 enrollment_row,
             ),
             idempotency=idempotency,
-            result=lambda _: {"id": resident_id, "token": None, "enrollment": None},
+            result=lambda _: {"id": resident_id, "number": number, "token": None, "enrollment": None},
         ),
     )
     if written.replayed:
         return {"enrollment": None} | dict(written.result)
-    return {"id": resident_id, "token": secret, "enrollment": enrollment.as_json()}
+    return {"id": resident_id, "number": number, "token": secret, "enrollment": enrollment.as_json()}
+
+
+CANDIDATES = 8
+
+
+async def free_number(db: Database) -> str:
+    """A short number no resident holds: of a few random candidates, the first not taken. With a million
+    residents each candidate is taken one time in nine, so all eight are taken about once in 40 million; two
+    creations drawing the same free number at the same moment is rarer still, and the unique index refuses
+    the second."""
+    for _ in range(3):
+        candidates = [numbers.new_number() for _ in range(CANDIDATES)]
+        async with db.read() as conn:
+            taken = await reads.numbers_taken(conn, candidates)
+        for candidate in candidates:
+            if candidate not in taken:
+                return candidate
+    raise RuntimeError("no free resident number found: the number space is nearly full")
 
 
 async def find(conn: AsyncConnection, resident_id: str) -> ResidentView | None:
     """The resident, closed or not, or None: how another capability looks a resident up on the connection
     it already reads on, without reaching into this capability's reads."""
     return await reads.get(conn, resident_id)
+
+
+def printed_number(number: str) -> str:
+    """A resident's number as letters and cards print it (1234-5678)."""
+    return numbers.printed(number)
+
+
+async def by_number(conn: AsyncConnection, number: str) -> ResidentView | None:
+    """The resident holding a short number (`numbers.parse` it first), closed or not, or None."""
+    return await reads.by_number(conn, number)
 
 
 async def me(db: Database, resident_id: str, today: date) -> dict[str, Any]:
@@ -67,6 +100,7 @@ async def me(db: Database, resident_id: str, today: date) -> dict[str, Any]:
     valid = [(expires_on, points) for expires_on, points in wallet.lots if expires_on >= today]
     return {
         "id": resident.id,
+        "number": resident.number,
         "name": resident.name,
         "fare_category": resident.fare_category,
         "balances": {"points": sum(p for _, p in valid), "money": wallet.money},

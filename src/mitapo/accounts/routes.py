@@ -16,7 +16,18 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Template
 
-from mitapo.accounts import auth, credentials, devices, enrollments, passkeys, residents, sessions, staff_log
+from mitapo.accounts import (
+    auth,
+    credentials,
+    devices,
+    enrollments,
+    numbers,
+    passkeys,
+    residents,
+    search,
+    sessions,
+    staff_log,
+)
 from mitapo.accounts.principals import PrincipalView
 from mitapo.accounts.schemas import (
     ClerkIn,
@@ -32,6 +43,7 @@ from mitapo.accounts.schemas import (
     ResidentOut,
     ResidentRevocationIn,
     ResidentRevocationOut,
+    ResidentsFoundOut,
     RevocationIn,
     RevocationOut,
     RotationOut,
@@ -77,6 +89,17 @@ async def create_resident(
     if body["enrollment"] is not None:
         body["enrollment"] = await enrollments.with_qr(body["enrollment"])
     return answer(ResidentCreated, body, replayed=body["token"] is None)
+
+
+@get("/v1/residents", opt=roles(*COUNTER), tags=["residents"])
+async def find_residents(
+    db: NamedDependency[Database],
+    q: Annotated[str, QueryParameter(description="part of a name, or a resident number")] = "",
+) -> ResidentsFoundOut:
+    """The counter finds a resident by name (any part of it, full- or half-width, with or without the space)
+    or by number (all eight digits, or the first four or more; dashes and spaces are fine). Empty, too short
+    or too long: 422 `query_invalid`; eight digits with a wrong check digit: 422 `number_invalid`."""
+    return shaped(ResidentsFoundOut, await search.find(db, q))
 
 
 @get("/v1/me", opt=roles("resident"), tags=["residents"])
@@ -179,6 +202,7 @@ async def enrollment_letter(
         resident = await residents.find(conn, resident_id)
     context = {
         "name": resident.name if resident else "",
+        "number": numbers.printed(resident.number) if resident else "",
         "code": issued.code,
         "url": issued.url,
         "qr_svg": (await issued.with_qr())["qr_svg"],
@@ -307,6 +331,7 @@ async def remove_device(
 
 ROUTES = [
     create_resident,
+    find_residents,
     me,
     create_clerk,
     staff_me,

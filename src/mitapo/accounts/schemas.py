@@ -27,10 +27,12 @@ class EnrollmentOut(Out):
 
 
 class ResidentCreated(Out):
-    """`token` is the resident's secret and `enrollment` their phone's first enrollment code, each shown
-    once: a replay answers null for both."""
+    """`number` is the resident's short number (eight digits, the last a check digit) for the counter and for
+    friends who give them points; `token` is the resident's secret and `enrollment` their phone's first
+    enrollment code, each shown once: a replay answers null for both."""
 
     id: str
+    number: str
     token: str | None
     enrollment: EnrollmentOut | None
 
@@ -46,13 +48,43 @@ class ExpiringPoints(Out):
 
 
 class ResidentOut(Out):
-    """The resident's own wallet: points still valid (by the day they expire) and money."""
+    """The resident's own wallet: points still valid (by the day they expire) and money; `number` is the
+    short number they tell a friend who gives them points."""
 
     id: str
+    number: str
     name: str
     fare_category: str
     balances: Balances
     points_expiring: list[ExpiringPoints]
+
+
+class CardBriefOut(Out):
+    """The resident's newest card (the earlier ones are replaced): `locked` after five wrong PINs."""
+
+    card_number: str
+    status: Literal["active", "locked"]
+
+
+class ResidentFoundOut(Out):
+    """A resident the counter's search found: `passkeys` is how many phones sign in as them now, `card` their
+    card (null without one), `closed_at` set when the account is closed."""
+
+    id: str
+    number: str
+    name: str
+    fare_category: str
+    created_at: str
+    closed_at: str | None
+    passkeys: int
+    card: CardBriefOut | None
+
+
+class ResidentsFoundOut(Out):
+    """At most 50 residents, best matches first; `more` when others matched too (type more of the name)."""
+
+    items: list[ResidentFoundOut]
+    more: bool
 
 
 class ClerkIn(Body):

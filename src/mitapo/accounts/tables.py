@@ -1,20 +1,23 @@
 """The accounts capability's tables: principals, who hold every role's hashed secret (migration 0001), and
-residents (migration 0002); retired secrets and the staff action log (migration 0019). A resident's wallet is
-in the engine's balances, not here."""
+residents (migration 0002; their short numbers 0026); retired secrets and the staff action log (migration
+0019). A resident's wallet is in the engine's balances, not here."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, LargeBinary, Table, Text
+from sqlalchemy import BigInteger, Column, Computed, ForeignKey, Integer, LargeBinary, Table, Text
 from sqlalchemy.types import TIMESTAMP
 
 from mitapo.engine.tables import metadata
 
+NAME_KEY = "replace(lower(normalize(name, NFKC)), ' ', '')"
 residents = Table(
     "residents",
     metadata,
     Column("id", Text, primary_key=True),
     Column("name", Text, nullable=False),
     Column("fare_category", Text, nullable=False),
+    Column("number", Text, nullable=False, unique=True),  # migration 0026: the short number (`numbers`)
+    Column("name_key", Text, Computed(NAME_KEY, persisted=True)),  # 0026: what the counter's search compares
     Column("created_at", TIMESTAMP(timezone=True), nullable=False),
     Column("closed_at", TIMESTAMP(timezone=True)),
 )

@@ -233,7 +233,9 @@ async def printable_face(db: Database, number: str) -> str:
     card = alive(await _by_path_number(db, number))
     async with db.read() as conn:
         resident = await residents.find(conn, card.resident_id)
-    return face.render(card.number, resident.name if resident is not None else "")
+    if resident is None:
+        return face.render(card.number, "")
+    return face.render(card.number, resident.name, residents.printed_number(resident.number))
 
 
 async def _by_path_number(db: Database, number: str, read: reads.CardRead = reads.by_number) -> CardView:
@@ -258,3 +260,13 @@ def without_pin(idempotency: Idempotency, what: str, body: Mapping[str, Any]) ->
     canonical = json.dumps({k: v for k, v in body.items() if k != "pin"}, sort_keys=True, default=str)
     digest = hashlib.sha256(f"{what}\n{canonical}".encode()).digest()
     return replace(idempotency, request_hash=digest)
+
+
+async def latest_of(db: Database, resident_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """What the counter's search shows of each resident's card: `(card_number, "active" | "locked")` of the
+    newest card (the earlier ones are replaced), for the residents who have one."""
+    if not resident_ids:
+        return {}
+    async with db.lookup() as conn:
+        found = await reads.latest_of(conn, resident_ids)
+    return {rid: (number, "locked" if locked else "active") for rid, (number, locked) in found.items()}

@@ -31,6 +31,7 @@ body {{ font-family: "Noto Sans CJK JP", "Hiragino Sans", "Yu Gothic", sans-seri
 .qr {{ grid-row: 2 / 4; grid-column: 2; width: 27mm; height: 27mm; align-self: end; }}
 .qr svg {{ width: 100%; height: 100%; }}
 .number {{ font-family: "DejaVu Sans Mono", monospace; font-size: 3.6mm; letter-spacing: 0.3mm; }}
+.resident {{ font-size: 2.6mm; color: #333; }}
 .note {{ grid-column: 1 / 3; font-size: 2.3mm; line-height: 1.35; color: #333; }}
 @media screen {{ body {{ padding: 8mm; background: #eee; }} .card {{ box-shadow: 0 1mm 3mm #0003; }} }}
 @media print {{ .card {{ border: none; border-radius: 0; }} }}
@@ -40,7 +41,7 @@ body {{ font-family: "Noto Sans CJK JP", "Hiragino Sans", "Yu Gothic", sans-seri
 <main class="card" aria-label="みたポカード">
   <div class="title">みたポカード<small>三鷹市 地域ポイント</small></div>
   <div class="who"><div class="name">{name} 様</div>
-    <div class="number" aria-label="カード番号">{printed}</div></div>
+    <div class="number" aria-label="カード番号">{printed}</div>{resident}</div>
   <div class="qr" role="img" aria-label="カード番号のQRコード">{qr}</div>
   <div class="note">お店では暗証番号（4〜6桁）をご自身で押してください。バスはQRを見せるだけ。<br>
     なくしたとき・暗証番号を忘れたときは、市役所またはコミュニティ・センターの窓口へ。</div>
@@ -50,7 +51,10 @@ body {{ font-family: "Noto Sans CJK JP", "Hiragino Sans", "Yu Gothic", sans-seri
 """
 
 
-def render(number: str, name: str) -> str:
+def render(number: str, name: str, resident_number: str = "") -> str:
+    """The face; `resident_number` (as printed, 1234-5678) is the holder's short number, for the counter and
+    for friends who give them points: small, under the card number, so that a till is never typed it."""
     svg = codes.qr_svg(numbers.qr_payload(number)).decode()
     svg = svg[svg.index("<svg") :]  # the drawing without its XML declaration, inline in the page
-    return PAGE.format(printed=numbers.printed(number), name=escape(name), qr=svg)
+    resident = f'<div class="resident">みたポ番号 {escape(resident_number)}</div>' if resident_number else ""
+    return PAGE.format(printed=numbers.printed(number), name=escape(name), qr=svg, resident=resident)

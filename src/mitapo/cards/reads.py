@@ -98,3 +98,13 @@ async def unlock(conn: asyncpg.Connection, number: str) -> CardView | None:
         number,
     )
     return None if row is None else CardView(*row)
+
+
+async def latest_of(conn: asyncpg.Connection, resident_ids: list[str]) -> dict[str, tuple[str, bool]]:
+    """Each resident's newest card, the one alive: its number and whether wrong PINs locked it."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT ON (resident_id) resident_id, number, locked_at IS NOT NULL FROM cards"
+        " WHERE resident_id = ANY($1::text[]) ORDER BY resident_id, generation DESC",
+        resident_ids,
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}

@@ -66,7 +66,16 @@ def _pages(town: dict[str, str], site: str) -> list[str]:
             else []
         ),
         *_card(town, site),
+        *_friend(town),
     ]
+
+
+def _friend(town: dict[str, str]) -> list[str]:
+    """A resident number to give points to from the resident app (贈る → 番号で送る)."""
+    if "friend_number" not in town:
+        return []
+    number, name = town["friend_number"], town["friend_name"]
+    return [f"  give by number:  {number[:4]}-{number[4:]} ({name}): the app's 贈る → 番号で送る"]
 
 
 def _card(town: dict[str, str], site: str) -> list[str]:

@@ -86,6 +86,8 @@ async def build(runtime: Runtime) -> dict[str, str]:
         "event_id": event_views[0].id,
         "card_number": card,
         "card_pin": CARD_PIN,
+        "friend_number": people[2]["number"],  # the first resident gives to this one by typing it
+        "friend_name": RESIDENTS[2],
     }
 
 

@@ -174,6 +174,8 @@ class Code(StrEnum):
     URL_NOT_ALLOWED = "url_not_allowed"
     POINTS_OVER_CEILING = "points_over_ceiling"
     PASSKEY_INVALID = "passkey_invalid"
+    NUMBER_INVALID = "number_invalid"
+    QUERY_INVALID = "query_invalid"
     # signals between the writer and the services, retried or absorbed before any answer; reaching HTTP would
     # be a bug, so their status is 500
     INTERNAL = "internal"
@@ -260,6 +262,8 @@ CODES: Final[Mapping[Code, CodeFacts]] = {
     Code.URL_NOT_ALLOWED: CodeFacts(422, _SHOP),  # a webhook URL that leads to a private address
     Code.POINTS_OVER_CEILING: CodeFacts(422, _OTHERS),  # an event worth more than its program allows
     Code.PASSKEY_INVALID: CodeFacts(422, _OTHERS),  # a passkey answer refused (origin, counter)
+    Code.NUMBER_INVALID: CodeFacts(422, _OTHERS),  # a resident number mistyped: length or check digit
+    Code.QUERY_INVALID: CodeFacts(422, _OTHERS),  # a search for residents empty, too short or too long
     Code.INTERNAL: CodeFacts(500, _OTHERS),  # the writer retries with more accounts locked
     Code.FOLLOWER: CodeFacts(500, _OTHERS),  # the writer's own: decided with an earlier command of its batch
     Code.REFUND_RACED: CodeFacts(500, _OTHERS),  # retried; rate_limited when it keeps racing

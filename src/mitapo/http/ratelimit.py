@@ -101,3 +101,14 @@ async def admit(request: Request[Any, Any, Any], principal: PrincipalView) -> No
     kind = request.route_handler.opt.get("limit")
     if kind is not None:
         await limiter_of(request).admit(kind, principal.id, client_address(request))
+
+
+NUMBER_LOOKUPS = "number_lookups"
+
+
+async def admit_number_lookup(request: Request[Any, Any, Any], principal: PrincipalView) -> None:
+    """A resident looking someone up by their short number (a gift or its preview): counted against the
+    resident's hourly allowance (`MITAPO_NUMBER_LOOKUPS_PER_HOUR`), so that nobody learns the town's names by
+    trying numbers (docs/security.md, "Resident numbers")."""
+    per_hour: int = request.app.state.runtime.settings.number_lookups_per_hour
+    await limiter_of(request).admit_hourly(NUMBER_LOOKUPS, principal.id, per_hour)

@@ -78,6 +78,14 @@ class Limiter:
         if wait > 0:
             raise Limited("rate_limited", kind, wait, f"too many {kind.replace('_', ' ')}; slow down")
 
+    async def admit_hourly(self, kind: str, principal_id: str, per_hour: int) -> None:
+        """Count one request of `kind` against the principal's own hourly allowance: `per_hour` at once, then
+        one more every `3600 / per_hour` seconds; rate_limited when it is used up. For what a principal could
+        misuse to learn about others (trying residents' numbers), far below the per-minute rates."""
+        wait = await self._take(_bucket(f"{kind}:principal:{principal_id}", per_hour, 3600.0))
+        if wait > 0:
+            raise Limited("rate_limited", kind, wait, f"too many {kind.replace('_', ' ')}; try again later")
+
     def refuse_if_locked_out(self, address: str, credential: str) -> None:
         """After a credential failed: the address, or the credential, that failed too often waits, without
         another count. Never asked for a valid credential."""

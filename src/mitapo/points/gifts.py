@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from mitapo.accounts import residents
+from mitapo.accounts.residents import ResidentView
 from mitapo.engine import chart, clock, spending
 from mitapo.engine.commands import Command, Idempotency, Leg, Limit, Plan, PlanView, Written
 from mitapo.engine.database import Database
@@ -65,3 +66,13 @@ def gift_plan(sender_id: str, recipient_id: str, points: int, today: date) -> Ca
         return Plan(postings=(*spending.debit_legs(takes), *credits), accounts=tuple(lots.values()))
 
     return plan
+
+
+async def recipient(db: Database, number: str) -> ResidentView:
+    """The open account holding a resident number (parsed by `accounts.numbers.parse`); not_found for a
+    number nobody holds and for a closed account alike, so that neither tells more than the other."""
+    async with db.read() as conn:
+        found = await residents.by_number(conn, number)
+    if found is None or found.closed_at is not None:
+        raise NotFound("resident")
+    return found

@@ -6,17 +6,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from litestar import Response, delete, get, patch, post
+from litestar import Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from mitapo.accounts import numbers
 from mitapo.accounts.principals import PrincipalView
+from mitapo.accounts.residents import ResidentView
 from mitapo.cards.schemas import CardCheckinIn
 from mitapo.engine import clock, codes
 from mitapo.engine.commands import Idempotency
 from mitapo.engine.database import Database
-from mitapo.engine.errors import Invalid
+from mitapo.engine.errors import DomainError, Invalid
 from mitapo.engine.ledger import earlier_answer
+from mitapo.http import ratelimit
 from mitapo.http.auth import roles
 from mitapo.http.idempotency import answer, answer_written
 from mitapo.http.schemas import Created, Posted, shaped
@@ -237,7 +240,9 @@ async def give_gift(
     runtime: NamedDependency[Runtime],
     principal: NamedDependency[PrincipalView],
     idempotency: NamedDependency[Idempotency],
+    request: Request[Any, Any, Any],
 ) -> Response[Posted]:
+    """To another resident: by id, by their receive code, or by the short number they told the giver."""
     settings = runtime.settings
     now = clock.now()
     earlier = await earlier_answer(runtime.db, idempotency)  # a retry after a lost answer, code long gone
@@ -246,7 +251,7 @@ async def give_gift(
     written = await gifts.give(
         runtime.db,
         principal.id,
-        _gift_recipient(runtime, data, now),
+        await _gift_recipient(runtime, request, principal, data, now),
         data.points,
         now,
         enabled=settings.gifting_enabled,
@@ -256,12 +261,30 @@ async def give_gift(
     return answer_written(Posted, written)
 
 
-def _gift_recipient(runtime: Runtime, data: GiftIn, now: datetime) -> str:
-    if (data.to_resident_id is None) == (data.receive_code is None):
-        raise Invalid("give to_resident_id or receive_code, one of the two")
+async def _gift_recipient(
+    runtime: Runtime, request: Request[Any, Any, Any], principal: PrincipalView, data: GiftIn, now: datetime
+) -> str:
+    named = (data.to_resident_id, data.receive_code, data.to_resident_number)
+    if sum(part is not None for part in named) != 1:
+        raise Invalid("give one of to_resident_id, receive_code and to_resident_number")
     if data.receive_code is not None:
         return receivecodes.read(runtime.keys, data.receive_code, now)
+    if data.to_resident_number is not None:
+        return (await _by_number(runtime, request, principal, data.to_resident_number)).id
     return str(data.to_resident_id)
+
+
+async def _by_number(
+    runtime: Runtime, request: Request[Any, Any, Any], principal: PrincipalView, typed: str
+) -> ResidentView:
+    """A typo (length, check digit) is refused before anything is counted or looked up; every lookup by a
+    well-formed number counts against the giver's hourly allowance, found or not. Where gifting is off,
+    nobody looks anyone up by number."""
+    if not runtime.settings.gifting_enabled:
+        raise DomainError("gifting_disabled", "gifts between residents are switched off here")
+    number = numbers.parse(typed)
+    await ratelimit.admit_number_lookup(request, principal)
+    return await gifts.recipient(runtime.db, number)
 
 
 @get("/v1/me/receive-code", opt=roles("resident", limit="pay_codes"), tags=TAGS)
@@ -285,10 +308,18 @@ async def preview_gift(
     data: JSONBody[GiftPreviewIn],
     runtime: NamedDependency[Runtime],
     principal: NamedDependency[PrincipalView],
+    request: Request[Any, Any, Any],
 ) -> GiftPreviewOut:
-    """What the giver's app shows before confirming: the recipient's display name."""
-    found = await receivecodes.preview(runtime.db, runtime.keys, data.receive_code, clock.now(), principal.id)
-    return shaped(GiftPreviewOut, found)
+    """What the giver's app shows before confirming: the display name of the resident a receive code or a
+    typed number names."""
+    if (data.receive_code is None) == (data.to_resident_number is None):
+        raise Invalid("give receive_code or to_resident_number, one of the two")
+    if data.to_resident_number is not None:
+        found = await _by_number(runtime, request, principal, data.to_resident_number)
+        return GiftPreviewOut(name=found.name, is_self=found.id == principal.id, expires_at=None)
+    code = data.receive_code
+    seen = await receivecodes.preview(runtime.db, runtime.keys, str(code), clock.now(), principal.id)
+    return shaped(GiftPreviewOut, seen)
 
 
 @get("/v1/me/entries", opt=roles("resident"), tags=TAGS)

@@ -70,16 +70,26 @@ class CheckinIn(Body):
     payload: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 
 
+ReceiveCode = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+ResidentNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=40, examples=["1234-5678"])]
+
+
 class GiftIn(Body):
-    """To a resident by id, or by the receive code they show (`GET /v1/me/receive-code`): one of the two."""
+    """To a resident by id, by the receive code they show (`GET /v1/me/receive-code`), or by the short number
+    they told the giver (`to_resident_number`, full-width digits, spaces and dashes are fine): one of the
+    three."""
 
     points: Points
     to_resident_id: Id | None = None
-    receive_code: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)] | None = None
+    receive_code: ReceiveCode | None = None
+    to_resident_number: ResidentNumber | None = None
 
 
 class GiftPreviewIn(Body):
-    receive_code: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+    """Whom a receive code, or a typed resident number, names: one of the two."""
+
+    receive_code: ReceiveCode | None = None
+    to_resident_number: ResidentNumber | None = None
 
 
 # --- answers -----------------------------------------------------------------------------------------------
@@ -177,11 +187,12 @@ class ReceiveCodeOut(Out):
 
 
 class GiftPreviewOut(Out):
-    """Whom a receive code names, for the giver to confirm: the display name the city holds."""
+    """Whom a receive code or a number names, for the giver to confirm: the display name the city holds.
+    `expires_at` is the receive code's end (null for a number, which does not expire)."""
 
     name: str
     is_self: bool
-    expires_at: str
+    expires_at: str | None
 
 
 class PushKeysIn(Body):

@@ -89,7 +89,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_points": ("有効なポイントはありません。", "No valid points."),
     "recent": ("最近の利用", "Recent activity"),
     "see_all": ("すべての履歴", "Full history"),
-    "my_id": ("わたしの番号", "My number"),
+    "my_id": ("あなたの番号", "Your number"),
     "my_id_help": (
         "ポイントを贈ってもらうときは、この番号を相手に伝えてください。",
         "To receive points from someone, give them this number.",
@@ -357,6 +357,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error_card_revoked": (
         "このカードは再発行されたため使えません。新しいカードをお使いください。",
         "This card was replaced; please use the new card.",
+    ),
+    # residents' short numbers (issues 19 and 20)
+    "error_number_invalid": (
+        "番号が正しくありません。8桁の番号（例 1234-5678）を確かめてください。",
+        "That number is not right. Check the 8-digit number (like 1234-5678).",
+    ),
+    "error_query_invalid": (
+        "名前の一部（2文字以上、漢字は1文字から）か、番号の4桁以上を入れてください。",
+        "Type part of a name (2 letters or more, one kanji is enough) or 4 or more digits of a number.",
+    ),
+    "error_rate_limited": (
+        "短い時間に何度も試しました。しばらく待ってからもう一度お試しください。",
+        "Too many tries in a short time. Please wait a while and try again.",
     ),
     # auditor's desk: the export and the keys for verifying offline (issue 23)
     "offline_title": ("手元で検証する", "Verify on your own computer"),

@@ -31,8 +31,8 @@ CONSOLE: dict[str, tuple[str, str]] = {
     # residents: the counter's procedures for one resident (letter, lost phone, card, unlock)
     "counter_title": ("窓口の手続き", "At the counter"),
     "counter_lead": (
-        "本人確認のうえ、住民の番号を入れてから手続きを選んでください。",
-        "Check the resident's identity, enter their number, then choose the procedure.",
+        "本人確認のうえ、上で住民を探して選ぶか住民の番号を入れてから、手続きを選んでください。",
+        "Check the resident's identity, choose them above or enter their number, then choose the procedure.",
     ),
     "letter_title": ("登録の案内状を印刷", "Print the enrollment letter"),
     "letter_lead": (
@@ -97,6 +97,32 @@ CONSOLE: dict[str, tuple[str, str]] = {
     "enrol_button": ("登録する", "Enrol"),
     "enrolled_msg": ("登録しました。", "Enrolled."),
     "resident_number": ("住民の番号", "Resident number"),
+    "resident_id": ("住民ID", "Resident id"),
+    "resident_short_number": ("住民番号（本人に伝える）", "Resident number (tell the resident)"),
+    # finding a resident by name or number
+    "find_resident_title": ("住民を探す", "Find a resident"),
+    "find_resident_label": ("名前か番号で探す", "Search by name or number"),
+    "find_resident_hint": (
+        "名前の一部（全角・半角、空白なしでも可）か、住民番号（例 1234-5678、最初の4桁以上）",
+        "Part of the name (full- or half-width, spaces optional) or the number (1234-5678, 4+ digits)",
+    ),
+    "find_resident_button": ("探す", "Search"),
+    "find_none": ("見つかりませんでした。", "No resident found."),
+    "find_count": (
+        "{n} 人見つかりました。選ぶと、下の手続きの対象になります。",
+        "{n} found. Choose one for the procedures below.",
+    ),
+    "find_more": (
+        "ほかにも該当者がいます。名前をもう少し入れてください。",
+        "More residents match: type more of the name.",
+    ),
+    "chosen_resident": ("選択中：", "Chosen: "),
+    "resident_closed": ("解約済み", "closed"),
+    "resident_phones": ("スマートフォン {n} 台", "{n} phone(s)"),
+    "resident_card_active": ("カード有効", "card active"),
+    "resident_card_locked": ("カードはロック中", "card locked"),
+    "resident_no_card": ("カードなし", "no card"),
+    "unknown_number": ("この番号の住民は見つかりません。", "No resident has this number."),
     "signin_link": ("サインイン用リンク", "Sign-in link"),
     "signin_link_hint": (
         "このリンクは本人にだけ渡してください。リンクを開くとアプリにサインインします。",

@@ -103,10 +103,21 @@ APP_WORDS: dict[str, tuple[str, str]] = {
         "相手の「受け取る」コードを読み取ると、相手の名前が表示されます。確かめてから贈ってください。",
         "Scan the other person's receive code: their name appears, check it before you give.",
     ),
-    "give_by_number": ("番号やコードの文字で贈る", "Give by number or code text"),
-    "receive_code_text": ("受け取るコードの文字（任意）", "Receive code text (optional)"),
+    "give_by_number": ("番号で送る", "Give by number"),
+    "to_number": ("相手の番号（8桁）", "Their number (8 digits)"),
+    "to_number_hint": (
+        "相手のアプリのホームに出ている「あなたの番号」です（例 1234-5678）。",
+        'The number shown as "Your number" on their app\'s home (like 1234-5678).',
+    ),
+    "number_check": ("名前を確かめる", "Check the name"),
+    "your_number": ("あなたの番号", "Your number"),
+    "receive_code_text": ("または、受け取るコードの文字", "Or the receive code's text"),
     "give_to": ("{name} さんに贈る", "Give to {name}"),
     "give_not_self": ("自分のコードです。相手のコードを読み取ってください。", "That is your own code."),
+    "give_not_self_number": (
+        "あなた自身の番号です。相手の番号を入れてください。",
+        "That is your own number.",
+    ),
     "receive_heading": ("受け取る", "Receive"),
     "receive_lead": (
         "このコードを相手に読み取ってもらうと、ポイントを受け取れます。5分間有効です。",

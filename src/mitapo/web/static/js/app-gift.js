@@ -1,11 +1,12 @@
 // Giving without typing ids: scan the other resident's "受け取る" code (camera or photo), see their name as the
-// city holds it, choose the points and confirm. Typing their number still works. And show one's own code.
-import { api, byId, Intent, keepAwake, moment, points, problemText, showCode, t } from "./common.js";
+// city holds it, choose the points and confirm. Typing their short number works the same way: the name is
+// shown before anything is given. And show one's own code and number.
+import { api, byId, Intent, keepAwake, moment, points, problemText, residentNumber, showCode, t } from "./common.js";
 import { startResident } from "./resident.js";
 import { readPhoto, watchCamera } from "./scanner.js";
 
 const intent = new Intent();
-let target = null; // {receive_code} or {to_resident_id}, and the name shown
+let target = null; // {receive_code} or {to_resident_number}, and the name shown
 let camera = null;
 
 function result(text) {
@@ -15,6 +16,8 @@ function result(text) {
 async function balance() {
   const me = await api("GET", "/v1/me");
   byId("gift-balance").textContent = `${t("points")}: ${points(me.balances.points)}`;
+  byId("my-number").textContent = residentNumber(me.number);
+  byId("my-number-line").hidden = !me.number;
 }
 
 function confirmTo(body, label) {
@@ -31,6 +34,22 @@ async function useCode(code) {
     if (seen.is_self) return result(t("give_not_self"));
     result("");
     confirmTo({ receive_code: payload }, seen.name);
+  } catch (error) {
+    result(problemText(error));
+  }
+}
+
+// A number typed as the friend said it (full-width, with a dash or not): the server checks its check digit
+// and answers the name, which the giver confirms before giving.
+async function useNumber(event) {
+  event.preventDefault();
+  const typed = byId("to-number").value.trim();
+  if (!typed) return;
+  try {
+    const seen = await api("POST", "/v1/gift-previews", { to_resident_number: typed });
+    if (seen.is_self) return result(t("give_not_self_number"));
+    result("");
+    confirmTo({ to_resident_number: typed }, seen.name);
   } catch (error) {
     result(problemText(error));
   }
@@ -96,11 +115,10 @@ startResident(async () => {
     if (code) await useCode(code);
     else result(t("no_code_in_photo"));
   });
-  byId("use-number").addEventListener("click", () => {
+  byId("number-form").addEventListener("submit", useNumber);
+  byId("use-code-text").addEventListener("click", () => {
     const text = byId("receive-text").value.trim();
     if (text) return useCode(text);
-    const id = byId("to-resident").value.trim();
-    if (id) confirmTo({ to_resident_id: id }, id);
   });
   byId("gift-form").addEventListener("submit", give);
   byId("gift-cancel").addEventListener("click", () => {

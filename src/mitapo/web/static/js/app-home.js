@@ -1,4 +1,4 @@
-import { api, byId, day, el, moment, points, problemText, say, t, yen } from "./common.js";
+import { api, byId, day, el, moment, points, problemText, residentNumber, say, t, yen } from "./common.js";
 import { offerReminders, showSoon } from "./expiry-soon.js";
 import { lastKnown, remember } from "./last-known.js";
 import { expiringList, startResident, statementLine } from "./resident.js";
@@ -8,7 +8,7 @@ function showBalances(me) {
   byId("points").textContent = points(me.balances.points);
   byId("money").textContent = yen(me.balances.money);
   byId("expiring").replaceChildren(...expiringList(me));
-  byId("my-id").textContent = me.id;
+  byId("my-id").textContent = me.number ? residentNumber(me.number) : me.id;
   showSoon(me);
 }
 

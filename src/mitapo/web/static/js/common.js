@@ -22,6 +22,8 @@ const numbers = new Intl.NumberFormat(lang === "ja" ? "ja-JP" : "en-US");
 export const number = (n) => numbers.format(n);
 export const points = (n) => t("unit_points", { n: number(n) });
 export const yen = (n) => t("unit_yen", { n: number(n) });
+// A resident's short number as people read it: two halves of four ("1234-5678").
+export const residentNumber = (n) => (n ? `${n.slice(0, 4)}-${n.slice(4)}` : "");
 
 const locale = lang === "ja" ? "ja-JP" : "en-GB";
 const tokyo = { timeZone: "Asia/Tokyo" };
