@@ -9,6 +9,8 @@ import base64
 from datetime import datetime, timedelta
 from typing import Any
 
+import asyncpg
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
@@ -268,11 +270,18 @@ def test_an_admin_registers_lists_and_revokes_a_reader_whose_taps_then_count_no_
     assert again.json() == {"id": reader_id, "revoked_at": at}  # revoked once, from the first moment
     (own,) = api.get("/v1/transit/readers", operator_key).json()["items"]
     assert own["revoked_at"] == at
+    with pytest.raises(asyncpg.PostgresError, match="stays revoked"):  # the database keeps it revoked too
+        api.run(_execute, api, f"UPDATE transit_readers SET revoked_at = NULL WHERE id = '{reader_id}'")
     assert [a for a, _ in actions(api, admin, reader_id)] == [
         "reader.registered",
         "reader.revoked",
         "reader.revoked",
     ]
+
+
+async def _execute(api: Api, statement: str) -> None:
+    async with api.runtime.db.raw() as conn:
+        await conn.execute(statement)
 
 
 def test_a_bad_reader_revocation_is_refused_and_writes_nothing(api: Api, admin: str) -> None:

@@ -75,8 +75,8 @@ def _event(program_id: str) -> dict[str, Any]:
     }
 
 
-def _confirm(page: Any, button: str, yes: str) -> None:
-    page.get_by_role("button", name=button, exact=True).click()
+def _confirm(page: Any, button: str, yes: str, within: str = "body") -> None:
+    page.locator(within).get_by_role("button", name=button, exact=True).click()
     dialog = page.locator("#confirm-dialog")
     expect(dialog).to_be_visible()
     dialog.get_by_role("button", name=yes, exact=True).click()
@@ -238,10 +238,17 @@ def test_admin_registers_a_bus_reader_with_its_key_and_revokes_it(
 
     page.locator("#reader-revoke-pick").select_option(readers[0]["id"])
     page.locator("#reader-revoke-form").get_by_label("理由（記録されます）").fill("車両から盗難")
-    _confirm(page, "停止する…", "停止する")
+    _confirm(page, "停止する…", "停止する", "#reader-revoke-form")
     expect(page.locator("#reader-revoke-form-result")).to_contain_text("停止しました")
     expect(row).to_contain_text("停止中")
     assert town.api("GET", "/v1/transit/readers", operator["api_key"])["items"][0]["revoked_at"]
+
+    page.locator("#keys-principal").select_option(operator["id"])  # the operator's own key, rotated
+    page.locator("#keys-form").get_by_label("理由（記録されます）").fill("営業所の端末を交換")
+    _confirm(page, "再発行する…", "再発行する")
+    rotated = page.locator("#keys-form-result .secret-once code").inner_text()
+    assert rotated.startswith("mtp_op_")
+    assert _status(town, "GET", "/v1/transit/readers", rotated).status_code == 200
     _checked(page, "reader revoked")
     page.screenshot(path=folder / f"admin-transit-readers-{size}.png", full_page=True)
     assert errors == []
@@ -252,7 +259,8 @@ def test_admin_registers_a_bus_reader_with_its_key_and_revokes_it(
 def test_the_new_console_pages_are_labelled_legible_and_fit_in_english_too(
     town: Town, browser: Any, folder: Path, size: str
 ) -> None:
-    for path in ("/admin/organizers?lang=en", "/admin/campaigns?lang=en", "/admin/organizers?lang=ja"):
+    english = ("/admin/organizers?lang=en", "/admin/campaigns?lang=en", "/admin/transit?lang=en")
+    for path in (*english, "/admin/organizers?lang=ja"):
         context, page, errors = _open(browser, town, path, size)
         _checked(page, path)
         assert errors == []

@@ -204,6 +204,10 @@ CONSOLE: dict[str, tuple[str, str]] = {
         "Rotate or revoke a shop's API key (what its tills use).",
     ),
     "shop_pick": ("お店", "Shop"),
+    "operator_keys_lead": (
+        "交通事業者のAPIキー（読み取り機の乗車記録を送るもの）を再発行・停止します。",
+        "Rotate or revoke an operator's API key (what sends its readers' taps).",
+    ),
     "shops_list_title": ("お店の一覧", "Shops"),
     "col_campaigns": ("キャンペーン", "Campaigns"),
     # campaigns

@@ -2,14 +2,16 @@
 // the buses with their Ed25519 public keys: registered, listed, and revoked (confirmed first).
 import { api, byId, day, el, t, yen } from "./common.js";
 import { cells, fact, onSubmit, startAdmin } from "./admin.js";
-import { confirmed, fillSelect, secretOnce } from "./admin-keys.js";
+import { confirmed, fillSelect, secretOnce, wireKeys } from "./admin-keys.js";
 
 let readers = [];
+let operators = [];
 
 async function operatorsAndReaders() {
-  const [operators, found] = await Promise.all([api("GET", "/v1/transit/operators"), api("GET", "/v1/transit/readers")]);
-  readers = found.items;
-  fillSelect(byId("reader-operator"), operators.items);
+  const [listed, found] = await Promise.all([api("GET", "/v1/transit/operators"), api("GET", "/v1/transit/readers")]);
+  [operators, readers] = [listed.items, found.items];
+  fillSelect(byId("reader-operator"), operators);
+  fillSelect(byId("keys-principal"), operators);
   const rows = readers.map((r) => cells([
     r.name, r.operator_name,
     r.revoked_at ? el("span", { class: "bad" }, t("state_revoked")) : el("span", { class: "ok" }, t("state_active")),
@@ -66,6 +68,7 @@ async function fares() {
 startAdmin(async () => {
   await Promise.all([fares(), operatorsAndReaders()]);
   readerForms();
+  wireKeys("keys-form", { nameOf: (id) => operators.find((o) => o.id === id)?.name ?? id });
   onSubmit("operator-form", async (body, key) => {
     const created = await api("POST", "/v1/transit/operators", body, { key });
     byId("route-operator").value = created.id;
