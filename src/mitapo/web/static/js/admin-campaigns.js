@@ -11,12 +11,12 @@ const tokyo = (local) => `${local.length === 16 ? `${local}:00` : local}+09:00`;
 function cashbackRow(c, programs) {
   const where = [...c.shops.map((s) => s.name), ...c.mccs.map((m) => `MCC ${m}`)].join("、");
   const until = c.ends_on ? day(c.ends_on) : t("open_ended");
-  return cells([c.name, t("kind_cashback"), `${percent(c.rate_bps)}（${t("cap_monthly", { points: points(c.monthly_cap) })}）`,
+  return cells([c.name, t("campaign_kind_cashback"), `${percent(c.rate_bps)}（${t("cap_monthly", { points: points(c.monthly_cap) })}）`,
     t("period", { from: day(c.starts_on), until }), where, programs.get(c.program_id) ?? c.program_id]);
 }
 
 function premiumRow(c) {
-  return cells([c.name, t("kind_premium"), `${c.rate_percent}%（${t("cap_total", { points: points(c.per_resident_cap) })}）`,
+  return cells([c.name, t("campaign_kind_premium"), `${c.rate_percent}%（${t("cap_total", { points: points(c.per_resident_cap) })}）`,
     t("period", { from: moment(c.starts_at), until: moment(c.ends_at) }), t("every_shop"), c.program_name]);
 }
 
