@@ -265,3 +265,18 @@ def test_the_new_console_pages_are_labelled_legible_and_fit_in_english_too(
         _checked(page, path)
         assert errors == []
         context.close()
+
+
+def test_a_counter_clerk_is_offered_none_of_these_pages(town: Town, browser: Any) -> None:
+    """Hiding is only for clarity (the API answers a clerk 403 there: tests/api/test_console_people.py)."""
+    clerk = town.api("POST", "/v1/clerks", town.secrets["admin"], {"name": "市民課 窓口"})["token"]
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    errors = watch_errors(page)
+    for path in ("/admin/organizers", "/admin/campaigns", "/admin/transit"):
+        page.goto(town.page_url(path, secret=clerk))
+        expect(page.get_by_role("heading", name="この画面は使えません")).to_be_visible()
+        expect(page.locator("#organizer-form, #cashback-form, #reader-form")).to_have_count(0)
+        expect(page.get_by_role("link", name="主催者")).to_be_hidden()
+    assert errors == []
+    context.close()
