@@ -113,6 +113,7 @@ async def listing(db: Database, operator_id: str | None) -> list[dict[str, Any]]
 
 
 async def operators(db: Database) -> list[dict[str, str]]:
+    """The operators by name: whom the console offers when it registers a route or a reader."""
     async with db.read() as conn:
         return [{"id": i, "name": n} for i, n in await reads.operator_list(conn, LISTED)]
 
