@@ -146,6 +146,7 @@ class Objects:
     payment: str
     booking: str
     device: str
+    reader: str
 
 
 @pytest.fixture
@@ -169,6 +170,7 @@ def objects(api: Api, admin: str) -> Objects:
     area = transit.route(operator_id, "area-east", kind="on_demand", adult_fare=300)
     booking = api.post("/v1/transit/bookings", secret, {"route_id": area})
     assert booking.status_code == 201, booking.text
+    reader, _ = transit.reader(operator)
     code = api.post(f"/v1/residents/{resident_id}/enrollments", admin, None, key=None).json()["code"]
     enrolled = enroll(api, code, SoftAuthenticator())
     assert enrolled.status_code == 201, enrolled.text
@@ -183,6 +185,7 @@ def objects(api: Api, admin: str) -> Objects:
         payment=paid.json()["id"],
         booking=booking.json()["id"],
         device=enrolled.json()["device_id"],
+        reader=reader,
     )
 
 
@@ -203,13 +206,14 @@ OWNED = [  # every route naming an object one principal owns: method, path, the 
     ("POST", "/v1/events/{event}/cancellation", "organizers", {"reason": "乗っ取り"}),
     ("POST", "/v1/events/{event}/checkins", "organizers", {"card": "9392 0000 0000 0000"}),
     ("DELETE", "/v1/me/devices/{device}", "residents", None),
+    ("POST", "/v1/transit/readers/{reader}/revocation", "operators", {"reason": "乗っ取り"}),
 ]
 
 
 def owned_routes(o: Objects) -> Iterator[tuple[str, str, Owned, dict[str, Any] | None]]:
     ids = {
         name: getattr(o, name)
-        for name in ("event", "merchant_id", "payment_request", "payment", "booking", "device")
+        for name in ("event", "merchant_id", "payment_request", "payment", "booking", "device", "reader")
     }
     for method, path, owners, body in OWNED:
         yield method, path.format(**ids), getattr(o, owners), body
@@ -249,3 +253,9 @@ def test_lists_and_statements_hold_only_the_callers_own(api: Api, objects: Objec
     assert api.client.get("/v1/me", headers=other_resident).json()["balances"] == {"points": 0, "money": 0}
     other_organizer = {"Authorization": f"Bearer {objects.organizers.theirs}"}
     assert api.client.get("/v1/events", headers=other_organizer).json()["items"] == []
+    other_operator = {"Authorization": f"Bearer {objects.operators.theirs}"}
+    assert api.client.get("/v1/transit/readers", headers=other_operator).json()["items"] == []
+    operator = {"Authorization": f"Bearer {objects.operators.mine}"}
+    assert [r["id"] for r in api.client.get("/v1/transit/readers", headers=operator).json()["items"]] == [
+        objects.reader
+    ]

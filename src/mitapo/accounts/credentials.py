@@ -60,17 +60,27 @@ async def revoke(db: Database, principal_id: str, *, actor: str, reason: str) ->
 
 
 async def rotate(
-    db: Database, principal_id: str, grace: timedelta, *, actor: str, reason: str = ""
+    db: Database,
+    principal_id: str,
+    grace: timedelta,
+    *,
+    actor: str,
+    reason: str = "",
+    staff_only: bool = False,
 ) -> Rotated:
     """A new current secret; the one it replaces keeps working until now + `grace` (not at all if the
-    principal is revoked). Rotating a revoked principal (`mitapo token rotate`) is how it gets a secret again:
-    its earlier secrets stay dead."""
+    principal is revoked). Rotating a revoked principal (`mitapo token rotate`, or an admin's
+    `POST /v1/principals/{id}/rotation`) is how it gets a secret again: its earlier secrets stay dead.
+    `staff_only` refuses a resident's, as revocation does: a resident's phone signs in with passkeys, and its
+    token is replaced by enrolling again, never handed over the counter."""
     async with db.raw() as conn, conn.transaction():
         found = await conn.fetchrow(
             "SELECT role, revoked_at FROM principals WHERE id = $1 FOR UPDATE", principal_id
         )
         if found is None:
             raise NotFound("principal")
+        if staff_only and found["role"] == "resident":
+            raise Invalid("a resident is enrolled again (POST /v1/residents/{id}/enrollments), not rotated")
         secret = auth.new_secret(found["role"])
         until = await _replace(conn, principal_id, secret, grace if found["revoked_at"] is None else None)
         action = ROTATED if found["revoked_at"] is None else ISSUED

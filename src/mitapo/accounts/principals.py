@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 from sqlalchemy import select
@@ -16,6 +17,16 @@ class PrincipalView:
     id: str
     role: str
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalListed:
+    """A principal as the staff console lists it: never its secret, only whether it was revoked."""
+
+    id: str
+    name: str
+    created_at: datetime
+    revoked: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +68,15 @@ async def by_id(conn: AsyncConnection, principal_id: str) -> PrincipalView | Non
         )
     ).first()
     return None if row is None else PrincipalView(row.id, row.role, row.name)
+
+
+async def of_role(conn: AsyncConnection, role: str, limit: int) -> list[PrincipalListed]:
+    """The principals of one role, newest first (the city's organizers, for the console's list)."""
+    query = (
+        select(principals.c.id, principals.c.name, principals.c.created_at, principals.c.revoked_at)
+        .where(principals.c.role == role, principals.c.disabled_at.is_(None))
+        .order_by(principals.c.created_at.desc(), principals.c.id)
+        .limit(limit)
+    )
+    rows = (await conn.execute(query)).all()
+    return [PrincipalListed(r.id, r.name, r.created_at, r.revoked_at is not None) for r in rows]

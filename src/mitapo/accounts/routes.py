@@ -46,6 +46,7 @@ from mitapo.accounts.schemas import (
     ResidentsFoundOut,
     RevocationIn,
     RevocationOut,
+    RotationIn,
     RotationOut,
     SignedInOut,
     StaffActionsOut,
@@ -147,6 +148,23 @@ async def rotate_credential(
     """A new secret for the caller; the one it replaces keeps working for the grace period."""
     grace = timedelta(seconds=runtime.settings.rotation_grace_seconds)
     rotated = await credentials.rotate(runtime.db, principal.id, grace, actor=principal.id)
+    return answer(RotationOut, dataclasses.asdict(rotated))
+
+
+@post("/v1/principals/{principal_id:str}/rotation", opt=roles("admin"), tags=["credentials"])
+async def rotate_principal(
+    principal_id: FromPath[str],
+    data: JSONBody[RotationIn],
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+) -> Response[RotationOut]:
+    """The city rotates a shop's, operator's, organizer's or staff member's secret for them (a key that may
+    have leaked, a till replaced): a new secret, shown once; the old one works for the same grace as the
+    principal's own rotation, or not at all when the principal was revoked. The staff action log says who."""
+    grace = timedelta(seconds=runtime.settings.rotation_grace_seconds)
+    rotated = await credentials.rotate(
+        runtime.db, principal_id, grace, actor=principal.id, reason=data.reason, staff_only=True
+    )
     return answer(RotationOut, dataclasses.asdict(rotated))
 
 
@@ -337,6 +355,7 @@ ROUTES = [
     staff_me,
     revoke_principal,
     rotate_credential,
+    rotate_principal,
     staff_actions,
     issue_enrollment,
     enrollment_letter,

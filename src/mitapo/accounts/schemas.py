@@ -118,6 +118,12 @@ class RevocationOut(Out):
     revoked: int
 
 
+class RotationIn(Body):
+    """Why (optional): kept in the staff action log for the auditors."""
+
+    reason: Text = ""
+
+
 class RotationOut(Out):
     """The caller's new secret, shown once; the secret it replaces works until `previous_valid_until`."""
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from mitapo.accounts import staff_log
 from mitapo.engine import chart, clock
 from mitapo.engine.commands import Command, Idempotency, Row, Written
 from mitapo.engine.database import Database
@@ -30,7 +32,14 @@ class NewCampaign:
     ends_at: datetime
 
 
-async def create(db: Database, campaign: NewCampaign, *, idempotency: Idempotency | None) -> Written:
+CREATED = "campaign.created"
+LISTED = 500
+
+
+async def create(
+    db: Database, campaign: NewCampaign, *, idempotency: Idempotency | None, actor: str | None = None
+) -> Written:
+    """A premium campaign; with `actor`, its line in the staff action log commits with it."""
     if campaign.ends_at <= campaign.starts_at:
         raise Invalid("ends_at must be after starts_at")
     async with db.read() as conn:
@@ -41,11 +50,21 @@ async def create(db: Database, campaign: NewCampaign, *, idempotency: Idempotenc
         db,
         Command(
             kind=None,
-            rows=(Row(tables.campaigns, {"id": campaign_id, **asdict(campaign)}),),
+            rows=(
+                Row(tables.campaigns, {"id": campaign_id, **asdict(campaign)}),
+                *([staff_log.row(actor, CREATED, campaign_id, campaign.name)] if actor else []),
+            ),
             idempotency=idempotency,
             result=lambda _: {"id": campaign_id},
         ),
     )
+
+
+async def listing(db: Database) -> list[dict[str, Any]]:
+    """Every premium campaign (the latest 500 to start), for the staff console: a bonus on charging money,
+    whichever shop it is later spent at."""
+    async with db.read() as conn:
+        return await reads.campaign_list(conn, LISTED)
 
 
 def bonus(amount: int, rate_percent: int) -> int:

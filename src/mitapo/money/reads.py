@@ -117,6 +117,26 @@ async def active_campaigns(conn: AsyncConnection, at: datetime) -> list[Campaign
     ]
 
 
+async def campaign_list(conn: AsyncConnection, limit: int) -> list[dict[str, object]]:
+    """Every premium campaign, the latest to start first, with its program's name."""
+    rows = await conn.execute(
+        select(
+            campaigns.c.id,
+            campaigns.c.name,
+            campaigns.c.program_id,
+            programs.c.name.label("program_name"),
+            campaigns.c.rate_percent,
+            campaigns.c.per_resident_cap,
+            campaigns.c.starts_at,
+            campaigns.c.ends_at,
+        )
+        .join(programs, programs.c.id == campaigns.c.program_id)
+        .order_by(campaigns.c.starts_at.desc(), campaigns.c.id)
+        .limit(limit)
+    )
+    return [{str(key): value for key, value in row._asdict().items()} for row in rows]
+
+
 async def active_matchings(conn: AsyncConnection, recipient_id: str, at: datetime) -> list[MatchingView]:
     chosen = and_(
         matching_recipients.c.matching_id == matchings.c.id,

@@ -17,6 +17,7 @@ from mitapo.money import campaigns, closing, donations, matching
 from mitapo.money import topups as money
 from mitapo.money.schemas import (
     CampaignIn,
+    CampaignsOut,
     Closed,
     ClosureIn,
     Donated,
@@ -46,12 +47,20 @@ async def top_up(
 async def create_campaign(
     data: JSONBody[CampaignIn],
     db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
     maybe_idempotency: NamedDependency[Idempotency | None],
 ) -> Response[Created]:
     campaign = campaigns.NewCampaign(
         data.program_id, data.name, data.rate_percent, data.per_resident_cap, data.starts_at, data.ends_at
     )
-    return answer_written(Created, await campaigns.create(db, campaign, idempotency=maybe_idempotency))
+    written = await campaigns.create(db, campaign, idempotency=maybe_idempotency, actor=principal.id)
+    return answer_written(Created, written)
+
+
+@get("/v1/campaigns", opt=roles("admin"), tags=TAGS)
+async def list_campaigns(db: NamedDependency[Database]) -> CampaignsOut:
+    """Every premium campaign (the latest 500 to start first): its program, rate, cap and dates."""
+    return shaped(CampaignsOut, {"items": await campaigns.listing(db)})
 
 
 @post("/v1/recipients", opt=roles("admin"), tags=TAGS)
@@ -113,4 +122,13 @@ async def close_resident(
     return answer_written(Closed, written)
 
 
-ROUTES = [top_up, create_campaign, create_recipient, read_recipient, donate, create_matching, close_resident]
+ROUTES = [
+    top_up,
+    create_campaign,
+    list_campaigns,
+    create_recipient,
+    read_recipient,
+    donate,
+    create_matching,
+    close_resident,
+]

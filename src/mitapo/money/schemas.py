@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -92,3 +93,21 @@ class RecipientOut(Out):
     name: str
     points_received: int
     recent_donations: list[PublicDonation]
+
+
+class CampaignListed(Out):
+    """A premium campaign: `rate_percent` of every yen charged between `starts_at` and `ends_at` comes back
+    as points from the program's budget, at most `per_resident_cap` points per resident."""
+
+    id: str
+    name: str
+    program_id: str
+    program_name: str
+    rate_percent: int
+    per_resident_cap: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+class CampaignsOut(Out):
+    items: list[CampaignListed]

@@ -14,10 +14,11 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from mitapo.accounts import staff_log
 from mitapo.engine import chart, clock
 from mitapo.engine.commands import Command, Idempotency, Row
 from mitapo.engine.database import Database
-from mitapo.engine.errors import Invalid
+from mitapo.engine.errors import Invalid, NotFound
 from mitapo.engine.ledger import post
 from mitapo.money import awards
 from mitapo.payments import reads, tables
@@ -25,6 +26,8 @@ from mitapo.payments.reads import MonthlySpending
 from mitapo.points import programs
 
 CAUSE = "cashback:"
+CREATED = "cashback_campaign.created"
+LISTED = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +42,20 @@ class NewCampaign:
     mccs: tuple[str, ...] = ()
 
 
-async def create(db: Database, new: NewCampaign, *, idempotency: Idempotency | None = None) -> dict[str, Any]:
+async def create(
+    db: Database, new: NewCampaign, *, idempotency: Idempotency | None = None, actor: str | None = None
+) -> dict[str, Any]:
+    """A cashback campaign at the named shops (every one must exist: a mistyped shop would silently earn
+    nothing) or kinds of shop; with `actor`, its line in the staff action log commits with it."""
     if not new.merchant_ids and not new.mccs:
         raise Invalid("name the shops (merchant_ids) or the kinds of shop (mccs) the campaign pays back at")
     if new.ends_on is not None and new.ends_on < new.starts_on:
         raise Invalid("ends_on is before starts_on")
     await programs.get(db, new.program_id)  # NotFound("program")
+    async with db.read() as conn:
+        known = await reads.merchants_by_id(conn, list(set(new.merchant_ids)))
+    if len(known) != len(set(new.merchant_ids)):
+        raise NotFound("merchant")
     campaign_id = f"cb_{uuid.uuid4().hex[:16]}"
     row = {"id": campaign_id, **asdict(new)} | {
         "merchant_ids": list(new.merchant_ids),
@@ -54,12 +65,21 @@ async def create(db: Database, new: NewCampaign, *, idempotency: Idempotency | N
         db,
         Command(
             kind=None,
-            rows=(Row(tables.cashback_campaigns, row),),
+            rows=(
+                Row(tables.cashback_campaigns, row),
+                *([staff_log.row(actor, CREATED, campaign_id, new.name)] if actor else []),
+            ),
             idempotency=idempotency,
             result=lambda _: {"id": campaign_id},
         ),
     )
     return dict(written.result)
+
+
+async def listing(db: Database) -> list[dict[str, Any]]:
+    """Every cashback campaign (the latest 500 to start), with the names of the shops it names."""
+    async with db.read() as conn:
+        return await reads.cashback_campaign_list(conn, LISTED)
 
 
 def cashback(spent: int, rate_bps: int, monthly_cap: int) -> int:

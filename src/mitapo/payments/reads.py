@@ -92,6 +92,24 @@ async def merchants_by_id(conn: AsyncConnection, ids: list[str]) -> dict[str, Me
     return {row.id: MerchantView(*row) for row in rows}
 
 
+async def cashback_campaign_list(conn: AsyncConnection, limit: int) -> list[dict[str, Any]]:
+    """Every cashback campaign, the latest to start first, with the shops it names (id and name)."""
+    rows = await conn.execute(
+        text(
+            "SELECT c.id, c.name, c.program_id, c.rate_bps, c.monthly_cap, c.starts_on, c.ends_on, c.mccs,"
+            " coalesce((SELECT json_agg(json_build_object('id', m.id, 'name', m.name) ORDER BY m.name, m.id)"
+            " FROM merchants m WHERE m.id = ANY(c.merchant_ids)), '[]') AS shops"
+            " FROM cashback_campaigns c ORDER BY c.starts_on DESC, c.id LIMIT :limit"
+        ),
+        {"limit": limit},
+    )
+    return [row._asdict() | {"shops": _json(row.shops)} for row in rows]
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
 async def payment_request(conn: AsyncConnection, request_id: str) -> RequestView | None:
     row = (
         await conn.execute(

@@ -25,6 +25,7 @@ from mitapo.payments.schemas import (
     BankAccountIn,
     CashbackCampaignCreated,
     CashbackCampaignIn,
+    CashbackCampaignsOut,
     ChargeIn,
     Funding,
     MerchantCreated,
@@ -275,6 +276,7 @@ async def my_payouts(
 async def create_cashback_campaign(
     data: JSONBody[CashbackCampaignIn],
     db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
     maybe_idempotency: NamedDependency[Idempotency | None],
 ) -> Response[CashbackCampaignCreated]:
     new = cashback.NewCampaign(
@@ -287,7 +289,14 @@ async def create_cashback_campaign(
         merchant_ids=tuple(data.merchant_ids),
         mccs=tuple(data.mccs),
     )
-    return answer(CashbackCampaignCreated, await cashback.create(db, new, idempotency=maybe_idempotency))
+    created = await cashback.create(db, new, idempotency=maybe_idempotency, actor=principal.id)
+    return answer(CashbackCampaignCreated, created)
+
+
+@get("/v1/cashback-campaigns", opt=roles("admin"), tags=TAGS)
+async def list_cashback_campaigns(db: NamedDependency[Database]) -> CashbackCampaignsOut:
+    """Every cashback campaign (the latest 500 to start first): rate, cap, dates, and the shops it names."""
+    return shaped(CashbackCampaignsOut, {"items": await cashback.listing(db)})
 
 
 @post("/v1/payees/{party_kind:str}/{party_id:str}/bank-account", opt=roles("admin"), tags=TAGS)
@@ -367,6 +376,7 @@ ROUTES = [
     my_payouts,
     list_payments,
     create_cashback_campaign,
+    list_cashback_campaigns,
     register_payee_bank,
     settle,
     read_settlement,

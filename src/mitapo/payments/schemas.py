@@ -216,6 +216,31 @@ class CashbackCampaignCreated(Out):
     id: str
 
 
+class CampaignShop(Out):
+    id: str
+    name: str
+
+
+class CashbackCampaignListed(Out):
+    """A cashback campaign: `rate_bps` (1/100 %) of what a resident spends at its shops (`shops`, or any
+    shop of a category in `mccs`) comes back as points after each month, at most `monthly_cap` a month;
+    `ends_on` null: open-ended."""
+
+    id: str
+    name: str
+    program_id: str
+    rate_bps: int
+    monthly_cap: int
+    starts_on: date
+    ends_on: date | None
+    shops: list[CampaignShop]
+    mccs: list[str]
+
+
+class CashbackCampaignsOut(Out):
+    items: list[CashbackCampaignListed]
+
+
 class SettlementLineOut(Out):
     merchant_id: str
     party_kind: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from mitapo.accounts import principals
+from mitapo.accounts import principals, staff_log
 from mitapo.engine import chart, journal, ledger
 from mitapo.engine.commands import Command, Idempotency, Row, Written
 from mitapo.engine.database import Database
@@ -59,16 +59,46 @@ async def get(db: Database, program_id: str) -> ProgramView:
     return found
 
 
-async def grant_organizer(db: Database, program_id: str, organizer_id: str) -> dict[str, str]:
-    """Let an organizer run events in the program (an admin's decision); granting twice changes nothing."""
+GRANTED = "program.organizer_granted"
+ORGANIZERS_LISTED = 500
+
+
+async def grant_organizer(
+    db: Database, program_id: str, organizer_id: str, *, actor: str | None = None
+) -> dict[str, str]:
+    """Let an organizer run events in the program (an admin's decision); granting twice changes nothing.
+    With `actor`, the staff action log records the grant (subject: the organizer; reason: the program) in
+    the same transaction; a second grant of the same program records nothing."""
     await get(db, program_id)
     async with db.read() as conn:
         organizer = await principals.by_id(conn, organizer_id)
     if organizer is None or organizer.role != "organizer":
         raise NotFound("organizer")
-    async with db.raw() as raw:
-        await reads.grant_organizer(raw, program_id, organizer_id)
+    async with db.raw() as raw, raw.transaction():
+        if await reads.grant_organizer(raw, program_id, organizer_id) and actor is not None:
+            await staff_log.record(raw, actor, GRANTED, organizer_id, program_id)
     return {"program_id": program_id, "organizer_id": organizer_id}
+
+
+async def organizers(db: Database) -> list[dict[str, Any]]:
+    """The city's organizers, newest first, each with the programs granted to it and whether its secrets
+    were revoked: what the staff console shows before granting or rotating."""
+    async with db.read() as conn:
+        found = await principals.of_role(conn, "organizer", ORGANIZERS_LISTED)
+        granted = await reads.grants(conn, [organizer.id for organizer in found])
+    programs_of: dict[str, list[dict[str, str]]] = {organizer.id: [] for organizer in found}
+    for organizer_id, program_id, name in granted:
+        programs_of[organizer_id].append({"id": program_id, "name": name})
+    return [
+        {
+            "id": organizer.id,
+            "name": organizer.name,
+            "created_at": organizer.created_at,
+            "revoked": organizer.revoked,
+            "programs": programs_of[organizer.id],
+        }
+        for organizer in found
+    ]
 
 
 async def may_organize(db: Database, program_id: str, organizer_id: str) -> bool:

@@ -72,13 +72,25 @@ async def program(conn: AsyncConnection, program_id: str) -> ProgramView | None:
     )
 
 
-async def grant_organizer(conn: asyncpg.Connection, program_id: str, organizer_id: str) -> None:
-    """Let the organizer run events in the program; granting twice changes nothing."""
-    await conn.execute(
+async def grant_organizer(conn: asyncpg.Connection, program_id: str, organizer_id: str) -> bool:
+    """Let the organizer run events in the program; granting twice changes nothing (answers False)."""
+    done: str = await conn.execute(
         "INSERT INTO program_organizers (program_id, organizer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         program_id,
         organizer_id,
     )
+    return done.endswith(" 1")
+
+
+async def grants(conn: AsyncConnection, organizer_ids: list[str]) -> list[tuple[str, str, str]]:
+    """(organizer id, program id, program name) of every program granted to these organizers."""
+    query = (
+        select(program_organizers.c.organizer_id, programs.c.id, programs.c.name)
+        .join(programs, programs.c.id == program_organizers.c.program_id)
+        .where(program_organizers.c.organizer_id.in_(organizer_ids))
+        .order_by(program_organizers.c.granted_at, programs.c.id)
+    )
+    return [(r[0], r[1], r[2]) for r in (await conn.execute(query)).all()]
 
 
 async def is_granted(conn: AsyncConnection, program_id: str, organizer_id: str) -> bool:

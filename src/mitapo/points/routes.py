@@ -40,6 +40,7 @@ from mitapo.points.schemas import (
     GiftPreviewOut,
     OrganizerCreated,
     OrganizerIn,
+    OrganizersOut,
     ProgramIn,
     ProgramOrganizerIn,
     ProgramOrganizerOut,
@@ -81,10 +82,13 @@ async def create_program(
 
 @post("/v1/programs/{program_id:str}/organizers", opt=roles("admin"), tags=TAGS)
 async def grant_organizer(
-    program_id: FromPath[str], data: JSONBody[ProgramOrganizerIn], db: NamedDependency[Database]
+    program_id: FromPath[str],
+    data: JSONBody[ProgramOrganizerIn],
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
 ) -> Response[ProgramOrganizerOut]:
     """Let an organizer run events in this program; only the city decides who spends which budget."""
-    granted = await programs.grant_organizer(db, program_id, data.organizer_id)
+    granted = await programs.grant_organizer(db, program_id, data.organizer_id, actor=principal.id)
     return Response(shaped(ProgramOrganizerOut, granted), status_code=201)
 
 
@@ -112,6 +116,13 @@ async def create_organizer(
 ) -> Response[OrganizerCreated]:
     body = await events.create_organizer(db, data.name, idempotency=maybe_idempotency, actor=principal.id)
     return answer(OrganizerCreated, body, replayed=body["token"] is None)
+
+
+@get("/v1/organizers", opt=roles("admin"), tags=TAGS)
+async def list_organizers(db: NamedDependency[Database]) -> OrganizersOut:
+    """The city's organizers (the newest 500), with the programs granted to each and whether its secrets
+    were revoked; never a secret."""
+    return shaped(OrganizersOut, {"items": await programs.organizers(db)})
 
 
 @post("/v1/events", opt=roles("admin", "organizer"), tags=TAGS)
@@ -373,6 +384,7 @@ ROUTES = [
     fund_program,
     grant_organizer,
     create_organizer,
+    list_organizers,
     create_event,
     list_events,
     read_event,

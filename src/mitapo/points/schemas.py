@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -93,6 +94,26 @@ class GiftPreviewIn(Body):
 
 
 # --- answers -----------------------------------------------------------------------------------------------
+
+
+class GrantedProgram(Out):
+    id: str
+    name: str
+
+
+class OrganizerListed(Out):
+    """An organizer as the city sees it: the programs it may run events in; `revoked`: its secrets stopped
+    (an admin's rotation gives it a new one)."""
+
+    id: str
+    name: str
+    created_at: datetime
+    revoked: bool
+    programs: list[GrantedProgram]
+
+
+class OrganizersOut(Out):
+    items: list[OrganizerListed]
 
 
 class OrganizerCreated(Out):

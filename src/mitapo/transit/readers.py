@@ -21,6 +21,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from mitapo.accounts import staff_log
 from mitapo.engine.catalog import Code
 from mitapo.engine.commands import Command, Idempotency, Row
 from mitapo.engine.database import Database
@@ -29,6 +30,9 @@ from mitapo.engine.ledger import post
 from mitapo.transit import reads, tables
 
 RECORD_TAG = "mitapo-tap-v1"
+REGISTERED = "reader.registered"
+REVOKED = "reader.revoked"
+LISTED = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +61,16 @@ def _decoded(text: str, size: int, what: str) -> bytes:
 
 
 async def register(
-    db: Database, operator_id: str, name: str, public_key: str, *, idempotency: Idempotency | None = None
+    db: Database,
+    operator_id: str,
+    name: str,
+    public_key: str,
+    *,
+    idempotency: Idempotency | None = None,
+    actor: str | None = None,
 ) -> dict[str, Any]:
-    """Register a reader of the operator with its public key (raw 32 bytes, base64); answer the reader."""
+    """Register a reader of the operator with its public key (raw 32 bytes, base64); answer the reader.
+    With `actor`, the staff action log records who registered it, in the same transaction."""
     raw = _decoded(public_key, 32, "public_key")
     async with db.read() as conn:
         if not await reads.operator_exists(conn, operator_id):
@@ -69,13 +80,56 @@ async def register(
     reader_id = f"rdr_{uuid.uuid4().hex[:16]}"
     row = {"id": reader_id, "operator_id": operator_id, "name": name, "public_key": raw}
     answer = {"id": reader_id, "operator_id": operator_id, "name": name, "public_key": public_key}
+    logged = (staff_log.row(actor, REGISTERED, reader_id, f"{operator_id}: {name}"),) if actor else ()
     written = await post(
         db,
         Command(
-            kind=None, rows=(Row(tables.readers, row),), idempotency=idempotency, result=lambda _: answer
+            kind=None,
+            rows=(Row(tables.readers, row), *logged),
+            idempotency=idempotency,
+            result=lambda _: answer,
         ),
     )
     return dict(written.result)
+
+
+async def listing(db: Database, operator_id: str | None) -> list[dict[str, Any]]:
+    """The readers (the operator's own, or every operator's for the city), newest first, with their keys
+    as registered (base64) and whether they were revoked."""
+    async with db.read() as conn:
+        found = await reads.reader_list(conn, operator_id, LISTED)
+    return [
+        {
+            "id": reader.id,
+            "operator_id": reader.operator_id,
+            "operator_name": reader.operator_name,
+            "name": reader.name,
+            "public_key": base64.b64encode(reader.public_key).decode(),
+            "created_at": reader.created_at,
+            "revoked_at": reader.revoked_at,
+        }
+        for reader in found
+    ]
+
+
+async def operators(db: Database) -> list[dict[str, str]]:
+    """The operators by name: whom the console offers when it registers a route or a reader."""
+    async with db.read() as conn:
+        return [{"id": i, "name": n} for i, n in await reads.operator_list(conn, LISTED)]
+
+
+async def revoke(
+    db: Database, reader_id: str, *, actor: str, reason: str, operator_id: str | None = None
+) -> dict[str, Any]:
+    """Stop a reader's key at once: a tap it signs is refused (`code_invalid`, like an unknown reader's).
+    `operator_id`: an operator revokes only its own readers (another's is not found). Revoking twice
+    keeps the first moment; each request is in the staff action log with its reason."""
+    async with db.raw() as conn, conn.transaction():
+        found = await reads.revoke_reader(conn, reader_id)
+        if found is None or (operator_id is not None and found[0] != operator_id):
+            raise NotFound("reader")
+        await staff_log.record(conn, actor, REVOKED, reader_id, reason)
+    return {"id": reader_id, "revoked_at": found[1]}
 
 
 async def check(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -116,12 +117,57 @@ async def reader_with_key(conn: AsyncConnection, public_key: bytes) -> bool:
 
 
 async def reader_key(conn: AsyncConnection, operator_id: str, reader_id: str) -> bytes | None:
-    """The public key of the operator's reader, or None (no such reader, or another operator's)."""
+    """The public key of the operator's reader, or None (no such reader, another operator's, or revoked)."""
     query = select(readers.c.public_key).where(
-        readers.c.id == reader_id, readers.c.operator_id == operator_id
+        readers.c.id == reader_id, readers.c.operator_id == operator_id, readers.c.revoked_at.is_(None)
     )
     found = await conn.scalar(query)
     return None if found is None else bytes(found)
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderView:
+    id: str
+    operator_id: str
+    operator_name: str
+    name: str
+    public_key: bytes
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+async def operator_list(conn: AsyncConnection, limit: int) -> list[tuple[str, str]]:
+    """(id, name) of the operators, by name."""
+    query = select(operators.c.id, operators.c.name).order_by(operators.c.name, operators.c.id).limit(limit)
+    return [(row.id, row.name) for row in await conn.execute(query)]
+
+
+async def reader_list(conn: AsyncConnection, operator_id: str | None, limit: int) -> list[ReaderView]:
+    """The readers (of one operator, or all), newest first, with their operator's name."""
+    query = select(
+        readers.c.id,
+        readers.c.operator_id,
+        operators.c.name.label("operator_name"),
+        readers.c.name,
+        readers.c.public_key,
+        readers.c.created_at,
+        readers.c.revoked_at,
+    ).join(operators, operators.c.id == readers.c.operator_id)
+    if operator_id is not None:
+        query = query.where(readers.c.operator_id == operator_id)
+    rows = await conn.execute(query.order_by(readers.c.created_at.desc(), readers.c.id).limit(limit))
+    return [ReaderView(*row) for row in rows]
+
+
+async def revoke_reader(conn: asyncpg.Connection, reader_id: str) -> tuple[str, datetime] | None:
+    """Mark the reader revoked now (kept as it was if it already was); answer its operator and the moment
+    it was revoked, or None when there is no such reader. The row stays locked until the caller commits."""
+    row = await conn.fetchrow(
+        "UPDATE transit_readers SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1"
+        " RETURNING operator_id, revoked_at",
+        reader_id,
+    )
+    return None if row is None else (row["operator_id"], row["revoked_at"])
 
 
 def _fare_rule(row: Any) -> FareRuleView:

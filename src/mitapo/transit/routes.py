@@ -30,8 +30,12 @@ from mitapo.transit.schemas import (
     FareRules,
     OperatorCreated,
     OperatorIn,
+    OperatorsOut,
     ReaderIn,
     ReaderOut,
+    ReaderRevocationIn,
+    ReaderRevoked,
+    ReadersOut,
     RideEndIn,
     RideOut,
     RouteIn,
@@ -137,8 +141,44 @@ async def register_reader(
     operator_id = principal.id if principal.role == "operator" else data.operator_id
     if operator_id is None:
         raise Invalid("operator_id is required")
-    body = await readers.register(db, operator_id, data.name, data.public_key, idempotency=maybe_idempotency)
+    body = await readers.register(
+        db, operator_id, data.name, data.public_key, idempotency=maybe_idempotency, actor=principal.id
+    )
     return Response(shaped(ReaderOut, body), status_code=201)
+
+
+def _own_operator(principal: PrincipalView) -> str | None:
+    """An operator sees and revokes its own readers; the city, every operator's."""
+    return principal.id if principal.role == "operator" else None
+
+
+@get("/v1/transit/readers", opt=roles("admin", "operator"), tags=TAGS)
+async def list_readers(
+    db: NamedDependency[Database], principal: NamedDependency[PrincipalView]
+) -> ReadersOut:
+    """The registered readers (the newest 500) with their public keys and whether they were revoked."""
+    return shaped(ReadersOut, {"items": await readers.listing(db, _own_operator(principal))})
+
+
+@post("/v1/transit/readers/{reader_id:str}/revocation", opt=roles("admin", "operator"), tags=TAGS)
+async def revoke_reader(
+    reader_id: FromPath[str],
+    data: JSONBody[ReaderRevocationIn],
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+) -> Response[ReaderRevoked]:
+    """A lost or stolen reader: its key stops at once, and a tap it signs is refused (`code_invalid`).
+    Revoking again answers the first moment; the staff action log keeps every request and its reason."""
+    body = await readers.revoke(
+        db, reader_id, actor=principal.id, reason=data.reason, operator_id=_own_operator(principal)
+    )
+    return answer(ReaderRevoked, body)
+
+
+@get("/v1/transit/operators", opt=roles("admin"), tags=TAGS)
+async def list_operators(db: NamedDependency[Database]) -> OperatorsOut:
+    """The operators (the first 500 by name): whom a route or a reader belongs to."""
+    return shaped(OperatorsOut, {"items": await readers.operators(db)})
 
 
 @post("/v1/transit/bookings", opt=roles("resident"), tags=TAGS)
@@ -196,6 +236,9 @@ ROUTES = [
     list_fare_rules,
     tap,
     register_reader,
+    list_readers,
+    revoke_reader,
+    list_operators,
     book,
     read_booking,
     complete_booking,

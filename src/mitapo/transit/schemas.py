@@ -3,6 +3,7 @@ strings with their offset and service days ISO dates, as the services write them
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -79,6 +80,42 @@ class ReaderOut(Out):
     operator_id: str
     name: str
     public_key: str
+
+
+class ReaderListed(Out):
+    """A reader as registered; `revoked_at` null while its key counts."""
+
+    id: str
+    operator_id: str
+    operator_name: str
+    name: str
+    public_key: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ReadersOut(Out):
+    items: list[ReaderListed]
+
+
+class ReaderRevocationIn(Body):
+    """Why (a lost or stolen reader, a key that leaked): kept in the staff action log."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class ReaderRevoked(Out):
+    id: str
+    revoked_at: datetime
+
+
+class OperatorListed(Out):
+    id: str
+    name: str
+
+
+class OperatorsOut(Out):
+    items: list[OperatorListed]
 
 
 class BookingIn(Body):

@@ -109,4 +109,5 @@ readers = Table(  # migration 0023: a reader's key signs the taps it reads
     Column("name", Text, nullable=False),
     Column("public_key", LargeBinary, nullable=False),
     Column("created_at", _Moment, nullable=False),
+    Column("revoked_at", _Moment),  # migration 0028: set once, never cleared
 )

@@ -1,5 +1,5 @@
-// Programs and organizers: the budgets with what was funded and granted, creating a program with its caps,
-// funding it, and creating an organizer (whose secret is shown once).
+// Programs: the budgets with what was funded and granted, creating a program with its caps, and funding it.
+// Organizers (created, granted programs, their secrets) have their own page, /admin/organizers.
 import { api, byId, el, number, points, t } from "./common.js";
 import { cells, fact, onSubmit, startAdmin } from "./admin.js";
 
@@ -27,13 +27,5 @@ startAdmin(async () => {
     await api("POST", path, { points: body.points }, { key });
     await budgets();
     return el("p", { class: "ok" }, t("funded_msg", { points: points(body.points) }));
-  });
-  onSubmit("organizer-form", async (body, key) => {
-    const created = await api("POST", "/v1/organizers", body, { key });
-    return [
-      el("p", { class: "ok" }, t("organizer_created_msg")),
-      fact(t("col_number"), created.id),
-      fact(t("secret_once"), created.token ?? "—"),
-    ];
   });
 });
