@@ -76,3 +76,26 @@ def test_the_history_is_the_residents_own_and_its_filters_are_checked(api: Api, 
     problem(api.get("/v1/me/history.csv", hanako), 400, "validation_error")
     problem(api.get("/v1/me/history", admin), 403, "forbidden")
     problem(api.get("/v1/me/history", None), 401, "unauthorized")
+
+
+def test_the_latest_lines_are_the_history_of_any_month(api: Api, admin: str) -> None:
+    """The home screen's recent list: the newest lines, said as the history says them, however many months
+    they span; the resident's own only."""
+    town = Town(api, admin)
+    hanako_id, hanako = town.resident("三鷹 花子")
+    _, taro = town.resident("井口 太郎")
+    give_money(api, hanako_id, 1000)
+    shop = api.post("/v1/merchants", admin, {"name": "三鷹農園"}, key=None).json()
+    body = {"qr_payload": shop["qr_payload"], "amount": 120, "funding": "money_only"}
+    assert api.post("/v1/payments", hanako, body).status_code == 201
+
+    latest = api.get("/v1/me/history/latest", hanako, params={"limit": 1})
+    assert latest.status_code == 200, latest.text
+    month = api.get("/v1/me/history", hanako).json()["items"]
+    assert latest.json() == {"items": month[:1]}
+    assert latest.json()["items"][0]["counterpart"]["name"] == "三鷹農園"
+    assert api.get("/v1/me/history/latest", hanako).json()["items"] == month  # five by default, two here
+    assert api.get("/v1/me/history/latest", taro).json() == {"items": []}
+    problem(api.get("/v1/me/history/latest", hanako, params={"limit": 0}), 400, "validation_error")
+    problem(api.get("/v1/me/history/latest", hanako, params={"limit": 51}), 400, "validation_error")
+    problem(api.get("/v1/me/history/latest", admin), 403, "forbidden")
