@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.checks import accessibility_problems, layout_problems
 from tests.e2e.conftest import Town, sync_api, watch_errors
 from tests.e2e.resident_support import new_page, picture
 
@@ -31,6 +32,8 @@ def test_a_resident_finds_events_and_shops_by_area(
     expect(events.filter(has_text="井の頭公園 清掃ボランティア")).to_have_count(1)
     expect(page.locator('#area-map [data-area="井の頭"]')).to_contain_text("イベント 1")
     picture(page, f"app-find-{size}", tmp_path)
+    assert accessibility_problems(page) == []
+    assert layout_problems(page) == []
 
     page.locator('#area-map [data-area="井の頭"]').click()
     expect(page.get_by_label("住区", exact=True)).to_have_value("井の頭")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.e2e.checks import accessibility_problems, layout_problems
 from tests.e2e.conftest import Town, sync_api, watch_errors
 from tests.e2e.resident_support import funded_resident, new_page, picture
 
@@ -58,6 +59,8 @@ def test_the_history_says_what_happened(town: Town, browser: Any, tmp_path: Path
     expect(slip).to_contain_text("SLIP-42")
     expect(slip).to_contain_text(paid["entry_id"])
     picture(page, f"app-history-{size}", tmp_path)
+    assert accessibility_problems(page) == []
+    assert layout_problems(page) == []
 
     with page.expect_download() as downloading:
         page.get_by_role("button", name="CSVをダウンロード").click()

@@ -3,6 +3,7 @@ next 30 days; an offline start shows the last known balance, marked as such."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -55,6 +56,8 @@ def test_home_says_what_expires_soon_and_starts_offline(
     expect(page.get_by_test_id("expiring-soon")).to_have_text("80 pt が失効します")
     expect(page).to_have_title("ホーム · みたポ")
     picture(page, f"app-home-expiring-{size}", tmp_path)
+    assert accessibility_problems(page) == []
+    assert layout_problems(page) == []
     assert errors == []
 
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
@@ -63,8 +66,10 @@ def test_home_says_what_expires_soon_and_starts_offline(
     expect(page.get_by_test_id("points")).to_have_text("80 pt")
     context.set_offline(True)
     page.reload()
-    expect(page.get_by_test_id("balance-as-of")).to_contain_text("オフラインです")
+    marked = re.compile(r"^オフラインです。.+ 時点の残高を表示しています。$")
+    expect(page.get_by_test_id("balance-as-of")).to_have_text(marked)
     expect(page.get_by_test_id("points")).to_have_text("80 pt")
+    assert layout_problems(page) == []
     picture(page, f"app-home-offline-{size}", tmp_path, full_page=False)
     context.set_offline(False)
     context.close()
