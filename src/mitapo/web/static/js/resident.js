@@ -8,13 +8,14 @@ export function startResident(main) {
 
 // A line of the resident's history, said in words with whom (支払い → 三鷹農園, もらった ← 井口 太郎), points
 // and money apart, opening to its details: the history page and the home screen's recent list both show these.
-const ARROW = { shop: "→", recipient: "→", receiver: "→", giver: "←", event: "←", campaign: "←", route: "→" };
-
+// The arrow follows the value: → to whom it went (a shop paid, a gift given), ← from whom it came (a refund,
+// an event's points, a gift received).
 export function kindWords(item) {
   const key = item.kind === "gift" ? (item.counterpart?.role === "giver" ? "hist_gift_in" : "hist_gift_out") : `hist_${item.kind}`;
   const words = t(key) === key ? item.label : t(key);
   const party = item.counterpart;
-  return party?.name ? `${words} ${ARROW[party.role] || "·"} ${party.name}` : words;
+  const arrow = item.points + item.money > 0 ? "←" : "→";
+  return party?.name ? `${words} ${arrow} ${party.name}` : words;
 }
 
 export function signed(value, unit) {
