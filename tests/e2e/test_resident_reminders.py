@@ -10,16 +10,22 @@ browser here can show honestly:
   would answer the browser), the page subscribes with the server's VAPID key, POSTs the subscription's JSON
   to /v1/me/push-subscriptions, and turning reminders off unsubscribes and DELETEs it.
 
+- a reminder as the server words it, delivered to the app's service worker by Chromium's DevTools (in place
+  of a push service), shows as a notification that opens the app.
+
 That the server then sends a reminder 14 and 3 days before, once each, with pywebpush to a real push endpoint
-stub on loopback, is proven in tests/api/test_points_reminders.py."""
+stub on loopback, is proven in tests/api/test_points_reminders.py. Not proven anywhere: a real push service
+(FCM, Mozilla's, Apple's) taking this server's VAPID-signed, encrypted message and a phone showing it."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
 
+from mitapo.points import reminders
 from tests.e2e.checks import accessibility_problems
 from tests.e2e.conftest import Town, sync_api, watch_errors
 from tests.e2e.resident_support import SIZES
@@ -137,4 +143,37 @@ def test_consent_posts_the_subscription_and_withdrawal_deletes_it(
     assert page.evaluate("window.__push.unsubscribed") == 1
     assert not _subscribed(town, page)
     assert errors == []
+    page.context.close()
+
+
+def test_a_reminder_pushed_to_the_service_worker_shows_a_notification(town: Town, browser: Any) -> None:
+    """The app's service worker turns the server's reminder (reminders.message: the body pywebpush
+    encrypts) into a notification that opens the app. Chromium's DevTools deliver the push message to the
+    worker, in place of the push service this browser cannot reach."""
+    page, _ = _home(town, browser, "phone")
+    scope = page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)")
+    session = page.context.new_cdp_session(page)
+    found: list[str] = []
+
+    def registered(event: dict[str, Any]) -> None:
+        found.extend(r["registrationId"] for r in event["registrations"] if r["scopeURL"] == scope)
+
+    session.on("ServiceWorker.workerRegistrationUpdated", registered)
+    session.send("ServiceWorker.enable")
+    for _ in range(50):  # each round trip to the browser lets its events in; no waiting on a clock
+        if found:
+            break
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    assert found, "the worker's registration"
+    due = reminders.Due("res_x", date(2026, 12, 24), 14, 80, [])
+    delivery = {"origin": town.url, "registrationId": found[0], "data": reminders.message(due)}
+    session.send("ServiceWorker.deliverPushMessage", delivery)
+    page.wait_for_function(
+        "async () => (await (await navigator.serviceWorker.ready).getNotifications()).length > 0"
+    )
+    shown = page.evaluate(
+        """async () => (await (await navigator.serviceWorker.ready).getNotifications())
+            .map((n) => [n.title, n.body, n.data.url])"""
+    )
+    assert shown == [["みたポ", "80 pt が 12月24日 に失効します（あと14日）", "/app"]]
     page.context.close()
