@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 from mitapo.engine import clock
+from mitapo.points import expiry
+from mitapo.web.history import KINDS_LABELS
 from tests.api.conftest import Api
-from tests.api.payments_support import give_money, problem
+from tests.api.payments_support import give_money, give_points, problem, resident, shop, today
+from tests.api.test_payments_cashback import campaign, next_month_start
+from tests.api.test_payments_cashback import program as cashback_program
+from tests.api.test_payments_cashback import run as cashback_run
 from tests.api.test_points_town import Town
+from tests.api.test_transit_support import Transit
 
 
 def test_each_line_names_its_kind_and_counterpart(api: Api, admin: str) -> None:
@@ -76,3 +83,59 @@ def test_the_history_is_the_residents_own_and_its_filters_are_checked(api: Api, 
     problem(api.get("/v1/me/history.csv", hanako), 400, "validation_error")
     problem(api.get("/v1/me/history", admin), 403, "forbidden")
     problem(api.get("/v1/me/history", None), 401, "unauthorized")
+
+
+def test_the_latest_lines_are_the_history_of_any_month(api: Api, admin: str) -> None:
+    """The home screen's recent list: the newest lines, said as the history says them, however many months
+    they span; the resident's own only."""
+    town = Town(api, admin)
+    hanako_id, hanako = town.resident("三鷹 花子")
+    _, taro = town.resident("井口 太郎")
+    give_money(api, hanako_id, 1000)
+    shop = api.post("/v1/merchants", admin, {"name": "三鷹農園"}, key=None).json()
+    body = {"qr_payload": shop["qr_payload"], "amount": 120, "funding": "money_only"}
+    assert api.post("/v1/payments", hanako, body).status_code == 201
+
+    latest = api.get("/v1/me/history/latest", hanako, params={"limit": 1})
+    assert latest.status_code == 200, latest.text
+    month = api.get("/v1/me/history", hanako).json()["items"]
+    assert latest.json() == {"items": month[:1]}
+    assert latest.json()["items"][0]["counterpart"]["name"] == "三鷹農園"
+    assert api.get("/v1/me/history/latest", hanako).json()["items"] == month  # five by default, two here
+    assert api.get("/v1/me/history/latest", taro).json() == {"items": []}
+    problem(api.get("/v1/me/history/latest", hanako, params={"limit": 0}), 400, "validation_error")
+    problem(api.get("/v1/me/history/latest", hanako, params={"limit": 51}), 400, "validation_error")
+    problem(api.get("/v1/me/history/latest", admin), 403, "forbidden")
+
+
+def test_refunds_cashback_fares_and_expiry_say_whom(api: Api, admin: str) -> None:
+    """The kinds a resident cannot make from the app: a shop's refund names the shop, cashback its
+    campaign, a fare the bus route; expired points say so, with no one to name."""
+    rid, secret = resident(api, admin, "三鷹 花子")
+    give_money(api, rid, 5_000)
+    farm = shop(api, admin, "大沢の畑", mcc="5431")
+    funded = cashback_program(api, admin, 10_000)
+    offer = campaign(api, admin, funded, mccs=["5431"], name="直売所 10% 還元")
+    body = {"qr_payload": farm["qr_payload"], "amount": 1_000, "funding": "money_only"}
+    paid = api.post("/v1/payments", secret, body).json()
+    refund = api.post(f"/v1/payments/{paid['id']}/refunds", farm["api_key"], {"amount": 200}).json()
+    assert cashback_run(api, next_month_start())  # 10 % of the 800 kept
+    transit = Transit(api, admin)
+    operator_id, operator = transit.operator()
+    route = transit.route(operator_id, "kitano")
+    assert transit.tap(operator, "kitano", rid).status_code == 201
+    give_points(api, rid, 50, today() - timedelta(days=1))
+    api.run(expiry.run, api.runtime.db, today())
+
+    lines = {line["kind"]: line for line in api.get("/v1/me/history", secret).json()["items"]}
+    assert lines["refund"]["counterpart"] == {"role": "shop", "id": farm["id"], "name": "大沢の畑"}
+    assert (lines["refund"]["money"], lines["refund"]["details"]["refund_id"]) == (200, refund["id"])
+    assert lines["cashback"]["counterpart"] == {"role": "campaign", "id": offer, "name": "直売所 10% 還元"}
+    assert lines["cashback"]["points"] == 80
+    assert lines["fare"]["counterpart"] == {"role": "route", "id": route, "name": "line kitano"}
+    assert lines["fare"]["points"] + lines["fare"]["money"] == -210
+    assert (lines["expiry"]["points"], lines["expiry"]["counterpart"]) == (-50, None)
+    assert {kind: line["label"] for kind, line in lines.items()} == {
+        kind: KINDS_LABELS[kind]
+        for kind in ("topup", "payment", "refund", "cashback", "fare", "grant", "expiry")
+    }

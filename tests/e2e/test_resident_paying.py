@@ -4,11 +4,13 @@ request already paid says 支払い済み and offers no second payment. On a pho
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.e2e.checks import accessibility_problems, layout_problems
 from tests.e2e.conftest import Town, sync_api, watch_errors
 from tests.e2e.resident_support import funded_resident, new_page, picture
 
@@ -22,6 +24,33 @@ def _paste(page: Any, code: str) -> None:
         summary.click()
     page.get_by_label("コードの文字").fill(code)
     page.get_by_role("button", name="このコードを使う").click()
+
+
+def _on_screen(page: Any, selector: str) -> None:
+    """Wholly within the window as it first shows, without scrolling."""
+    box = page.locator(selector).bounding_box()
+    assert box is not None and page.evaluate("window.scrollY") == 0
+    assert box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"], (selector, box)
+
+
+def _checked(page: Any) -> None:
+    assert accessibility_problems(page) == []
+    assert layout_problems(page) == []
+
+
+def _big_receipt(page: Any, shop: str, amount: str, points: str, money: str, left: str) -> None:
+    """The result screen: shop, amount, points and money used, time and what is left, all on one screen,
+    the amount in large type."""
+    expect(page.get_by_test_id("receipt-shop")).to_have_text(shop, timeout=10_000)
+    expect(page.get_by_test_id("receipt-amount")).to_have_text(amount)
+    expect(page.get_by_test_id("receipt-points")).to_have_text(points)
+    expect(page.get_by_test_id("receipt-money")).to_have_text(money)
+    expect(page.get_by_test_id("receipt-time")).to_have_text(re.compile(r"^\d{4}/\d{2}/\d{2} \d{1,2}:\d{2}$"))
+    expect(page.get_by_test_id("receipt-left")).to_have_text(left)
+    size = page.get_by_test_id("receipt-amount").evaluate("(dd) => parseFloat(getComputedStyle(dd).fontSize)")
+    assert size >= 28
+    page.evaluate("window.scrollTo(0, 0)")
+    _on_screen(page, "#result")
 
 
 def _drop_the_answer(dropped: list[str]) -> Any:
@@ -48,17 +77,16 @@ def test_a_lost_answer_shows_the_payment_that_went_through(
     _paste(page, asked["qr_payload"])
     expect(page.get_by_test_id("shop-name")).to_have_text("井の頭ベーカリー")
     pay = page.get_by_role("button", name="支払う")
-    box = pay.bounding_box()
-    assert page.evaluate("window.scrollY") == 0 and box["y"] + box["height"] <= page.viewport_size["height"]
+    _on_screen(page, "#pay-button")
+    _checked(page)
     picture(page, f"app-pay-confirm-{size}", tmp_path, full_page=False)
 
     dropped: list[str] = []
     page.route("**/v1/payments", _drop_the_answer(dropped))
     pay.click()
-    expect(page.get_by_test_id("receipt-shop")).to_have_text("井の頭ベーカリー", timeout=10_000)
-    expect(page.get_by_test_id("receipt-amount")).to_have_text("680 円")
-    expect(page.get_by_test_id("receipt-left")).to_have_text("ポイント 0 pt・マネー 1,320 円")
+    _big_receipt(page, "井の頭ベーカリー", "680 円", "0 pt", "680 円", "ポイント 0 pt・マネー 1,320 円")
     expect(page.get_by_test_id("pay-status")).to_have_text("")
+    _checked(page)
     picture(page, f"app-pay-receipt-{size}", tmp_path, full_page=False)
     assert len(dropped) == 1  # the app asked instead of paying again
 
@@ -72,23 +100,27 @@ def test_a_lost_answer_shows_the_payment_that_went_through(
     _paste(page, asked["qr_payload"])
     expect(page.get_by_test_id("request-state")).to_have_text("支払い済み")
     expect(page.get_by_role("button", name="支払う")).to_be_hidden()
+    _checked(page)
     assert errors == []
 
 
-def test_an_attempt_that_never_arrived_is_paid_once_on_retry(town: Town, browser: Any) -> None:
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_an_attempt_that_never_arrived_is_paid_once_on_retry(town: Town, browser: Any, size: str) -> None:
     shop = town.api("POST", "/v1/merchants", town.secrets["admin"], {"name": "三鷹の森書店"})
     resident = funded_resident(town, 1000)
-    page = new_page(browser, "phone")
+    page = new_page(browser, size)
     errors = watch_errors(page)
     page.goto(town.page_url("/app/scan", secret=resident["token"]))
     _paste(page, shop["qr_payload"])
     page.get_by_label("金額（円）").fill("250")
+    _on_screen(page, "#pay-button")  # the shop's own code: amount, how to pay and the button on one screen
+    _checked(page)
     page.route("**/v1/payments", lambda route: route.abort("internetdisconnected"))
     page.get_by_role("button", name="支払う").click()
     expect(page.get_by_test_id("pay-status")).to_contain_text("お支払いはされていません", timeout=15_000)
     page.unroute("**/v1/payments")
     page.get_by_role("button", name="支払う").click()
-    expect(page.get_by_test_id("receipt-amount")).to_have_text("250 円")
+    _big_receipt(page, "三鷹の森書店", "250 円", "0 pt", "250 円", "ポイント 0 pt・マネー 750 円")
     assert town.api("GET", "/v1/me", resident["token"])["balances"]["money"] == 750
     assert len(town.api("GET", "/v1/merchant/payments", shop["api_key"])["items"]) == 1
     assert errors == []

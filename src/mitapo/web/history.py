@@ -21,6 +21,7 @@ from mitapo.engine.catalog import KINDS
 from mitapo.engine.database import Database
 
 KINDS_LABELS = {kind.value: facts.ja for kind, facts in KINDS.items()}
+LATEST_LIMIT = 50  # the home screen shows a handful; more is the history's job
 MONTH_LIMIT = 2000  # lines in one month: far more than anyone makes
 YEAR_LIMIT = 50_000
 
@@ -65,6 +66,11 @@ def month_range(month: str) -> tuple[datetime, datetime]:
 
 def year_range(year: int) -> tuple[datetime, datetime]:
     return clock.midnight(date(year, 1, 1)), clock.midnight(date(year + 1, 1, 1))
+
+
+def all_time() -> tuple[datetime, datetime]:
+    """Every entry a resident can have: for the newest few, whatever month they fell in."""
+    return clock.midnight(date(2000, 1, 1)), clock.midnight(date(2101, 1, 1))
 
 
 async def lines(db: Database, resident_id: str, start: datetime, end: datetime, limit: int) -> list[Line]:

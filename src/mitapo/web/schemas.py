@@ -69,6 +69,12 @@ class HistoryOut(Out):
     items: list[HistoryLine]
 
 
+class LatestOut(Out):
+    """The newest lines of a resident's history, whatever their month, newest first."""
+
+    items: list[HistoryLine]
+
+
 class UpcomingEvent(Out):
     id: str
     title: str

@@ -21,7 +21,7 @@ from mitapo.http.auth import roles
 from mitapo.http.schemas import shaped
 from mitapo.runtime import Runtime
 from mitapo.web import discover_routes, faces, history
-from mitapo.web.schemas import AttendanceOut, HistoryOut, RecipientsOut, ShopOut
+from mitapo.web.schemas import AttendanceOut, HistoryOut, LatestOut, RecipientsOut, ShopOut
 
 AUDIT = roles("admin", "auditor")
 Text = Annotated[str | None, QueryParameter(max_length=200)]
@@ -124,6 +124,19 @@ async def my_history(
     return shaped(HistoryOut, {"month": chosen, "items": await history.described(db, principal.id, found)})
 
 
+@get("/v1/me/history/latest", opt=roles("resident"), tags=["points"])
+async def my_latest(
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+    limit: Annotated[int, QueryParameter(ge=1, le=history.LATEST_LIMIT)] = 5,
+) -> LatestOut:
+    """The resident's newest entries of any month, as the history says them: the home screen's recent list
+    (a month's list would be empty on the first of the month)."""
+    start, end = history.all_time()
+    found = await history.lines(db, principal.id, start, end, limit)
+    return shaped(LatestOut, {"items": await history.described(db, principal.id, found)})
+
+
 @get("/v1/me/history.csv", opt=roles("resident"), tags=["points"], media_type="text/csv")
 async def my_history_csv(
     db: NamedDependency[Database],
@@ -149,6 +162,7 @@ ROUTES = [
     my_shop,
     a_shop,
     my_history,
+    my_latest,
     my_history_csv,
     *discover_routes.ROUTES,
 ]

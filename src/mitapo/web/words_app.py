@@ -138,6 +138,10 @@ APP_WORDS: dict[str, tuple[str, str]] = {
     ),
     "reminders_are_off": ("失効前の通知は受け取っていません。", "No reminders before points expire."),
     "reminders_failed": ("通知を設定できませんでした。", "Reminders could not be turned on."),
+    "reminders_denied": (
+        "通知が許可されていません。ブラウザの設定でこのサイトの通知を許可してください。",
+        "Notifications are not allowed. Allow them for this site in the browser's settings.",
+    ),
     # the little things
     "balance_as_of": (
         "オフラインです。{time} 時点の残高を表示しています。",

@@ -1,48 +1,24 @@
 // The resident's history, a month at a time: each line says what happened and with whom, points and money
 // apart, and opens to its details (shop, slip number, event, entry id for an auditor's trail). A year of it
 // downloads as CSV.
-import { api, byId, el, moment, points, problemText, secret, t, yen } from "./common.js";
-import { startResident } from "./resident.js";
+import { api, byId, el, lang, points, problemText, secret, t, yen } from "./common.js";
+import { historyLine, signed, startResident } from "./resident.js";
 
-const ARROW = { shop: "→", recipient: "→", receiver: "→", giver: "←", event: "←", campaign: "←", route: "→" };
+// The months to choose from, newest first, named in the page's language (2026年12月): a list rather than the
+// browser's month field, which speaks the browser's language and which some browsers do not have at all.
+const MONTHS_OFFERED = 36;
 
-export function kindWords(item) {
-  const key = item.kind === "gift" ? (item.counterpart?.role === "giver" ? "hist_gift_in" : "hist_gift_out") : `hist_${item.kind}`;
-  const words = t(key) === key ? item.label : t(key);
-  const party = item.counterpart;
-  return party?.name ? `${words} ${ARROW[party.role] || "·"} ${party.name}` : words;
+function lastMonths(now, count) {
+  const [year, month] = now.split("-").map(Number);
+  return Array.from({ length: count }, (_, back) => {
+    const index = year * 12 + (month - 1) - back;
+    return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, "0")}`;
+  });
 }
 
-function signed(value, unit) {
-  return value > 0 ? `+${unit(value)}` : value < 0 ? `−${unit(-value)}` : "";
-}
-
-function detailRows(item) {
-  const rows = [[t("receipt_time"), moment(item.created_at)], [t("hist_kind"), item.label]];
-  const party = item.counterpart;
-  if (party) rows.push([t(`hist_role_${party.role}`), party.name || party.id]);
-  if (item.points) rows.push([t("points"), signed(item.points, points)]);
-  if (item.money) rows.push([t("money"), signed(item.money, yen)]);
-  if (item.details.reference) rows.push([t("hist_reference"), item.details.reference]);
-  if (item.details.payment_id) rows.push([t("hist_payment_id"), item.details.payment_id]);
-  rows.push([t("hist_entry_id"), item.entry_id]);
-  return el("dl", { class: "hist-details" }, rows.map(([name, value]) => el("div", {}, el("dt", {}, name), el("dd", {}, value))));
-}
-
-export function historyLine(item) {
-  const summary = el(
-    "summary",
-    {},
-    el("span", { class: "what" }, kindWords(item)),
-    el("span", { class: "when" }, moment(item.created_at)),
-    el(
-      "span",
-      { class: "amount" },
-      item.points ? el("span", { class: "pt" }, signed(item.points, points)) : null,
-      item.money ? el("span", { class: "jpy" }, signed(item.money, yen)) : null,
-    ),
-  );
-  return el("li", { class: item.points + item.money >= 0 ? "in" : "out" }, el("details", {}, summary, detailRows(item)));
+function monthName(key) {
+  const [year, month] = key.split("-").map(Number);
+  return new Date(Date.UTC(year, month - 1, 15)).toLocaleDateString(lang === "ja" ? "ja-JP" : "en-GB", { year: "numeric", month: "long", timeZone: "UTC" });
 }
 
 async function showMonth(month) {
@@ -74,9 +50,8 @@ async function downloadYear(event) {
 startResident(async () => {
   const now = new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Tokyo" }).slice(0, 7);
   const month = byId("month");
-  month.value = now;
-  month.max = now;
-  month.addEventListener("change", () => month.value && showMonth(month.value).catch((e) => (byId("history-sum").textContent = problemText(e))));
+  month.replaceChildren(...lastMonths(now, MONTHS_OFFERED).map((m) => el("option", { value: m }, monthName(m))));
+  month.addEventListener("change", () => showMonth(month.value).catch((e) => (byId("history-sum").textContent = problemText(e))));
   const thisYear = Number(now.slice(0, 4));
   byId("csv-year").replaceChildren(...[0, 1, 2].map((back) => el("option", { value: thisYear - back }, String(thisYear - back))));
   byId("csv-form").addEventListener("submit", downloadYear);

@@ -1,7 +1,7 @@
 import { api, byId, day, el, moment, points, problemText, residentNumber, say, t, yen } from "./common.js";
 import { offerReminders, showSoon } from "./expiry-soon.js";
 import { lastKnown, remember } from "./last-known.js";
-import { expiringList, startResident, statementLine } from "./resident.js";
+import { expiringList, historyLine, startResident } from "./resident.js";
 
 function showBalances(me) {
   byId("greeting").textContent = t("greeting", { name: me.name });
@@ -28,9 +28,10 @@ startResident(async (me) => {
   showBalances(me);
   remember(me);
   offerReminders().catch(() => {});
-  const recent = await api("GET", "/v1/me/entries?limit=5");
-  const lines = recent.items.map(statementLine);
-  byId("recent").replaceChildren(...(lines.length ? lines : [t("nothing_yet")]));
+  // said as the history says it (支払い → the shop, 付与 ← the event), from the same words
+  const recent = await api("GET", "/v1/me/history/latest?limit=5");
+  const lines = recent.items.map(historyLine);
+  byId("recent").replaceChildren(...(lines.length ? lines : [el("li", { class: "empty" }, t("nothing_yet"))]));
   await showDevices();
 });
 

@@ -39,8 +39,12 @@ export async function offerReminders() {
   byId("reminders").hidden = false;
   state((await api("GET", "/v1/me/push-subscriptions")).subscribed);
   byId("reminders-on").addEventListener("click", async () => {
+    // Consent is recorded only once the browser's push service took the subscription: never "on" otherwise.
+    if ((await Notification.requestPermission()) !== "granted") {
+      byId("reminders-state").textContent = t("reminders_denied");
+      return;
+    }
     try {
-      if ((await Notification.requestPermission()) !== "granted") throw new Error("denied");
       await subscribe(key.public_key);
       state(true);
     } catch {
