@@ -31,7 +31,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def qr_png(payload: str) -> bytes:
     out = io.BytesIO()
-    segno.make(payload, error="m").save(out, kind="png", scale=6, border=4)
+    segno.make(payload, error="m", encoding="utf-8", eci=True).save(out, kind="png", scale=6, border=4)
     return out.getvalue()
 
 
@@ -123,3 +123,33 @@ def test_the_till_scans_a_card_with_the_camera_and_takes_its_pin(
     finally:
         camera.close()
     assert town.api("GET", "/v1/me", resident["token"])["balances"]["money"] == 1360
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_till_charges_nothing_for_a_code_that_cannot_pay(
+    town: Town, playwright: Any, tmp_path: Path, folder: Path, size: str
+) -> None:
+    shop, resident = _customer(town, f"読み違いの花屋 {size}", 500)
+    camera = camera_browser(playwright, qr_png(shop["qr_payload"]), tmp_path)  # the shop's own sticker
+    try:
+        till, errors = _till(camera, size, town, shop)
+        till.get_by_label("金額（円）", exact=True).fill("200")
+        till.get_by_role("button", name="お客様のコードを読み取る").click()
+        dialog = till.locator("#scan-dialog")
+        expect(dialog.get_by_test_id("scan-status")).to_have_text(
+            "お支払いに使えないコードです。支払いコードかみたポカードを読み取ってください。", timeout=20_000
+        )
+        expect(dialog.locator("#scan-amount")).to_have_text("200 円")
+        expect(dialog.get_by_role("button", name="もう一度読み取る")).to_be_visible()
+        assert accessibility_problems(till) == []
+        if size == "phone":
+            assert layout_problems(till) == []
+        till.screenshot(path=folder / f"till-scan-{size}.png")
+        dialog.get_by_role("button", name="やめる").click()
+        expect(dialog).to_be_hidden()
+        expect(till.locator("#payments tbody tr")).to_have_count(0)
+        assert errors == []
+    finally:
+        camera.close()
+    assert town.api("GET", "/v1/me", resident["token"])["balances"]["money"] == 500
+    assert town.api("GET", "/v1/merchant/payments", shop["api_key"])["items"] == []

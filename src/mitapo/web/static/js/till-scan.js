@@ -18,6 +18,7 @@ function status(text) {
 function stop() {
   camera?.stop();
   camera = null;
+  byId("till-viewfinder").hidden = true; // a stopped camera shows nothing but black
 }
 
 function close() {
@@ -51,6 +52,7 @@ async function handle(code) {
 
 async function look() {
   byId("scan-again").hidden = true;
+  byId("till-viewfinder").hidden = false;
   status(t("scanning"));
   camera = watchCamera(byId("till-camera"));
   try {
