@@ -203,3 +203,18 @@ def test_another_shops_request_is_not_found(api: Api, admin: str) -> None:
     farm, other = shop(api, admin), shop(api, admin, "別の店")
     asked = request(api, farm["api_key"], 100)
     problem(api.get(f"/v1/payment-requests/{asked['id']}", other["api_key"]), 404, "not_found")
+
+
+def test_the_shops_list_shows_each_payments_slip_number(api: Api, admin: str) -> None:
+    farm = shop(api, admin)
+    rid, secret = resident(api, admin)
+    give_money(api, rid, 1000)
+    asked = request(api, farm["api_key"], 100, reference="R-0001")
+    assert api.post("/v1/payments", secret, {"qr_payload": asked["qr_payload"]}).status_code == 201
+    code = api.get("/v1/me/pay-code", secret).json()["payload"]
+    charge = {"pay_code": code, "amount": 200, "reference": "R-0002"}
+    assert api.post("/v1/charges", farm["api_key"], charge).status_code == 201
+    static = {"qr_payload": farm["qr_payload"], "amount": 300}
+    assert api.post("/v1/payments", secret, static).status_code == 201
+    listed = api.get("/v1/merchant/payments", farm["api_key"]).json()["items"]
+    assert [(p["amount"], p["reference"]) for p in listed] == [(300, None), (200, "R-0002"), (100, "R-0001")]

@@ -138,3 +138,29 @@ def test_an_edit_or_a_cancellation_comes_too_late(api: Api, admin: str) -> None:
         "event_not_open",
     )
     assert _cancellations(api) == 1
+
+
+def test_an_event_says_where_it_is_and_an_edit_moves_it(api: Api, admin: str) -> None:
+    organizer, program_id = _organizer_and_program(api, admin)
+    now = datetime.now(UTC)
+    body = {
+        "program_id": program_id,
+        "title": "読み聞かせ",
+        "points": 50,
+        "starts_at": (now + timedelta(days=3)).isoformat(),
+        "ends_at": (now + timedelta(days=3, hours=1)).isoformat(),
+        "place": "三鷹図書館",
+        "area": "連雀",
+    }
+    created = api.post("/v1/events", organizer, body, key=None).json()
+    found = api.get(f"/v1/events/{created['id']}", organizer).json()
+    assert (found["place"], found["area"]) == ("三鷹図書館", "連雀")
+    listed = api.get("/v1/events", organizer).json()["items"]
+    assert [(e["place"], e["area"]) for e in listed if e["id"] == created["id"]] == [("三鷹図書館", "連雀")]
+    moved = _patch(api, organizer, created["id"], {"place": "井の頭恩賜公園", "area": "井の頭"})
+    assert moved.status_code == 200, moved.text
+    where = (moved.json()["place"], moved.json()["area"], moved.json()["title"])
+    assert where == ("井の頭恩賜公園", "井の頭", "読み聞かせ")
+    problem(_patch(api, organizer, created["id"], {"area": ""}), 400, "validation_error")
+    problem(_patch(api, organizer, created["id"], {"place": "x" * 101}), 400, "validation_error")
+    assert api.get(f"/v1/events/{created['id']}", organizer).json() == moved.json()

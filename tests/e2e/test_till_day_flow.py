@@ -83,13 +83,14 @@ def test_a_shops_day_at_its_till(town: Town, browser: Any, folder: Path, size: s
     assert rows[0] == [
         "日時",
         "支払い番号",
+        "伝票番号",
         "金額（円）",
         "うちポイント（pt）",
         "うちマネー（円）",
         "返金（円）",
         "状態",
     ]
-    assert sorted(int(row[2]) for row in rows[1:]) == [120, total]
+    assert sorted(int(row[3]) for row in rows[1:]) == [120, total]
     expect(page.locator("#csv-result")).to_contain_text("（2 件）")
 
     page.get_by_role("button", name="ステッカーを印刷（A6）").click()

@@ -110,6 +110,10 @@ def _b32decode(text: str) -> bytes:
         raise DomainError("code_invalid", "the code is mangled") from None
 
 
+SVG_SCALE = 12
+SVG_BORDER = 4
+
+
 def _qr(payload: str) -> segno.QRCode:
     """The payload in byte mode as UTF-8, behind the ECI designator 000026 (UTF-8) when it is not plain
     ASCII: a reader that assumes Shift_JIS (as many in Japan do) still reads 三鷹 in tag 64 right."""
@@ -123,6 +127,11 @@ def qr_png(payload: str) -> bytes:
 
 
 def qr_svg(payload: str) -> bytes:
+    """The code as SVG with its size and a viewBox: alone (an `<img>`) it keeps its size, and drawn inline in
+    a printed page (the enrollment letter, a card's face) it scales to the box CSS gives it; without the
+    viewBox that box cut the code to its top-left corner, which no camera can read."""
+    code = _qr(payload)
     out = io.BytesIO()
-    _qr(payload).save(out, kind="svg", scale=12, border=4, xmldecl=False)
-    return out.getvalue()
+    code.save(out, kind="svg", scale=SVG_SCALE, border=SVG_BORDER, xmldecl=False)
+    side = (code.symbol_size(scale=SVG_SCALE, border=SVG_BORDER))[0]
+    return out.getvalue().replace(b"<svg ", f'<svg viewBox="0 0 {side} {side}" '.encode(), 1)

@@ -293,6 +293,7 @@ def listed(payment: PaymentView) -> PaymentListed:
         entry_id=payment.entry_id,
         status=status,
         refunded=refunded,
+        reference=payment.reference,
         created_at=payment.created_at.isoformat(),
     )
 

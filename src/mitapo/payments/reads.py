@@ -63,6 +63,7 @@ class PaymentView:
     created_at: datetime
     refunded: int
     refunds: int
+    reference: str | None = None  # the shop's slip number, as the shop gave it with the sale
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +128,8 @@ _PAYMENT = """
     SELECT p.n, p.id, p.merchant_id, p.resident_id, p.amount, p.points_used, p.money_used, p.lots,
            p.entry_id::text, p.created_at,
            coalesce((SELECT sum(amount) FROM refunds r WHERE r.payment_id = p.id), 0) AS refunded,
-           (SELECT count(*) FROM refunds r WHERE r.payment_id = p.id) AS refunds
+           (SELECT count(*) FROM refunds r WHERE r.payment_id = p.id) AS refunds,
+           p.reference
     FROM payments p
 """
 

@@ -183,7 +183,8 @@ class PaymentOut(Out):
 
 
 class PaymentListed(Out):
-    """A payment in the shop's list, with what was refunded of it so far."""
+    """A payment in the shop's list, with what was refunded of it so far and its slip number (`reference`,
+    as the shop gave it with the sale; null when it gave none)."""
 
     id: str
     merchant_id: str
@@ -193,6 +194,7 @@ class PaymentListed(Out):
     entry_id: str
     status: PaymentStatus
     refunded: int
+    reference: str | None
     created_at: Stamp
 
 
@@ -308,6 +310,7 @@ class PaymentReceipt(Out):
     entry_id: str
     status: PaymentStatus
     refunded: int
+    reference: str | None  # the shop's slip number
     created_at: Stamp
 
 

@@ -34,6 +34,8 @@ class EventChange:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     capacity: int | None = None
+    place: str | None = None
+    area: str | None = None
 
 
 def cancelled_key(event_id: str) -> str:
@@ -58,6 +60,8 @@ def changed(event: EventView, change: EventChange, now: datetime) -> EventView:
         starts_at=change.starts_at or event.starts_at,
         ends_at=change.ends_at or event.ends_at,
         capacity=change.capacity or event.capacity,
+        place=change.place or event.place,
+        area=change.area or event.area,
     )
     if after.starts_at <= now:
         raise Invalid("starts_at must be in the future")

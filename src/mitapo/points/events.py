@@ -113,6 +113,8 @@ def as_json(event: EventView) -> dict[str, Any]:
         "ends_at": event.ends_at.isoformat(),
         "capacity": event.capacity,
         "cancelled_at": event.cancelled_at.isoformat() if event.cancelled_at else None,
+        "place": event.place,
+        "area": event.area,
     }
 
 

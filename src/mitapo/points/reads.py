@@ -43,6 +43,8 @@ class EventView:
     ends_at: datetime
     capacity: int | None
     cancelled_at: datetime | None = None  # read where a page or an edit needs it; claims check a counter
+    place: str | None = None  # where: a hall, a park
+    area: str | None = None  # a コミュニティ住区 or town name
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,8 @@ def _event_view(row: Any) -> EventView:
         row.ends_at,
         row.capacity,
         row._mapping.get("cancelled_at"),
+        row._mapping.get("place"),
+        row._mapping.get("area"),
     )
 
 
@@ -243,8 +247,8 @@ async def update_event(conn: asyncpg.Connection, event: EventView, now: datetime
     """Write an edit of an event that has not started and is not cancelled: false, changing nothing, when
     it started or was cancelled meanwhile (the guard is in the statement, so a race cannot slip past it)."""
     changed = await conn.fetchval(
-        "UPDATE events SET title = $2, points = $3, starts_at = $4, ends_at = $5, capacity = $6 "
-        "WHERE id = $1 AND starts_at > $7 "
+        "UPDATE events SET title = $2, points = $3, starts_at = $4, ends_at = $5, capacity = $6, "
+        "place = $8, area = $9 WHERE id = $1 AND starts_at > $7 "
         "AND NOT EXISTS (SELECT 1 FROM event_cancellations WHERE event_id = $1) RETURNING id",
         event.id,
         event.title,
@@ -253,5 +257,7 @@ async def update_event(conn: asyncpg.Connection, event: EventView, now: datetime
         event.ends_at,
         event.capacity,
         now,
+        event.place,
+        event.area,
     )
     return changed is not None

@@ -170,7 +170,9 @@ async def edit_event(
     principal: NamedDependency[PrincipalView],
 ) -> EventOut:
     """Before the event starts only: what was given changes (`event_started` after, `event_cancelled`)."""
-    change = changes.EventChange(data.title, data.points, data.starts_at, data.ends_at, data.capacity)
+    change = changes.EventChange(
+        data.title, data.points, data.starts_at, data.ends_at, data.capacity, data.place, data.area
+    )
     edited = await changes.edit(db, event_id, _organizer_scope(principal), change, clock.now())
     return shaped(EventOut, events.as_json(edited))
 

@@ -61,6 +61,8 @@ class EventPatchIn(Body):
     starts_at: Moment | None = None
     ends_at: Moment | None = None
     capacity: Annotated[int, msgspec.Meta(gt=0, le=10_000_000)] | None = None
+    place: Place | None = None
+    area: Place | None = None
 
 
 class CancellationIn(Body):
@@ -146,6 +148,8 @@ class EventOut(Out):
     ends_at: str
     capacity: int | None
     cancelled_at: str | None = None
+    place: str | None = None  # where: a hall, a park
+    area: str | None = None  # a コミュニティ住区 or town name
 
 
 class EventCancelled(Out):

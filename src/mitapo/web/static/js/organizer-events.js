@@ -1,6 +1,8 @@
 // The organizer's events: create one, edit it before it starts, cancel it before it ends, and open the screen
-// that shows its check-in code.
+// that shows its check-in code. An event says where it is (a place, and one of Mitaka's community areas, the
+// same list the residents' "find" page filters and maps by), so that residents find it near them.
 import { Intent, api, byId, el, moment, points, problemText, say, start, t } from "./common.js";
+import { loadAreas } from "./area-map.js";
 
 const creating = new Intent();
 const cancelling = new Intent();
@@ -38,6 +40,7 @@ function card(event, now) {
     el("p", { class: `event-state state-${when}` }, t(`event_state_${when}`)),
     el("p", {}, t("event_when", { start: moment(event.starts_at), end: moment(event.ends_at) })),
     el("p", {}, t("event_points", { points: points(event.points) })),
+    event.place || event.area ? el("p", { class: "event-where" }, [event.place, event.area].filter(Boolean).join("・")) : null,
     el("p", { class: "buttons" }, buttons),
   );
 }
@@ -62,6 +65,8 @@ function openEdit(event) {
   byId("edit-starts").value = toLocal(event.starts_at);
   byId("edit-ends").value = toLocal(event.ends_at);
   byId("edit-capacity").value = event.capacity ?? "";
+  byId("edit-place").value = event.place ?? "";
+  chooseArea(byId("edit-area"), event.area ?? "");
   byId("edit-error").textContent = "";
   byId("edit-dialog").showModal();
 }
@@ -115,6 +120,19 @@ async function cancel(submitted) {
   }
 }
 
+// An area typed through the API (not one of the map's) is kept as it is, as an extra choice.
+function chooseArea(select, area) {
+  if (area && ![...select.options].some((option) => option.value === area)) select.append(el("option", { value: area }, area));
+  select.value = area;
+}
+
+async function offerAreas() {
+  const names = (await loadAreas()).map((feature) => feature.properties.name);
+  for (const select of document.querySelectorAll(".area-choice")) {
+    select.append(...names.map((name) => el("option", { value: name }, name)));
+  }
+}
+
 function defaults() {
   const now = Date.now();
   byId("event-starts").value = toLocal(new Date(now).toISOString());
@@ -130,6 +148,6 @@ start(
     byId("cancel-form").addEventListener("submit", cancel);
     byId("edit-cancel").addEventListener("click", () => byId("edit-dialog").close());
     byId("cancel-close").addEventListener("click", () => byId("cancel-dialog").close());
-    await refresh();
+    await Promise.all([offerAreas(), refresh()]);
   },
 );

@@ -1,5 +1,5 @@
 // The shop's books at the till: its settlements (points and money taken, the fee, the payout), and the
-// payments of a day or a month saved as a CSV file for its own accounts.
+// payments of a day or a month, with their slip numbers, saved as a CSV file for its own accounts.
 import { api, byId, el, moment, number, points, problemText, t, yen } from "./common.js";
 
 export async function showPayouts() {
@@ -47,9 +47,9 @@ async function paymentsIn({ from, to }) {
 const quoted = (value) => `"${String(value).replaceAll('"', '""')}"`;
 
 function csv(payments) {
-  const head = ["csv_time", "csv_payment", "csv_amount", "csv_points", "csv_money", "csv_refunded", "csv_status"];
+  const head = ["csv_time", "csv_payment", "csv_slip", "csv_amount", "csv_points", "csv_money", "csv_refunded", "csv_status"];
   const lines = payments.map((p) =>
-    [moment(p.created_at), p.id, p.amount, p.points_used, p.money_used, p.refunded, t(`payment_${p.status}`)]
+    [moment(p.created_at), p.id, p.reference ?? "", p.amount, p.points_used, p.money_used, p.refunded, t(`payment_${p.status}`)]
       .map(quoted)
       .join(","),
   );

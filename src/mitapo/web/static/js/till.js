@@ -1,8 +1,10 @@
-// The shop's till: type an amount, show the request's code full-screen, watch it turn paid; refunds, and
-// the day's payments with their totals.
+// The shop's till: type an amount, then show the request's code full-screen and watch it turn paid, or scan
+// the customer's pay code or みたポ card with the camera (till-scan.js); refunds, and the day's payments
+// with their slip numbers and totals.
 import { Intent, api, byId, clock, el, keepAwake, number, points, problemText, say, showCode, start, t, yen } from "./common.js";
 import { showPayouts, wireCsv } from "./till-books.js";
 import { showSticker, wirePrint } from "./sticker.js";
+import { scanFor, wireScan } from "./till-scan.js";
 
 const POLL_MS = 1000; // "paid" shows within a second or two of the resident confirming
 const request = new Intent();
@@ -47,6 +49,7 @@ function row(payment) {
     "tr",
     {},
     el("td", {}, clock(payment.created_at)),
+    el("td", { class: "slip" }, payment.reference ?? "—"),
     el("td", { class: "num" }, yen(payment.amount)),
     el("td", { class: "num" }, points(payment.points_used)),
     el("td", { class: "num" }, yen(payment.money_used)),
@@ -143,14 +146,28 @@ function press(key) {
   showPin();
 }
 
-function openCard() {
+// `scanned`: the card's code read by the camera; the number field is then filled and the pad awaits the PIN.
+function openCard(scanned) {
   if (!byId("till-amount").reportValidity()) return;
   pin = "";
   showPin();
   byId("card-amount").textContent = yen(Number(byId("till-amount").value));
   byId("card-error").textContent = "";
+  if (typeof scanned === "string") byId("card-number").value = scanned.replace(/^MITAPO-CARD:/i, "");
   byId("card-dialog").showModal();
-  byId("card-number").focus();
+  if (typeof scanned === "string") byId("pin-prompt").scrollIntoView({ block: "center" });
+  else byId("card-number").focus();
+}
+
+function openScan() {
+  if (!byId("till-amount").reportValidity()) return;
+  const amount = Number(byId("till-amount").value);
+  scanFor(amount, byId("reference").value.trim(), openCard, async (message) => {
+    byId("till-amount").value = "";
+    byId("reference").value = "";
+    say(message);
+    await refresh();
+  });
 }
 
 async function payByCard(event) {
@@ -168,6 +185,7 @@ async function payByCard(event) {
     byId("card-dialog").close();
     byId("card-number").value = "";
     byId("till-amount").value = "";
+    byId("reference").value = "";
     say(t("card_paid", { amount: yen(paid.amount) }));
     await refresh();
   } catch (error) {
@@ -200,7 +218,9 @@ start(
     byId("sale-close").addEventListener("click", closeSale);
     byId("sale").addEventListener("keydown", (event) => event.key === "Escape" && closeSale());
     byId("refund-form").addEventListener("submit", submitRefund);
-    byId("card-pay").addEventListener("click", openCard);
+    byId("card-pay").addEventListener("click", () => openCard());
+    byId("scan-pay").addEventListener("click", openScan);
+    wireScan();
     byId("card-form").addEventListener("submit", payByCard);
     byId("card-form").addEventListener("keydown", typedOnPad);
     byId("card-cancel").addEventListener("click", () => byId("card-dialog").close());
