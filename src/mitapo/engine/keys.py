@@ -94,6 +94,7 @@ class LiveKeys:
 
     def __init__(self, directory: Path) -> None:
         self._directory = directory
+        self._current = str(directory / "current")  # a plain string: os.stat on it is the cheapest look
         self._ring = load_keyring(directory)
         self._seen = self._stamp()
 
@@ -104,7 +105,7 @@ class LiveKeys:
         return self._ring
 
     def _stamp(self) -> tuple[int, int, int]:
-        found = (self._directory / "current").stat()
+        found = os.stat(self._current)
         return found.st_ino, found.st_mtime_ns, found.st_size
 
 
