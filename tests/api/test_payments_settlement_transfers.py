@@ -4,9 +4,12 @@ as a staff action. Every refusal writes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
+from mitapo.engine.errors import DomainError
+from mitapo.payments import transfers
 from tests.api.conftest import Api
 from tests.api.payments_support import give_money, problem, resident, rows, shop, today
 
@@ -36,6 +39,10 @@ def _written(api: Api) -> tuple[int, ...]:
         rows(api, "settlement_transfers"),
         rows(api, "staff_actions"),
     )
+
+
+def _id(api: Api, secret: str) -> str:
+    return str(api.get("/v1/staff/me", secret).json()["id"])
 
 
 def _mark(api: Api, secret: str, settlement_id: str, body: dict[str, Any], **kw: Any) -> Any:
@@ -140,3 +147,22 @@ def test_the_list_is_newest_first_with_each_status_and_pages(api: Api, admin: st
     assert api.get("/v1/settlements", api.token("auditor")).status_code == 200
     clerk = api.post("/v1/clerks", admin, {"name": "窓口"}, key=None).json()["token"]
     problem(api.get("/v1/settlements", clerk), 403, "forbidden")
+
+
+def test_two_officers_marking_at_once_record_one_transfer(api: Api, admin: str) -> None:
+    settled = _settled(api, admin)
+    officers = [_id(api, admin), _id(api, api.token("admin", "second officer"))]
+
+    async def both() -> list[Any]:
+        marks = (
+            transfers.mark_transferred(api.runtime.db, settled, today(), f"ref-{n}", actor=officer)
+            for n, officer in enumerate(officers)
+        )
+        return list(await asyncio.gather(*marks, return_exceptions=True))
+
+    outcomes = api.run(both)
+    refused = [o for o in outcomes if isinstance(o, DomainError)]
+    assert len(refused) == 1 and refused[0].code == "already_transferred", outcomes
+    assert rows(api, "settlement_transfers") == 1
+    logged = api.get(f"/v1/audit/staff-actions?subject={settled}", admin).json()["items"]
+    assert len(logged) == 1
