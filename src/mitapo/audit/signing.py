@@ -15,6 +15,7 @@ import base64
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from mitapo.accounts import staff_log
@@ -37,21 +38,26 @@ async def rotate(db: Database, directory: Path, *, actor: str) -> RotatedKey:
         transaction = conn.transaction()
         await transaction.start()
         try:
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", sealer.SEALER_LOCK)
-            previous = keys.load_keyring(directory).current_kid
-            kid = keys.new_key(directory)
-            public = (
-                keys.load_keyring(directory).public_keys[kid].public_bytes(Encoding.Raw, PublicFormat.Raw)
-            )
-            await sealer.publish_keys(conn, {kid: public})
-            await staff_log.record(conn, actor, ROTATED, kid, f"previous key {previous}")
-            keys.make_current(directory, kid)  # still under the lock: no checkpoint is being signed
+            rotated = await _switch(conn, directory, actor)
         except BaseException:
             await transaction.rollback()
             raise
         try:
             await transaction.commit()
         except BaseException:
-            keys.make_current(directory, previous)  # not recorded, so not current
+            keys.make_current(directory, rotated.previous_kid)  # not recorded, so not current
             raise
+    return rotated
+
+
+async def _switch(conn: asyncpg.Connection, directory: Path, actor: str) -> RotatedKey:
+    """Inside the caller's transaction: the new key written, published and logged, then made current, all
+    under the sealer's lock, so that no checkpoint is being signed meanwhile."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", sealer.SEALER_LOCK)
+    previous = keys.load_keyring(directory).current_kid
+    kid = keys.new_key(directory)
+    public = keys.load_keyring(directory).public_keys[kid].public_bytes(Encoding.Raw, PublicFormat.Raw)
+    await sealer.publish_keys(conn, {kid: public})
+    await staff_log.record(conn, actor, ROTATED, kid, f"previous key {previous}")
+    keys.make_current(directory, kid)
     return RotatedKey(kid=kid, public_key=base64.b64encode(public).decode(), previous_kid=previous)
