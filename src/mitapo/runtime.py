@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from mitapo.engine import clock, migrate, sealer
 from mitapo.engine.database import Database
-from mitapo.engine.keys import KeyRing, load_keyring
+from mitapo.engine.keys import KeyRing, LiveKeys
 from mitapo.engine.sealer_process import SealerProcess
 from mitapo.engine.writer import BatchObserver
 from mitapo.payments import egress, webhooks
@@ -36,7 +36,7 @@ class Runtime:
     def __init__(self, settings: Settings, url: str, *, observer: BatchObserver | None = None) -> None:
         self.settings = settings
         self.db = Database(url, pool_size=settings.pool_size, batch_max=settings.batch_max, observer=observer)
-        self.keys: KeyRing = load_keyring(settings.key_path)
+        self._keys = LiveKeys(settings.key_path)
         self._tasks: list[asyncio.Task[None]] = []
         self._sealer: SealerProcess | None = None
         self._sealed_here_at: float = 0.0
@@ -79,6 +79,11 @@ class Runtime:
             self._sealer = None
         await self.db.close()
 
+    @property
+    def keys(self) -> KeyRing:
+        """The signing keys as they are now: a key rotated by another process is seen at once."""
+        return self._keys.ring()
+
     def public_keys_raw(self) -> dict[str, bytes]:
         return {
             kid: key.public_bytes(Encoding.Raw, PublicFormat.Raw)
@@ -106,7 +111,7 @@ class Runtime:
         """Seal what is committed and sign the head; with `empty`, an empty journal too (seq 0)."""
         await self.seal_now()
         async with self.db.raw() as conn:
-            return await sealer.write_checkpoint(conn, self.keys.current_kid, self.keys.sign, empty=empty)
+            return await sealer.write_checkpoint(conn, self._keys.ring, empty=empty)
 
     async def remind_now(self) -> int:
         """Expiry reminders due today, by Web Push (`points.reminders`)."""

@@ -32,7 +32,7 @@ def test_no_one_else_reads_a_shop_through_the_console(api: Api, admin: str) -> N
 
 def test_the_console_pages_render_in_japanese_first(api: Api) -> None:
     pages = ("/admin", "/admin/programs", "/admin/organizers", "/admin/shops", "/admin/campaigns")
-    for path in (*pages, "/admin/settlements", "/admin/transit"):
+    for path in (*pages, "/admin/settlements", "/admin/transit", "/admin/staff-log"):
         page = api.client.get(path)
         assert page.status_code == 200, path
         assert '<html lang="ja">' in page.text

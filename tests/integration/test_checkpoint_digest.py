@@ -27,7 +27,7 @@ async def pay_around(runtime: Runtime, times: int) -> None:
 async def signed_and_recomputed(runtime: Runtime) -> tuple[bytes, bytes, int]:
     """(the digest the checkpoint signed, the digest of the sealed entries, entries still queued)."""
     async with runtime.db.raw() as conn:
-        seq = await sealer.write_checkpoint(conn, runtime.keys.current_kid, runtime.keys.sign)
+        seq = await sealer.write_checkpoint(conn, lambda: runtime.keys)
         assert seq is not None
         signed = await conn.fetchval("SELECT balances_digest FROM checkpoints WHERE seq = $1", seq)
         sealed = await sealer.sealed_chunk(conn, 0, seq)

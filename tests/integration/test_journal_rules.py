@@ -50,6 +50,7 @@ UPDATES = {  # every append-only table, with a change a forger might want (check
     "resident_revocations": "UPDATE resident_revocations SET reason = 'rewritten'",
     "payee_bank_accounts": "UPDATE payee_bank_accounts SET account_number = '7654321'",
     "cashback_clawbacks": "UPDATE cashback_clawbacks SET points_owed = 0",
+    "settlement_transfers": "UPDATE settlement_transfers SET transferred_on = transferred_on + 30",
 }
 CHANGES = {
     "update": UPDATES.__getitem__,
@@ -139,6 +140,9 @@ INSERT INTO cashback_campaigns (id, name, program_id, rate_bps, monthly_cap, mer
 INSERT INTO cashback_clawbacks (id, refund_id, campaign_id, resident_id, month, points_clawed, points_owed,
                                 entry_id)
     VALUES (gen_random_uuid(), 'rf1', 'cb1', 'r1', '2026-12', 10, 5, $1);
+INSERT INTO settlements (id, period_end) VALUES ('st1', now());
+INSERT INTO settlement_transfers (settlement_id, transferred_on, reference, recorded_by)
+    VALUES ('st1', current_date, 'MZ-1', 'org');
 """
 
 

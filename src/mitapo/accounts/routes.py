@@ -6,7 +6,7 @@ clerks created, every secret rotated and revoked, and the staff action log read.
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from litestar import Request, Response, delete, get, post
@@ -172,17 +172,25 @@ async def rotate_principal(
 async def staff_actions(
     db: NamedDependency[Database],
     after_id: Annotated[int, QueryParameter(ge=0, le=2**63 - 1)] = 0,
+    before_id: Annotated[int | None, QueryParameter(ge=1, le=2**63 - 1)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     subject: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    actor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    action: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    since: Annotated[date | None, QueryParameter()] = None,
+    until: Annotated[date | None, QueryParameter()] = None,
 ) -> StaffActionsOut:
-    """Who revoked, rotated and created what, oldest first; `next_after_id` pages on (null at the end)."""
+    """Who did what to whom, when and why: oldest first after `after_id` (`next_after_id` pages on), or
+    newest first before `before_id` (`next_before_id`; a huge `before_id` starts at the newest). Narrowed by
+    `subject`, `actor`, `action`, and Tokyo days `since` and `until` (included)."""
+    filters = staff_log.Filters(subject=subject, actor=actor, action=action, since=since, until=until)
     async with db.read() as conn:
-        items = await staff_log.page(conn, after_id, limit, subject)
-    next_after = items[-1].id if len(items) == limit else None
-    return shaped(
-        StaffActionsOut,
-        {"items": [dataclasses.asdict(item) for item in items], "next_after_id": next_after},
-    )
+        items = await staff_log.page(conn, limit, filters, after_id=after_id, before_id=before_id)
+    last = items[-1].id if len(items) == limit else None
+    cursors = {"next_after_id": last, "next_before_id": None}
+    if before_id is not None:
+        cursors = {"next_after_id": None, "next_before_id": last}
+    return shaped(StaffActionsOut, {"items": [dataclasses.asdict(item) for item in items], **cursors})
 
 
 @post("/v1/residents/{resident_id:str}/enrollments", opt=roles(*COUNTER), tags=["residents"])

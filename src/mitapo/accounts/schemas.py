@@ -138,11 +138,14 @@ class StaffActionOut(Out):
     action: str
     subject: str
     reason: str
+    actor_name: str | None = None  # the actor's name (staff and partners; never a resident's)
+    subject_name: str | None = None  # the subject's, when it is such a principal
 
 
 class StaffActionsOut(Out):
     items: list[StaffActionOut]
     next_after_id: int | None
+    next_before_id: int | None = None  # newest first (`before_id` given): the cursor to older actions
 
 
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]

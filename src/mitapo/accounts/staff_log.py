@@ -12,13 +12,14 @@ puts `row(...)` among its command's rows instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 import asyncpg
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mitapo.accounts.tables import staff_actions
+from mitapo.accounts.tables import principals, staff_actions
+from mitapo.engine import clock
 from mitapo.engine.commands import Row
 
 COMMAND_LINE = "cli"  # the actor of what `mitapo …` does on the server itself, with no principal
@@ -51,10 +52,56 @@ def row(actor: str, action: str, subject: str, reason: str = "") -> Row:
     return Row(staff_actions, {"actor": actor, "action": action, "subject": subject, "reason": reason})
 
 
-async def page(conn: AsyncConnection, after_id: int, limit: int, subject: str | None) -> list[StaffAction]:
-    """The actions after `after_id`, oldest first; only those done to `subject` when it is given."""
-    query = select(staff_actions).where(staff_actions.c.id > after_id)
-    if subject is not None:
-        query = query.where(staff_actions.c.subject == subject)
-    rows = (await conn.execute(query.order_by(staff_actions.c.id).limit(limit))).all()
-    return [StaffAction(r.id, r.at, r.actor, r.action, r.subject, r.reason) for r in rows]
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Which actions a reader asks for: done to `subject`, by `actor`, of kind `action`, from the Tokyo day
+    `since` to the Tokyo day `until` (both included); any that is None does not narrow."""
+
+    subject: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Named(StaffAction):
+    """An action with the names of its actor and subject where they are staff or partners (a resident's name
+    is not shown: the log is the auditors' too)."""
+
+    actor_name: str | None = None
+    subject_name: str | None = None
+
+
+async def page(
+    conn: AsyncConnection, limit: int, filters: Filters, *, after_id: int = 0, before_id: int | None = None
+) -> list[Named]:
+    """The actions after `after_id`, oldest first; or, with `before_id`, those before it, newest first."""
+    actor, subject = principals.alias("actor_p"), principals.alias("subject_p")
+    query = (
+        select(staff_actions, actor.c.name.label("actor_name"), subject.c.name.label("subject_name"))
+        .outerjoin(actor, (actor.c.id == staff_actions.c.actor) & (actor.c.role != "resident"))
+        .outerjoin(subject, (subject.c.id == staff_actions.c.subject) & (subject.c.role != "resident"))
+        .where(*_conditions(filters))
+    )
+    if before_id is None:
+        query = query.where(staff_actions.c.id > after_id).order_by(staff_actions.c.id)
+    else:
+        query = query.where(staff_actions.c.id < before_id).order_by(staff_actions.c.id.desc())
+    rows = (await conn.execute(query.limit(limit))).all()
+    return [
+        Named(r.id, r.at, r.actor, r.action, r.subject, r.reason, r.actor_name, r.subject_name) for r in rows
+    ]
+
+
+def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    column = staff_actions.c
+    found: list[ColumnElement[bool]] = []
+    for name, value in (("subject", filters.subject), ("actor", filters.actor), ("action", filters.action)):
+        if value is not None:
+            found.append(column[name] == value)
+    if filters.since is not None:
+        found.append(column.at >= datetime.combine(filters.since, time(0), clock.TOKYO))
+    if filters.until is not None:
+        found.append(column.at < datetime.combine(filters.until + timedelta(days=1), time(0), clock.TOKYO))
+    return found

@@ -14,13 +14,15 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 
+from mitapo.accounts.principals import PrincipalView
 from mitapo.audit import reports as audit
-from mitapo.audit import witnesses
+from mitapo.audit import signing, witnesses
 from mitapo.audit.schemas import (
     CheckpointsOut,
     CosignatureIn,
     CosignatureOut,
     EntriesOut,
+    KeyRotationOut,
     PublicKeysOut,
     ReversalIn,
     TrialBalanceOut,
@@ -133,6 +135,15 @@ class AuditController(Controller):
         cosignature = witnesses.read_cosignature(msgspec.structs.asdict(data))
         await witnesses.accept(db, cosignature)
         return shaped(CosignatureOut, json.loads(cosignature_line(cosignature)))
+
+    @post("/keys/rotation", opt=roles("admin"), status_code=201)
+    async def rotate_signing_key(
+        self, runtime: NamedDependency[Runtime], principal: NamedDependency[PrincipalView]
+    ) -> KeyRotationOut:
+        """A new Ed25519 signing key, current at once in every process of the service; the previous keys
+        stay published, so what they signed still verifies. Logged as a staff action."""
+        rotated = await signing.rotate(runtime.db, runtime.settings.key_path, actor=principal.id)
+        return shaped(KeyRotationOut, asdict(rotated))
 
     @get("/public-keys", security=[{}])  # anyone: an auditor verifies without trusting the server
     async def public_keys(self, db: NamedDependency[Database]) -> PublicKeysOut:

@@ -99,6 +99,14 @@ class PublicKeysOut(Out):
     keys: list[PublicKey]
 
 
+class KeyRotationOut(Out):
+    """The new signing key, as /v1/audit/public-keys lists it from now on, and the key it replaced."""
+
+    kid: str
+    public_key: str
+    previous_kid: str
+
+
 class CosignatureOut(Out):
     """A witness's cosignature exactly as its export line (docs/ledger-format.md)."""
 

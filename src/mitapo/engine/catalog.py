@@ -171,6 +171,8 @@ class Code(StrEnum):
     CARD_REVOKED = "card_revoked"
     PAYER_NOT_CONFIGURED = "payer_not_configured"
     NOTHING_TO_TRANSFER = "nothing_to_transfer"
+    ALREADY_TRANSFERRED = "already_transferred"
+    TRANSFER_BEFORE_SETTLEMENT = "transfer_before_settlement"
     URL_NOT_ALLOWED = "url_not_allowed"
     POINTS_OVER_CEILING = "points_over_ceiling"
     PASSKEY_INVALID = "passkey_invalid"
@@ -259,6 +261,8 @@ CODES: Final[Mapping[Code, CodeFacts]] = {
     Code.CARD_REVOKED: CodeFacts(422, _SHOP),  # a card replaced by a newer one of its resident
     Code.PAYER_NOT_CONFIGURED: CodeFacts(409, _OTHERS),  # a Zengin file asked of a service with no payer set
     Code.NOTHING_TO_TRANSFER: CodeFacts(409, _OTHERS),  # a Zengin file of a settlement paying nobody by bank
+    Code.ALREADY_TRANSFERRED: CodeFacts(409, _OTHERS),  # a settlement marked transferred once already
+    Code.TRANSFER_BEFORE_SETTLEMENT: CodeFacts(422, _OTHERS),  # a transfer dated before its settlement's day
     Code.URL_NOT_ALLOWED: CodeFacts(422, _SHOP),  # a webhook URL that leads to a private address
     Code.POINTS_OVER_CEILING: CodeFacts(422, _OTHERS),  # an event worth more than its program allows
     Code.PASSKEY_INVALID: CodeFacts(422, _OTHERS),  # a passkey answer refused (origin, counter)

@@ -3,6 +3,13 @@
 Private keys live as PEM files with owner-only permissions in the key directory (`MITAPO_SIGNING_KEY_PATH`, by
 default `<data dir>/keys`), created on first start; `current` names the one that signs. They are never logged,
 never exported and never stored in the database; only public keys are published.
+
+Rotation while the service runs (`audit.signing.rotate`, `mitapo keys rotate`) writes the new key's file,
+then replaces `current` atomically. Every process (each worker; the sealer's process never signs) holds a
+`LiveKeys`, which looks at `current` (one `stat`) whenever the ring is asked for and reloads the directory
+when it was replaced: a code signed by the new key in one worker verifies in another at once, and a
+checkpoint signed after the rotation, in any worker, is signed by the new key (`sealer.write_checkpoint` asks
+for the ring under the sealer's lock, which the rotation holds while it switches).
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,12 +68,45 @@ def load_keyring(directory: Path) -> KeyRing:
 
 def rotate(directory: Path) -> KeyRing:
     """Create a new key and make it current; the old ones stay for verifying what they signed."""
+    make_current(directory, new_key(directory))
+    return load_keyring(directory)
+
+
+def new_key(directory: Path) -> str:
+    """Write a new private key (owner-only) beside the others, not yet current; answer its kid."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = Ed25519PrivateKey.generate()
-    kid = key_id(key.public_key())
+    kid: str = key_id(key.public_key())
     _write_private(directory / f"{kid}.pem", key)
+    return kid
+
+
+def make_current(directory: Path, kid: str) -> None:
+    """Name `kid` the signing key: `current` is replaced whole, never seen half-written."""
+    if not (directory / f"{kid}.pem").exists():
+        raise RuntimeError(f"no key {kid!r} in {directory}")
     _write_atomic(directory / "current", kid.encode())
-    return load_keyring(directory)
+
+
+class LiveKeys:
+    """A process's view of the key directory that follows rotations made by any process: the ring is
+    reloaded when `current` was replaced since it was loaded (its inode, size or time changed)."""
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+        self._current = str(directory / "current")  # a plain string: os.stat on it is the cheapest look
+        self._ring = load_keyring(directory)
+        self._seen = self._stamp()
+
+    def ring(self) -> KeyRing:
+        stamp = self._stamp()
+        if stamp != self._seen:
+            self._ring, self._seen = load_keyring(self._directory), stamp
+        return self._ring
+
+    def _stamp(self) -> tuple[int, int, int]:
+        found = os.stat(self._current)
+        return found.st_ino, found.st_mtime_ns, found.st_size
 
 
 def _read(path: Path) -> Ed25519PrivateKey:
@@ -85,6 +126,8 @@ def _write_private(path: Path, key: Ed25519PrivateKey) -> None:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(".tmp")
+    """Through a file of this process's own (two processes rotating at once never share one), then renamed
+    over `path`: a new inode, which `LiveKeys` notices."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     tmp.write_bytes(data)
     os.replace(tmp, path)

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from mitapo.engine.keys import KeyRing
 from mitapo_ledger import (
     GENESIS_HASH,
     Asset,
@@ -145,8 +147,7 @@ async def balances_at(conn: asyncpg.Connection, seq: int) -> dict[tuple[str, Ass
 
 async def write_checkpoint(
     conn: asyncpg.Connection,
-    kid: str,
-    sign: Callable[[bytes], bytes],
+    keys: Callable[[], KeyRing],
     *,
     now: datetime | None = None,
     empty: bool = False,
@@ -155,7 +156,9 @@ async def write_checkpoint(
 
     An empty journal is signed (seq 0, the genesis hash) only when `empty`: an export of a new install needs
     it, the periodic checkpointer does not. Under the sealer's lock, so that two processes never sign at once
-    and the head cannot move meanwhile."""
+    and the head cannot move meanwhile. The ring is asked for under the lock too, and the key that signs is
+    published in the same transaction: a key rotated in another process (which switches under this lock)
+    signs every checkpoint after the rotation, and no checkpoint names a key a verifier cannot find."""
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", SEALER_LOCK)
         current = await head(conn)
@@ -163,6 +166,10 @@ async def write_checkpoint(
             return None
         if await conn.fetchval("SELECT 1 FROM checkpoints WHERE seq = $1", current.seq):
             return current.seq
+        ring = keys()
+        public = ring.current.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        await publish_keys(conn, {ring.current_kid: public})
+        kid, sign = ring.current_kid, ring.sign
         checkpoint = Checkpoint(
             seq=current.seq,
             hash=current.hash,

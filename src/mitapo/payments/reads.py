@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -384,6 +384,52 @@ async def settlement(conn: AsyncConnection, settlement_id: str) -> SettlementVie
     )
     lines = [SettlementLine(*row) for row in rows]
     return SettlementView(head.id, head.period_start, head.period_end, head.created_at, lines)
+
+
+async def settlements_before(
+    conn: AsyncConnection, before: str | None, limit: int
+) -> list[SettlementView] | None:
+    """The settlements that ended before settlement `before` (all when None), newest first, with their lines;
+    None when `before` names no settlement."""
+    if (
+        before is not None
+        and await conn.scalar(text("SELECT 1 FROM settlements WHERE id = :id"), {"id": before}) is None
+    ):
+        return None
+    ids = (
+        await conn.execute(
+            text(
+                "SELECT id FROM settlements WHERE CAST(:before AS text) IS NULL "
+                "OR period_end < (SELECT period_end FROM settlements WHERE id = :before) "
+                "ORDER BY period_end DESC LIMIT :limit"
+            ),
+            {"before": before, "limit": limit},
+        )
+    ).scalars()
+    found = [await settlement(conn, settlement_id) for settlement_id in ids]
+    return [view for view in found if view is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class TransferView:
+    """The record that a settlement's bank transfer was made (`settlement_transfers`)."""
+
+    settlement_id: str
+    transferred_on: date
+    reference: str | None
+    recorded_by: str
+    recorded_at: datetime
+
+
+async def transfers_of(conn: AsyncConnection, settlement_ids: list[str]) -> dict[str, TransferView]:
+    rows = await conn.execute(
+        text(
+            "SELECT settlement_id, transferred_on, reference, recorded_by, recorded_at "
+            "FROM settlement_transfers WHERE settlement_id = ANY(:ids)"
+        ),
+        {"ids": settlement_ids},
+    )
+    return {row[0]: TransferView(*row) for row in rows}
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from mitapo.http import ratelimit
 from mitapo.http.auth import roles
 from mitapo.http.idempotency import REPLAYED, answer, answer_written
 from mitapo.http.schemas import shaped, whole
-from mitapo.payments import attempts, cashback, merchants, paycodes, payees, refunds, settlement
+from mitapo.payments import attempts, cashback, merchants, paycodes, payees, refunds, settlement, transfers
 from mitapo.payments import paying as payments
 from mitapo.payments.schemas import (
     BankAccountIn,
@@ -46,7 +46,9 @@ from mitapo.payments.schemas import (
     RefundOut,
     SettlementIn,
     SettlementOut,
+    SettlementsPage,
     ShopCodeOut,
+    TransferIn,
     WebhookIn,
     WebhookOut,
 )
@@ -321,6 +323,40 @@ async def settle(
     return Response(body, status_code=201, headers={REPLAYED: "true"} if replayed else {})
 
 
+@get("/v1/settlements", opt=roles("admin", "auditor"), tags=TAGS)
+async def list_settlements(
+    db: NamedDependency[Database],
+    before: Annotated[str | None, QueryParameter(min_length=1, max_length=100)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+) -> SettlementsPage:
+    """The settlements, newest first, each with what its bank file pays and whether the transfer was
+    recorded (`status`); `next_before` pages on to older ones (null at the end)."""
+    items, next_before = await transfers.listed(db, before, limit)
+    return SettlementsPage(items=items, next_before=next_before)
+
+
+@post("/v1/settlements/{settlement_id:str}/transfer", opt=roles("admin"), tags=TAGS)
+async def mark_transferred(
+    settlement_id: FromPath[str],
+    data: JSONBody[TransferIn],
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+    maybe_idempotency: NamedDependency[Idempotency | None],
+) -> Response[SettlementOut]:
+    """Record that the settlement's bank transfer was made (once; logged as a staff action); answer the
+    settlement with its `transferred`."""
+    written = await transfers.mark_transferred(
+        db,
+        settlement_id,
+        data.transferred_on,
+        data.reference,
+        actor=principal.id,
+        idempotency=maybe_idempotency,
+    )
+    body = await settlement.describe(db, settlement_id)
+    return Response(body, status_code=201, headers={REPLAYED: "true"} if written.replayed else {})
+
+
 @get("/v1/settlements/{settlement_id:str}", opt=roles("admin", "auditor"), tags=TAGS)
 async def read_settlement(settlement_id: FromPath[str], db: NamedDependency[Database]) -> SettlementOut:
     return await settlement.describe(db, settlement_id)
@@ -379,6 +415,8 @@ ROUTES = [
     list_cashback_campaigns,
     register_payee_bank,
     settle,
+    list_settlements,
+    mark_transferred,
     read_settlement,
     payout_csv,
     payout_zengin,

@@ -112,6 +112,19 @@ class SettlementIn(Body):
     until: Moment | None = None
 
 
+# a bank's reference for a transfer (振込の受付番号): printable, no control characters
+TransferReference = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=100, pattern=whole(r"[^\x00-\x1f\x7f]+"))
+]
+
+
+class TransferIn(Body):
+    """The bank transfer of a settlement was made: on which day, and the bank's reference if it gave one."""
+
+    transferred_on: date
+    reference: TransferReference | None = None
+
+
 # --- answers -----------------------------------------------------------------------------------------------
 
 
@@ -272,6 +285,15 @@ class OwedOut(Out):
     amount: int
 
 
+class TransferOut(Out):
+    """Who recorded that the settlement's bank transfer was made, for which day, and when they did."""
+
+    on: date
+    reference: str | None
+    by: str
+    at: Stamp
+
+
 class SettlementOut(Out):
     id: str
     period_start: Stamp | None
@@ -280,6 +302,30 @@ class SettlementOut(Out):
     lines: list[SettlementLineOut]
     payout_files: PayoutFiles
     owed: list[OwedOut]
+    transferred: TransferOut | None = None  # null until an admin records the bank transfer
+
+
+SettlementStatus = Literal["to_transfer", "transferred", "nothing_to_transfer"]
+
+
+class SettlementListed(Out):
+    """One settlement in the city's list: its period, what it pays by bank, and whether that was done."""
+
+    id: str
+    period_start: Stamp | None
+    until: Stamp
+    created_at: Stamp
+    lines: int
+    payout_total: int
+    transfers: int  # payees the bank file pays
+    transfer_total: int
+    status: SettlementStatus
+    transferred: TransferOut | None
+
+
+class SettlementsPage(Out):
+    items: list[SettlementListed]
+    next_before: str | None  # the id to ask `before=` for the older ones; null at the end
 
 
 class MerchantPayout(Out):

@@ -39,7 +39,13 @@ from mitapo.engine.errors import DomainError, Invalid, NotFound
 from mitapo.engine.ledger import post
 from mitapo.payments import bankdays, payouts, reads, tables
 from mitapo.payments.reads import Receivable
-from mitapo.payments.schemas import OwedOut, PayoutFiles, SettlementLineOut, SettlementOut
+from mitapo.payments.schemas import (
+    OwedOut,
+    PayoutFiles,
+    SettlementLineOut,
+    SettlementOut,
+    TransferOut,
+)
 
 NOTHING_DUE = "nothing_due"
 FORMATS = {"csv": "text/csv; charset=utf-8", "zengin": "text/plain; charset=shift_jis"}
@@ -175,8 +181,9 @@ async def describe(db: Database, settlement_id: str) -> SettlementOut:
         found = await reads.settlement(conn, settlement_id)
         if found is None:
             raise NotFound("settlement")
-        payees = await _payees(conn, found)
+        payees = await payees_of(conn, found)
         owing = [r for r in await reads.receivables_due(conn, found.period_end) if r.points + r.money < 0]
+        transfer = (await reads.transfers_of(conn, [settlement_id])).get(settlement_id)
     files = {fmt: f"/v1/settlements/{settlement_id}/payout.{fmt}" for fmt in FORMATS}
     transfers = payouts.transfers(payees)
     return SettlementOut(
@@ -213,6 +220,19 @@ async def describe(db: Database, settlement_id: str) -> SettlementOut:
             )
             for r in owing
         ],
+        transferred=transfer_out(transfer),
+    )
+
+
+def transfer_out(transfer: reads.TransferView | None) -> TransferOut | None:
+    """The record of the bank transfer as answers show it: `{on, reference, by, at}`, or null."""
+    if transfer is None:
+        return None
+    return TransferOut(
+        on=transfer.transferred_on,
+        reference=transfer.reference,
+        by=transfer.recorded_by,
+        at=transfer.recorded_at.isoformat(),
     )
 
 
@@ -234,7 +254,7 @@ async def payout_file(db: Database, rules: PayoutRules, settlement_id: str, fmt:
         found = await reads.settlement(conn, settlement_id)
         if found is None:
             raise NotFound("settlement")
-        payees = await _payees(conn, found)
+        payees = await payees_of(conn, found)
     if city is None:
         content = payouts.to_csv(settlement_id, payees)
     elif not payouts.transfers(payees):
@@ -259,7 +279,7 @@ async def write_payout_files(db: Database, rules: PayoutRules, settlement_id: st
                 raise
 
 
-async def _payees(conn: AsyncConnection, found: reads.SettlementView) -> list[payouts.Payee]:
+async def payees_of(conn: AsyncConnection, found: reads.SettlementView) -> list[payouts.Payee]:
     """Each line's payee: a shop with the bank details it registered with, a recipient or an operator with
     the newest it registered (`payees`)."""
     shops = await reads.merchants_by_id(

@@ -140,6 +140,17 @@ settlement_lines = Table(
     Column("created_at", _Moment, nullable=False),
 )
 
+# migration 0027: the record that a settlement's bank transfer was made (append-only, one per settlement)
+settlement_transfers = Table(
+    "settlement_transfers",
+    metadata,
+    Column("settlement_id", Text, primary_key=True),
+    Column("transferred_on", Date, nullable=False),
+    Column("reference", Text),
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", _Moment, nullable=False),
+)
+
 payee_bank_accounts = Table(  # migration 0022: recipients' and operators' bank details, the newest row paid
     "payee_bank_accounts",
     metadata,

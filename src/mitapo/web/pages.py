@@ -18,8 +18,22 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
+from mitapo.accounts import auth, credentials
+from mitapo.audit import signing
 from mitapo.audit.desk import JOURNAL_KINDS
+from mitapo.payments import transfers
 from mitapo.web import i18n
+
+# The staff actions the console's log offers to filter by (others still show, by their code).
+STAFF_ACTIONS = (
+    auth.CREATED,
+    credentials.ROTATED,
+    credentials.REVOKED,
+    credentials.ISSUED,
+    "resident.revoked",  # accounts.devices.revoke
+    transfers.TRANSFERRED,
+    signing.ROTATED,
+)
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -68,6 +82,7 @@ PAGES = (
     Page("/admin/settlements", "admin/settlements.html", "admin_settlements_title", "admin"),
     Page("/admin/transit", "admin/transit.html", "admin_transit_title", "admin"),
     Page("/admin/journal", "admin/journal.html", "admin_journal_title", "admin"),
+    Page("/admin/staff-log", "admin/staff-log.html", "admin_staff_log_title", "admin"),
     Page("/app/enroll", "app/enroll.html", "enroll_title", None),
     Page("/app/help", "app/help.html", "help_title", None),
 )
@@ -97,6 +112,7 @@ NAV = {
         ("/admin/settlements", "nav_admin_settlements"),
         ("/admin/transit", "nav_admin_transit"),
         ("/admin/journal", "nav_admin_journal"),
+        ("/admin/staff-log", "nav_admin_staff_log"),
     ),
 }
 
@@ -117,6 +133,7 @@ def _page_handler(page: Page) -> HTTPRouteHandler:
             "path": request.url.path,
             "params": dict(request.path_params),
             "kinds": JOURNAL_KINDS,  # the journal filter offers the kinds it accepts
+            "staff_actions": STAFF_ACTIONS,  # the staff log's filter
         }
         return Template(page.template, context=context, headers=PAGE_HEADERS, cookies=cookies)
 

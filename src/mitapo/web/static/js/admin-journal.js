@@ -1,6 +1,8 @@
 // The journal: reverse an entry with a reason. Nothing is ever changed or deleted; a reversal is a new entry
 // that undoes the first, so the page asks twice: once with the form, once in a dialog that names the entry.
-import { api, byId, el, moment, t } from "./common.js";
+// And rotate the service's signing key, asked twice in dialogs: the new key signs from then on, the old
+// ones stay published so that everything they signed still verifies.
+import { api, byId, el, moment, problemText, t } from "./common.js";
 import { cells, fact, onSubmit, startAdmin } from "./admin.js";
 
 // Resolves true only when the second confirmation is given.
@@ -25,8 +27,48 @@ async function recent() {
   byId("recent").tBodies[0].replaceChildren(...rows);
 }
 
+// One step of the rotation's confirmation: resolves true when its button is pressed.
+function ask(title, text, button) {
+  const dialog = byId("rotate-dialog");
+  byId("rotate-confirm-title").textContent = title;
+  byId("rotate-confirm-text").textContent = text;
+  byId("rotate-yes").textContent = button;
+  dialog.returnValue = "";
+  dialog.showModal();
+  return new Promise((resolve) => dialog.addEventListener("close", () => resolve(dialog.returnValue === "yes"), { once: true }));
+}
+
+async function currentKey() {
+  const published = await api("GET", "/v1/audit/public-keys");
+  byId("rotate-current").textContent = t("rotate_current", { n: published.keys.length });
+}
+
+async function rotate() {
+  const box = byId("rotate-result");
+  if (!(await ask(t("rotate_confirm_title"), t("rotate_confirm_text"), t("rotate_next")))) return box.replaceChildren(t("rotate_not_done"));
+  if (!(await ask(t("rotate_confirm_again_title"), t("rotate_confirm_again_text"), t("rotate_confirm_button")))) {
+    return box.replaceChildren(t("rotate_not_done"));
+  }
+  box.replaceChildren(t("loading"));
+  try {
+    const rotated = await api("POST", "/v1/audit/keys/rotation");
+    const verified = await api("GET", "/v1/audit/verify");
+    await currentKey();
+    box.replaceChildren(
+      el("p", { class: "ok" }, t("rotated_msg")),
+      fact(t("rotate_new_kid"), rotated.kid),
+      fact(t("rotate_previous_kid"), rotated.previous_kid),
+      el("p", { class: verified.ok ? "ok" : "error", id: "rotate-verified" }, t(verified.ok ? "rotate_verified" : "rotate_not_verified")),
+    );
+  } catch (error) {
+    box.replaceChildren(el("span", { class: "error" }, problemText(error)));
+  }
+}
+
 startAdmin(async () => {
   await recent();
+  await currentKey();
+  byId("rotate-button").addEventListener("click", rotate);
   onSubmit("reverse-form", async (body, key) => {
     if (!(await confirmTwice(body))) return t("reverse_not_done");
     const path = `/v1/entries/${encodeURIComponent(body.entry_id)}/reversal`;
