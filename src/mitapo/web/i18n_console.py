@@ -467,32 +467,32 @@ CONSOLE: dict[str, tuple[str, str]] = {
         "The city's own account is not set (MITAPO_PAYOUT_PAYER).",
     ),
     # journal: rotating the signing key
-    "rotate_title": ("署名鍵の更新", "Rotate the signing key"),
-    "rotate_lead": (
+    "signkey_rotate_title": ("署名鍵の更新", "Rotate the signing key"),
+    "signkey_rotate_lead": (
         "チェックポイントやコードに署名する鍵を新しくします。古い鍵は公開されたまま残り、これまでの署名はすべて検証できます。",
         "Makes a new key sign checkpoints and codes. The old keys stay published: everything they signed "
         "still verifies.",
     ),
-    "rotate_current": ("公開中の鍵：{n} 本", "Published keys: {n}"),
-    "rotate_button": ("署名鍵を更新…", "Rotate the key…"),
-    "rotate_confirm_title": ("署名鍵を更新しますか？", "Rotate the signing key?"),
-    "rotate_confirm_text": (
+    "signkey_rotate_current": ("公開中の鍵：{n} 本", "Published keys: {n}"),
+    "signkey_rotate_button": ("署名鍵を更新…", "Rotate the key…"),
+    "signkey_rotate_confirm_title": ("署名鍵を更新しますか？", "Rotate the signing key?"),
+    "signkey_rotate_confirm_text": (
         "新しい鍵がすぐにすべてのサーバーで署名に使われます。監査する人には新しい公開鍵を知らせてください。",
         "The new key signs at once on every server. Tell the auditors about the new public key.",
     ),
-    "rotate_next": ("次へ", "Next"),
-    "rotate_confirm_again_title": ("もう一度確認します", "Please confirm once more"),
-    "rotate_confirm_again_text": (
+    "signkey_rotate_next": ("次へ", "Next"),
+    "signkey_rotate_confirm_again_title": ("もう一度確認します", "Please confirm once more"),
+    "signkey_rotate_confirm_again_text": (
         "更新は元に戻せません。本当に署名鍵を更新しますか？",
         "A rotation cannot be undone. Rotate the signing key now?",
     ),
-    "rotate_confirm_button": ("更新する", "Rotate it"),
-    "rotate_not_done": ("更新していません。", "The key was not rotated."),
-    "rotated_msg": ("署名鍵を更新しました。", "The signing key is rotated."),
-    "rotate_new_kid": ("新しい鍵", "New key"),
-    "rotate_previous_kid": ("前の鍵", "Previous key"),
-    "rotate_verified": ("仕訳の検証：問題ありません。", "Journal verification: all holds."),
-    "rotate_not_verified": (
+    "signkey_rotate_confirm_button": ("更新する", "Rotate it"),
+    "signkey_rotate_not_done": ("更新していません。", "The key was not rotated."),
+    "signkey_rotated_msg": ("署名鍵を更新しました。", "The signing key is rotated."),
+    "signkey_rotate_new_kid": ("新しい鍵", "New key"),
+    "signkey_rotate_previous_kid": ("前の鍵", "Previous key"),
+    "signkey_rotate_verified": ("仕訳の検証：問題ありません。", "Journal verification: all holds."),
+    "signkey_rotate_not_verified": (
         "仕訳の検証で問題が見つかりました。監査画面で確認してください。",
         "Verification found problems: see the audit desk.",
     ),

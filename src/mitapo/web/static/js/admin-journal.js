@@ -40,14 +40,14 @@ function ask(title, text, button) {
 
 async function currentKey() {
   const published = await api("GET", "/v1/audit/public-keys");
-  byId("rotate-current").textContent = t("rotate_current", { n: published.keys.length });
+  byId("rotate-current").textContent = t("signkey_rotate_current", { n: published.keys.length });
 }
 
 async function rotate() {
   const box = byId("rotate-result");
-  if (!(await ask(t("rotate_confirm_title"), t("rotate_confirm_text"), t("rotate_next")))) return box.replaceChildren(t("rotate_not_done"));
-  if (!(await ask(t("rotate_confirm_again_title"), t("rotate_confirm_again_text"), t("rotate_confirm_button")))) {
-    return box.replaceChildren(t("rotate_not_done"));
+  if (!(await ask(t("signkey_rotate_confirm_title"), t("signkey_rotate_confirm_text"), t("signkey_rotate_next")))) return box.replaceChildren(t("signkey_rotate_not_done"));
+  if (!(await ask(t("signkey_rotate_confirm_again_title"), t("signkey_rotate_confirm_again_text"), t("signkey_rotate_confirm_button")))) {
+    return box.replaceChildren(t("signkey_rotate_not_done"));
   }
   box.replaceChildren(t("loading"));
   try {
@@ -55,10 +55,10 @@ async function rotate() {
     const verified = await api("GET", "/v1/audit/verify");
     await currentKey();
     box.replaceChildren(
-      el("p", { class: "ok" }, t("rotated_msg")),
-      fact(t("rotate_new_kid"), rotated.kid),
-      fact(t("rotate_previous_kid"), rotated.previous_kid),
-      el("p", { class: verified.ok ? "ok" : "error", id: "rotate-verified" }, t(verified.ok ? "rotate_verified" : "rotate_not_verified")),
+      el("p", { class: "ok" }, t("signkey_rotated_msg")),
+      fact(t("signkey_rotate_new_kid"), rotated.kid),
+      fact(t("signkey_rotate_previous_kid"), rotated.previous_kid),
+      el("p", { class: verified.ok ? "ok" : "error", id: "rotate-verified" }, t(verified.ok ? "signkey_rotate_verified" : "signkey_rotate_not_verified")),
     );
   } catch (error) {
     box.replaceChildren(el("span", { class: "error" }, problemText(error)));
