@@ -67,7 +67,10 @@ class Cluster:
             ensure_user_exists(SERVER_USER)
             shutil.chown(directory, SERVER_USER)
         cluster = cls(directory, free_port())
-        _pg(["initdb", "-D", str(cluster.pgdata), "-U", "postgres", "--auth=trust", "--locale=C"], directory)
+        # UTF8, as a city's server is: residents' names are searched after NFKC (migration 0026)
+        initdb = ["initdb", "-D", str(cluster.pgdata), "-U", "postgres", "--auth=trust"]
+        initdb += ["--locale=C", "--encoding=UTF8"]
+        _pg(initdb, directory)
         with (cluster.pgdata / "postgresql.conf").open("a") as conf:
             conf.write(SETTINGS.format(socket_dir=directory))
         return cluster

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -33,6 +34,7 @@ from schemathesis.config import PositiveDataAcceptanceConfig
 from mitapo.http.auth import ANY_ROLE
 from tests.api.passkey_support import SoftAuthenticator
 from tests.api.test_bola import ANY, declared
+from tests.api.test_transit_signed_taps import public_key
 from tests.conftest import copy_database, drop_database
 from tests.deploy.processes import VENV_BIN, free_port, service_env, serving
 from tests.faults import town
@@ -104,6 +106,8 @@ async def _seed(base_url: str, url: str, state: Path) -> tuple[dict[str, str], d
         area = {"operator_id": operator["id"], "code": "area-1", "name": "東部", "kind": "on_demand"}
         route = await seed.made(admin.secret, "/v1/transit/routes", area)
         booking = await seed.made(resident.secret, "/v1/transit/bookings", {"route_id": route["id"]})
+        reader = {"public_key": public_key(Ed25519PrivateKey.generate()), "name": "bus 1"}
+        reader = await seed.made(operator["api_key"], "/v1/transit/readers", reader)
         paid = await seed.made(
             resident.secret, "/v1/payments", {"qr_payload": shop.qr_payload, "amount": 500}
         )
@@ -141,6 +145,7 @@ async def _seed(base_url: str, url: str, state: Path) -> tuple[dict[str, str], d
         "principal_id": revocable["id"],  # revoked by the fuzzing: no secret above is its
         "card_number": card["card_number"],
         "device_id": device,
+        "reader_id": reader["id"],
     }
     return secrets, ids
 

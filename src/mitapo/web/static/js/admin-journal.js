@@ -65,9 +65,8 @@ async function rotate() {
   }
 }
 
+// The forms answer before the lists arrive: a clerk who types fast must never send the form as a plain GET.
 startAdmin(async () => {
-  await recent();
-  await currentKey();
   byId("rotate-button").addEventListener("click", rotate);
   onSubmit("reverse-form", async (body, key) => {
     if (!(await confirmTwice(body))) return t("reverse_not_done");
@@ -76,4 +75,6 @@ startAdmin(async () => {
     await recent();
     return [el("p", { class: "ok" }, t("reversed_msg")), fact(t("trail_entry"), done.entry_id)];
   });
+  await recent();
+  await currentKey();
 });
