@@ -257,3 +257,29 @@ def test_witnesses_are_logged_once(api: Api, admin: str) -> None:
     log.one(admin_id, "witness.registered", kid)
     _done(api, admin, "/v1/audit/witnesses", witness, key=None)  # the same key again: nothing new
     log.none()
+
+
+def test_a_card_checked_in_by_staff_is_logged_and_by_its_organizer_not(api: Api, admin: str) -> None:
+    admin_id = str(api.get("/v1/staff/me", admin).json()["id"])
+    pid = _done(api, admin, "/v1/programs", {"name": "防災", "points_valid_days": 90})["id"]
+    _done(api, admin, f"/v1/programs/{pid}/funding", {"points": 1000})
+    organizer = _done(api, admin, "/v1/organizers", {"name": "防災課"})
+    _done(api, admin, f"/v1/programs/{pid}/organizers", {"organizer_id": organizer["id"]}, key=None)
+    start = datetime.now(UTC) - timedelta(hours=1)
+    event = {"program_id": pid, "title": "防災訓練", "points": 20}
+    event |= {"starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=3)).isoformat()}
+    eid = _done(api, organizer["token"], "/v1/events", event)["id"]
+    residents = [_done(api, admin, "/v1/residents", {"name": NAME})["id"] for _ in range(2)]
+    numbers = [
+        _done(api, admin, f"/v1/residents/{r}/cards", {"pin": "4826"})["card_number"] for r in residents
+    ]
+    log = Log(api, admin)
+    path = f"/v1/events/{eid}/checkins"
+    problem(api.post(path, admin, {"card": ""}), 400, "validation_error")
+    log.none()
+    _done(api, admin, path, {"card": numbers[0]}, key="ci1")
+    assert log.one(admin_id, "event.card_checked_in", residents[0])["reason"] == eid
+    _replayed(api, admin, path, {"card": numbers[0]}, key="ci1")
+    problem(api.post(path, admin, {"card": numbers[0]}), 409, "already_claimed")
+    _done(api, organizer["token"], path, {"card": numbers[1]})
+    log.none()

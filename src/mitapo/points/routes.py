@@ -255,7 +255,13 @@ async def check_in_card(
     """The organizer scans a みたポ card at the door: its holder checks in, as with the event's code."""
     scope = _organizer_scope(principal)
     written = await checkins.claim_by_card(
-        runtime.db, event_id, data.card, clock.now(), organizer_id=scope, idempotency=idempotency
+        runtime.db,
+        event_id,
+        data.card,
+        clock.now(),
+        organizer_id=scope,
+        idempotency=idempotency,
+        actor=_staff(principal),
     )
     return answer_written(CheckedIn, written)
 

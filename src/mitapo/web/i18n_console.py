@@ -546,6 +546,7 @@ CONSOLE: dict[str, tuple[str, str]] = {
     "staff_action_fare_rule_created": ("運賃表の追加", "Fare table added"),
     "staff_action_reader_registered": ("読み取り機の登録", "Reader registered"),
     "staff_action_reader_revoked": ("読み取り機の停止", "Reader revoked"),
+    "staff_action_event_card_checked_in": ("カードでの参加受付（職員）", "Card checked in by staff"),
     "staff_said_principal_created": ("{actor} が {subject} を登録しました", "{actor} registered {subject}"),
     "staff_said_principal_rotated": (
         "{actor} が {subject} のシークレットを更新しました",
@@ -663,6 +664,10 @@ CONSOLE: dict[str, tuple[str, str]] = {
     "staff_said_reader_revoked": (
         "{actor} が読み取り機 {subject} を止めました",
         "{actor} revoked reader {subject}",
+    ),
+    "staff_said_event_card_checked_in": (
+        "{actor} が住民 {subject} をカードでイベントに受け付けました",
+        "{actor} checked resident {subject} in to an event by card",
     ),
     "staff_said_other": ("{actor}：{action}（{subject}）", "{actor}: {action} ({subject})"),
     # organizer: creating, editing and cancelling events

@@ -43,6 +43,7 @@ STAFF_ACTIONS = (
     "event.created",  # points.events and points.changes, when staff do them
     "event.updated",
     "event.cancelled",
+    "event.card_checked_in",  # points.checkins, a card checked in by staff
     "campaign.created",  # money.campaigns
     "cashback_campaign.created",  # payments.cashback
     "recipient.created",  # money.donations
