@@ -23,9 +23,9 @@ def _id(api: Api, secret: str) -> str:
 
 def test_newest_first_narrowed_and_named(api: Api, admin: str) -> None:
     admin_id = _id(api, admin)
+    rid, _ = resident(api, admin, "三鷹 花子")
     clerk = api.post("/v1/clerks", admin, {"name": "市民課 窓口"}, key=None).json()
     organizer = api.post("/v1/organizers", admin, {"name": "緑と公園課"}, key=None).json()
-    rid, _ = resident(api, admin, "三鷹 花子")
     revoked = api.post(f"/v1/residents/{rid}/revocation", clerk["token"], {"reason": "紛失"}, key=None)
     assert revoked.status_code < 300, revoked.text
 
@@ -39,15 +39,19 @@ def test_newest_first_narrowed_and_named(api: Api, admin: str) -> None:
     assert (first["actor"], first["actor_name"], first["subject_name"]) == (clerk["id"], "市民課 窓口", None)
     assert (second["actor_name"], second["subject_name"]) == ("test admin", "緑と公園課")
     older = _log(api, admin, before_id=newest["next_before_id"], limit=2)
-    assert [a["subject"] for a in older["items"]] == [clerk["id"]]  # and no more
-    assert older["next_before_id"] is None
+    assert [(a["action"], a["subject"]) for a in older["items"]] == [
+        ("principal.created", clerk["id"]),
+        ("resident.created", rid),
+    ]
+    assert older["items"][1]["subject_name"] is None  # a resident's name is never shown
+    assert _log(api, admin, before_id=older["next_before_id"], limit=2)["items"] == []  # and no more
 
     by_clerk = _log(api, admin, actor=clerk["id"])["items"]
     assert [a["action"] for a in by_clerk] == ["resident.revoked"]
     created = _log(api, admin, action="principal.created", actor=admin_id)["items"]
     assert [a["subject"] for a in created] == [clerk["id"], organizer["id"]]
     day = today()
-    assert len(_log(api, admin, since=day.isoformat(), until=day.isoformat())["items"]) == 3
+    assert len(_log(api, admin, since=day.isoformat(), until=day.isoformat())["items"]) == 4
     assert _log(api, admin, since=(day + timedelta(days=1)).isoformat())["items"] == []
     assert _log(api, admin, until=(day - timedelta(days=1)).isoformat())["items"] == []
     assert len(_log(api, api.token("auditor"), action="resident.revoked")["items"]) == 1

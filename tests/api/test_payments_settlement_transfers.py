@@ -67,7 +67,9 @@ def test_an_admin_marks_a_settlement_transferred_once_and_it_shows_and_is_logged
         "by": admin_id,
     }
     assert api.get(f"/v1/settlements/{settled}", admin).json()["transferred"] == transferred
-    logged = api.get(f"/v1/audit/staff-actions?subject={settled}", admin).json()["items"]
+    logged = api.get(
+        f"/v1/audit/staff-actions?subject={settled}&action=settlement.transferred", admin
+    ).json()["items"]
     assert [(a["actor"], a["action"], a["subject"]) for a in logged] == [
         (admin_id, "settlement.transferred", settled)
     ]
@@ -164,5 +166,7 @@ def test_two_officers_marking_at_once_record_one_transfer(api: Api, admin: str) 
     refused = [o for o in outcomes if isinstance(o, DomainError)]
     assert len(refused) == 1 and refused[0].code == "already_transferred", outcomes
     assert rows(api, "settlement_transfers") == 1
-    logged = api.get(f"/v1/audit/staff-actions?subject={settled}", admin).json()["items"]
+    logged = api.get(
+        f"/v1/audit/staff-actions?subject={settled}&action=settlement.transferred", admin
+    ).json()["items"]
     assert len(logged) == 1

@@ -61,3 +61,23 @@ def test_the_command_line_creates_rotates_and_revokes_a_secret(
         ("cli", "principal.secret_issued", principal_id),  # a revoked principal's new secret
         ("cli", "principal.created", admin_id),  # the refused revocation of no one left no line
     ]
+
+
+def test_the_command_line_rotates_the_signing_key_and_logs_it(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`mitapo keys rotate` rotates as the console's button does: the new key published and the rotation in
+    the staff action log, by `cli`, with the new key's id as its subject."""
+    monkeypatch.setenv("MITAPO_DATABASE_URL", database_url)
+    monkeypatch.setenv("MITAPO_DATA_DIR", str(tmp_path))
+    assert mitapo(["token", "create", "--role", "admin", "--name", "監査係"]) == 0
+    _, admin = created(capsys)
+    assert mitapo(["keys", "rotate"]) == 0
+    kid = capsys.readouterr().out.split()[2].rstrip(";")
+    settings = Settings(data_dir=tmp_path, seal_interval=3600, checkpoint_interval=3600)
+    with TestClient(create_app(settings, url=database_url, migrate=False)) as client:
+        headers = {"Authorization": f"Bearer {admin}"}
+        log = client.get("/v1/audit/staff-actions?action=signing_key.rotated", headers=headers).json()
+        published = client.get("/v1/audit/public-keys").json()["keys"]
+    assert [(a["actor"], a["subject"]) for a in log["items"]] == [("cli", kid)]
+    assert kid in {key["kid"] for key in published}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from mitapo.accounts import device_reads, tables
+from mitapo.accounts import device_reads, staff_log, tables
 from mitapo.accounts.device_reads import EnrollmentRow
 from mitapo.engine import clock
 from mitapo.engine.catalog import Code
@@ -24,6 +24,7 @@ from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError, NotFound
 
 ENROLL_PATH = "/app/enroll"
+ISSUED = "enrollment.issued"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +99,11 @@ def row_for_new_resident(resident_id: str, public_origin: str, days: int) -> tup
     return issued, Row(tables.enrollments, values)
 
 
-async def issue(db: Database, resident_id: str, issued_by: str, public_origin: str, days: int) -> Issued:
-    """A new code for the resident, voiding any earlier one still open."""
+async def issue(
+    db: Database, resident_id: str, issued_by: str, public_origin: str, days: int, *, letter: bool = False
+) -> Issued:
+    """A new code for the resident, voiding any earlier one still open; the staff action log records who
+    issued it (and whether as a printed letter) in the same transaction."""
     now = clock.now()
     issued, digest = prepare(public_origin, days, now)
     async with db.raw() as conn, conn.transaction():
@@ -112,6 +116,8 @@ async def issue(db: Database, resident_id: str, issued_by: str, public_origin: s
         await device_reads.insert_enrollment(
             conn, issued.id, resident_id, digest, issued_by, now, issued.expires_at
         )
+        said = f"letter {issued.id}" if letter else issued.id
+        await staff_log.record(conn, issued_by, ISSUED, resident_id, said)
     return issued
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mitapo.accounts import auth, enrollments, numbers, reads, tables
+from mitapo.accounts import auth, enrollments, numbers, reads, staff_log, tables
 from mitapo.accounts.reads import ResidentView as ResidentView  # the answer of `find` and `by_number`
 from mitapo.engine import chart
 from mitapo.engine.commands import Command, Idempotency, Row
@@ -16,6 +16,7 @@ from mitapo.engine.errors import NotFound
 from mitapo.engine.ledger import post
 
 FARE_CATEGORIES = ("adult", "child", "concession")
+CREATED = "resident.created"
 
 
 async def create(
@@ -26,10 +27,12 @@ async def create(
     idempotency: Idempotency | None = None,
     public_origin: str = "http://localhost:8000",
     enrollment_days: int = 14,
+    actor: str | None = None,
 ) -> dict[str, Any]:
     """Create a resident with their short number and a first enrollment code for their phone; answer `{id,
     number, token, enrollment}`. A replay answers the id and number with `token` and `enrollment` null,
-    because both secrets are stored only hashed."""
+    because both secrets are stored only hashed. With `actor`, the staff action log's line (never the name:
+    the log is the auditors') commits with the resident."""
     import uuid
 
     resident_id = f"res_{uuid.uuid4().hex[:16]}"
@@ -48,6 +51,7 @@ async def create(
                     {"id": resident_id, "name": name, "fare_category": fare_category, "number": number},
                 ),
                 enrollment_row,
+                *(() if actor is None else (staff_log.row(actor, CREATED, resident_id, fare_category),)),
             ),
             idempotency=idempotency,
             result=lambda _: {"id": resident_id, "number": number, "token": None, "enrollment": None},

@@ -76,6 +76,7 @@ REFUSED_PASSKEY = {
 async def create_resident(
     data: JSONBody[ResidentIn],
     runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
     maybe_idempotency: NamedDependency[Idempotency | None],
 ) -> Response[ResidentCreated]:
     settings = runtime.settings
@@ -86,6 +87,7 @@ async def create_resident(
         idempotency=maybe_idempotency,
         public_origin=settings.public_origin,
         enrollment_days=settings.enrollment_days,
+        actor=principal.id,
     )
     if body["enrollment"] is not None:
         body["enrollment"] = await enrollments.with_qr(body["enrollment"])
@@ -222,7 +224,7 @@ async def enrollment_letter(
     `POST …/enrollments`, it issues a new code and voids the earlier one."""
     settings = runtime.settings
     issued = await enrollments.issue(
-        runtime.db, resident_id, principal.id, settings.public_origin, settings.enrollment_days
+        runtime.db, resident_id, principal.id, settings.public_origin, settings.enrollment_days, letter=True
     )
     async with runtime.db.read() as conn:
         resident = await residents.find(conn, resident_id)

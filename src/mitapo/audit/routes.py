@@ -14,6 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 
+from mitapo.accounts import staff_log
 from mitapo.accounts.principals import PrincipalView
 from mitapo.audit import reports as audit
 from mitapo.audit import signing, witnesses
@@ -42,6 +43,8 @@ from mitapo.http.idempotency import answer_written
 from mitapo.http.schemas import Posted, shaped
 from mitapo.runtime import Runtime
 from mitapo_ledger import cosignature_line
+
+REVERSED = "entry.reversed"  # the staff action
 
 
 def entry_json(entry: EntryView) -> dict[str, Any]:
@@ -121,9 +124,15 @@ class AuditController(Controller):
         return Stream(lines(), media_type="application/x-ndjson")
 
     @post("/witnesses", opt=roles("admin"), status_code=201)
-    async def register_witness(self, data: JSONBody[WitnessIn], db: NamedDependency[Database]) -> WitnessOut:
+    async def register_witness(
+        self,
+        data: JSONBody[WitnessIn],
+        db: NamedDependency[Database],
+        principal: NamedDependency[PrincipalView],
+    ) -> WitnessOut:
         """Register an independent witness's Ed25519 key; the same key again answers as first registered."""
-        return shaped(WitnessOut, asdict(await witnesses.register(db, data.name, data.public_key)))
+        registered = await witnesses.register(db, data.name, data.public_key, actor=principal.id)
+        return shaped(WitnessOut, asdict(registered))
 
     @get("/witnesses", security=[{}])  # anyone: who vouches for the checkpoints is public
     async def list_witnesses(self, db: NamedDependency[Database]) -> WitnessesOut:
@@ -160,7 +169,11 @@ async def reverse_entry(
     entry_id: FromPath[str],
     data: JSONBody[ReversalIn],
     db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
     idempotency: NamedDependency[Idempotency],
 ) -> Response[Posted]:
-    written = await ledger.reverse(db, entry_id, data.reason, idempotency=idempotency)
+    """Undo an entry by its mirror image; the staff action log's line (the reason as given) commits with
+    the reversal, and a replay or a refused reversal writes none."""
+    logged = (staff_log.row(principal.id, REVERSED, entry_id, data.reason),)
+    written = await ledger.reverse(db, entry_id, data.reason, idempotency=idempotency, rows=logged)
     return answer_written(Posted, written)

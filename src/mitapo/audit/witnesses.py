@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from mitapo.accounts import staff_log
 from mitapo.engine import sealer
 from mitapo.engine.catalog import Code
 from mitapo.engine.database import Database
@@ -30,6 +31,8 @@ from mitapo_ledger import (
     public_key_from_b64,
 )
 
+REGISTERED = "witness.registered"  # the staff action
+
 
 @dataclass(frozen=True, slots=True)
 class Witness:
@@ -38,19 +41,22 @@ class Witness:
     public_key: str  # base64 of the raw 32 bytes, as the service's own keys are published
 
 
-async def register(db: Database, name: str, public_key: str) -> Witness:
-    """Register a witness's key; registering the same key again answers the witness as first registered."""
+async def register(db: Database, name: str, public_key: str, *, actor: str | None = None) -> Witness:
+    """Register a witness's key; registering the same key again answers the witness as first registered.
+    With `actor`, the staff action log records a new registration (not a repeated one) in its transaction."""
     try:
         key = public_key_from_b64(public_key)
     except LedgerError as error:
         raise DomainError(Code.VALIDATION_ERROR, str(error)) from None
-    async with db.raw() as conn:
-        await conn.execute(
+    async with db.raw() as conn, conn.transaction():
+        added = await conn.execute(
             "INSERT INTO witnesses (kid, public_key, name) VALUES ($1, $2, $3) ON CONFLICT (kid) DO NOTHING",
             key_id(key),
             base64.b64decode(public_key),
             name,
         )
+        if actor is not None and added == "INSERT 0 1":
+            await staff_log.record(conn, actor, REGISTERED, key_id(key), name)
         row = await conn.fetchrow("SELECT kid, name, public_key FROM witnesses WHERE kid = $1", key_id(key))
     assert row is not None  # inserted above, or before; never deleted
     return _witness(row)

@@ -28,7 +28,7 @@ from typing import Any
 
 import structlog
 
-from mitapo.accounts import residents
+from mitapo.accounts import residents, staff_log
 from mitapo.cards import face, numbers, pins, reads, tables
 from mitapo.cards.reads import CardView
 from mitapo.engine.commands import Command, Idempotency, Limit, Row, Written
@@ -41,6 +41,8 @@ ATTEMPT_WAIT_SECONDS = 10.0
 ISSUE_ATTEMPTS = 3
 log = structlog.get_logger(__name__)
 REPLACED = "this card was replaced by a newer one; the balance is on the new card"
+ISSUED = "card.issued"  # staff actions, in the staff action log
+UNLOCKED = "card.unlocked"
 
 
 def generation_key(resident_id: str) -> str:
@@ -125,7 +127,7 @@ def _issue_command(
     }
     return Command(
         kind=None,
-        rows=(Row(tables.cards, row),),
+        rows=(Row(tables.cards, row), staff_log.row(issued_by, ISSUED, card_id, resident_id)),
         limits=(Limit(generation_key(resident_id), 1, generation, "card_raced", raced),),
         idempotency=idempotency,
         result=lambda _: body,
@@ -222,8 +224,16 @@ async def state(db: Database, number: str) -> CardState:
 
 async def unlock(db: Database, number: str, unlocked_by: str) -> CardState:
     """Staff unlock a card locked by wrong PINs (having seen its holder); its tries start again. One
-    statement unlocks it and answers it as it now is."""
-    card = await _by_path_number(db, number, reads.unlock)
+    statement unlocks it and answers it as it now is; the staff action log's line commits with it."""
+    try:
+        parsed = numbers.parse(number)
+    except DomainError as refusal:
+        raise NotFound("card") from refusal
+    async with db.raw() as conn, conn.transaction():
+        card = await reads.unlock(conn, parsed)
+        if card is None:
+            raise NotFound("card")
+        await staff_log.record(conn, unlocked_by, UNLOCKED, card.id, card.resident_id)
     log.info("card_unlocked", card_id=card.id, resident_id=card.resident_id, by=unlocked_by)
     return state_of(card)
 

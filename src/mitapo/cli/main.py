@@ -15,10 +15,10 @@ from typing import TypeVar
 
 from mitapo import logs
 from mitapo.accounts import auth, credentials, staff_log
-from mitapo.audit import reports
+from mitapo.audit import reports, signing
 from mitapo.cli import serving
 from mitapo.engine import embedded, migrate
-from mitapo.engine.keys import load_keyring, rotate
+from mitapo.engine.keys import load_keyring
 from mitapo.runtime import Runtime
 from mitapo.settings import Settings
 
@@ -194,8 +194,16 @@ def cmd_audit_verify(_: argparse.Namespace) -> int:
 
 
 def cmd_keys_rotate(_: argparse.Namespace) -> int:
-    ring = rotate(Settings.from_env().key_path)
-    print(f"signing with {ring.current_kid}; {len(ring.private_keys) - 1} earlier key(s) kept for verifying")
+    """As the console's button does (`audit.signing.rotate`): the new key published and the rotation in the
+    staff action log (actor `cli`) in one transaction, then current for every process of the service."""
+
+    async def job(runtime: Runtime) -> signing.RotatedKey:
+        return await signing.rotate(runtime.db, runtime.settings.key_path, actor=staff_log.COMMAND_LINE)
+
+    rotated = _with_runtime(job)
+    ring = load_keyring(Settings.from_env().key_path)
+    earlier = len(ring.private_keys) - 1
+    print(f"signing with {rotated.kid}; {earlier} earlier key(s) kept for verifying")
     return 0
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from mitapo.engine import chart, journal
 from mitapo.engine import idempotency as idempotency_records
-from mitapo.engine.commands import AccountSpec, Command, Idempotency, Leg, Once, Rejected, Written
+from mitapo.engine.commands import AccountSpec, Command, Idempotency, Leg, Once, Rejected, Row, Written
 from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError, NotFound
 
@@ -63,9 +63,15 @@ async def transfer(
 
 
 async def fund_program(
-    db: Database, program_id: str, points: int, *, idempotency: Idempotency | None = None
+    db: Database,
+    program_id: str,
+    points: int,
+    *,
+    idempotency: Idempotency | None = None,
+    rows: tuple[Row, ...] = (),
 ) -> Written:
-    """Move points from the city's issuance into a program's budget: every point has a source."""
+    """Move points from the city's issuance into a program's budget: every point has a source. `rows`
+    commit with the entry (the staff action log's line, which the engine cannot write itself)."""
     budget = chart.program_budget(program_id)
     if points <= 0:
         raise DomainError("validation_error", "points must be a positive integer")
@@ -77,15 +83,22 @@ async def fund_program(
             postings=(Leg(chart.CITY_ISSUANCE.code, chart.PT, points), Leg(budget.code, chart.PT, -points)),
             memo=f"funding of program {program_id}",
             meta={"program_id": program_id},
+            rows=rows,
             idempotency=idempotency,
         ),
     )
 
 
 async def reverse(
-    db: Database, entry_id: str, reason: str, *, idempotency: Idempotency | None = None
+    db: Database,
+    entry_id: str,
+    reason: str,
+    *,
+    idempotency: Idempotency | None = None,
+    rows: tuple[Row, ...] = (),
 ) -> Written:
-    """Undo an entry by its mirror image; the original stays in the journal as it was."""
+    """Undo an entry by its mirror image; the original stays in the journal as it was. `rows` commit with
+    the reversal (the staff action log's line)."""
     try:
         original = uuid.UUID(entry_id)
     except ValueError:
@@ -104,6 +117,7 @@ async def reverse(
             meta={"reverses": entry_id},
             reverses=original,
             once=(Once(f"reversal:{entry_id}", "already_reversed"),),
+            rows=rows,
             idempotency=idempotency,
             shortfall_code="insufficient_funds",
         ),

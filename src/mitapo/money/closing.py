@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mitapo.accounts import residents
+from mitapo.accounts import residents, staff_log
 from mitapo.engine import chart
 from mitapo.engine.commands import (
     ENTRY_ID,
@@ -35,6 +35,8 @@ from mitapo.engine.database import Database
 from mitapo.engine.errors import NotFound
 from mitapo.engine.ledger import post
 from mitapo.money import tables
+
+CLOSED = "resident.closed"  # the staff action
 
 
 def _closed_key(resident_id: str) -> str:
@@ -54,8 +56,13 @@ async def require_resident(db: Database, resident_id: str) -> None:
             raise NotFound("resident")
 
 
-async def close(db: Database, resident_id: str, channel: str, *, idempotency: Idempotency | None) -> Written:
+async def close(
+    db: Database, resident_id: str, channel: str, *, idempotency: Idempotency | None, actor: str | None = None
+) -> Written:
+    """Close the resident's account, paying their money back through `channel`; with `actor`, the staff
+    action log's line commits with the closure."""
     await require_resident(db, resident_id)
+    logged = () if actor is None else (staff_log.row(actor, CLOSED, resident_id, channel),)
     clearing = chart.channel_clearing(channel)
     return await post(
         db,
@@ -69,6 +76,7 @@ async def close(db: Database, resident_id: str, channel: str, *, idempotency: Id
             limits=(
                 Limit(_closed_key(resident_id), 1, 1, "account_closed", "the resident is already closed"),
             ),
+            rows=logged,
             idempotency=idempotency,
             result=lambda decided: {"entry_id": _entry_id(decided.entry_id), **decided.info},
         ),

@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from mitapo.accounts import staff_log
 from mitapo.engine import chart, clock, spending
 from mitapo.engine.commands import ENTRY_ID, Command, Decided, Idempotency, Leg, Plan, PlanView, Row, Written
 from mitapo.engine.database import Database
@@ -22,16 +23,22 @@ from mitapo.engine.ledger import post
 from mitapo.money import matching, reads, tables
 
 PUBLIC_DONATIONS = 20
+RECIPIENT_CREATED = "recipient.created"  # the staff action
 
 
-async def create_recipient(db: Database, name: str, *, idempotency: Idempotency | None) -> Written:
+async def create_recipient(
+    db: Database, name: str, *, idempotency: Idempotency | None, actor: str | None = None
+) -> Written:
+    """A recipient of donations (a charity, not a person); with `actor`, the staff action log's line
+    commits with it."""
     recipient_id = f"rcp_{uuid.uuid4().hex[:16]}"
+    logged = () if actor is None else (staff_log.row(actor, RECIPIENT_CREATED, recipient_id, name),)
     return await post(
         db,
         Command(
             kind=None,
             accounts=(chart.recipient_account(recipient_id),),
-            rows=(Row(tables.recipients, {"id": recipient_id, "name": name}),),
+            rows=(Row(tables.recipients, {"id": recipient_id, "name": name}), *logged),
             idempotency=idempotency,
             result=lambda _: {"id": recipient_id},
         ),

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from mitapo.accounts import staff_log
 from mitapo.engine import chart
 from mitapo.engine.commands import Command, Idempotency, Row, Written
 from mitapo.engine.database import Database
@@ -30,7 +31,14 @@ class NewMatching:
     ends_at: datetime | None = None
 
 
-async def create(db: Database, offer: NewMatching, *, idempotency: Idempotency | None) -> Written:
+CREATED = "matching.created"  # the staff action
+
+
+async def create(
+    db: Database, offer: NewMatching, *, idempotency: Idempotency | None, actor: str | None = None
+) -> Written:
+    """A matching offer: the program adds points to donations to the chosen recipients; with `actor`, the
+    staff action log's line commits with it."""
     if offer.starts_at and offer.ends_at and offer.ends_at <= offer.starts_at:
         raise Invalid("ends_at must be after starts_at")
     chosen = sorted(set(offer.recipient_ids))
@@ -50,11 +58,15 @@ async def create(db: Database, offer: NewMatching, *, idempotency: Idempotency |
         db,
         Command(
             kind=None,
-            rows=(Row(tables.matchings, terms), *links),
+            rows=(Row(tables.matchings, terms), *links, *_logged(actor, matching_id, offer.program_id)),
             idempotency=idempotency,
             result=lambda _: {"id": matching_id},
         ),
     )
+
+
+def _logged(actor: str | None, matching_id: str, program_id: str) -> tuple[Row, ...]:
+    return () if actor is None else (staff_log.row(actor, CREATED, matching_id, program_id),)
 
 
 async def match_donation(

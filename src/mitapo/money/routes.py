@@ -35,11 +35,16 @@ TAGS = ["money"]
 
 @post("/v1/topups", opt=roles(*COUNTER), tags=TAGS)
 async def top_up(
-    data: JSONBody[TopUpIn], runtime: NamedDependency[Runtime], idempotency: NamedDependency[Idempotency]
+    data: JSONBody[TopUpIn],
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+    idempotency: NamedDependency[Idempotency],
 ) -> Response[ToppedUp]:
     request = money.TopUp(data.resident_id, data.amount, data.channel, data.external_ref)
     ceiling = runtime.settings.money_ceiling
-    written, body = await money.top_up(runtime.db, request, ceiling=ceiling, idempotency=idempotency)
+    written, body = await money.top_up(
+        runtime.db, request, ceiling=ceiling, idempotency=idempotency, actor=principal.id
+    )
     return answer_written(ToppedUp, written, body)
 
 
@@ -67,9 +72,12 @@ async def list_campaigns(db: NamedDependency[Database]) -> CampaignsOut:
 async def create_recipient(
     data: JSONBody[RecipientIn],
     db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
     maybe_idempotency: NamedDependency[Idempotency | None],
 ) -> Response[Created]:
-    written = await donations.create_recipient(db, data.name, idempotency=maybe_idempotency)
+    written = await donations.create_recipient(
+        db, data.name, idempotency=maybe_idempotency, actor=principal.id
+    )
     return answer_written(Created, written)
 
 
@@ -97,6 +105,7 @@ async def donate(
 async def create_matching(
     data: JSONBody[MatchingIn],
     db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
     maybe_idempotency: NamedDependency[Idempotency | None],
 ) -> Response[Created]:
     offer = matching.NewMatching(
@@ -108,7 +117,8 @@ async def create_matching(
         data.starts_at,
         data.ends_at,
     )
-    return answer_written(Created, await matching.create(db, offer, idempotency=maybe_idempotency))
+    created = await matching.create(db, offer, idempotency=maybe_idempotency, actor=principal.id)
+    return answer_written(Created, created)
 
 
 @post("/v1/residents/{resident_id:str}/closure", opt=roles("admin"), tags=TAGS)
@@ -116,9 +126,10 @@ async def close_resident(
     resident_id: FromPath[str],
     data: JSONBody[ClosureIn],
     db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
     idempotency: NamedDependency[Idempotency],
 ) -> Response[Closed]:
-    written = await closing.close(db, resident_id, data.channel, idempotency=idempotency)
+    written = await closing.close(db, resident_id, data.channel, idempotency=idempotency, actor=principal.id)
     return answer_written(Closed, written)
 
 

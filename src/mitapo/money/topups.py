@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from mitapo.accounts import staff_log
 from mitapo.engine import chart, spending
 from mitapo.engine.commands import (
     ENTRY_ID,
@@ -53,18 +54,19 @@ class TopUp:
 
 
 async def top_up(
-    db: Database, topup: TopUp, *, ceiling: int, idempotency: Idempotency | None
+    db: Database, topup: TopUp, *, ceiling: int, idempotency: Idempotency | None, actor: str | None = None
 ) -> tuple[Written, dict[str, Any]]:
-    """Credit the wallet, then give the campaigns' bonus: the top-up stands even when no bonus can be."""
+    """Credit the wallet, then give the campaigns' bonus: the top-up stands even when no bonus can be. With
+    `actor` (staff at the counter), the staff action log's line commits with the entry."""
     await closing.require_resident(db, topup.resident_id)
-    written = await post(db, _command(topup, ceiling, idempotency))
+    written = await post(db, _command(topup, ceiling, idempotency, actor))
     entry_id = str(written.result["entry_id"])
     at = datetime.fromisoformat(str(written.result["at"]))
     bonus = await campaigns.give_bonuses(db, entry_id, topup.resident_id, topup.amount, at)
     return written, {"entry_id": entry_id, "money": written.result["money"], "bonus_points": bonus}
 
 
-def _command(topup: TopUp, ceiling: int, idempotency: Idempotency | None) -> Command:
+def _command(topup: TopUp, ceiling: int, idempotency: Idempotency | None, actor: str | None) -> Command:
     wallet = chart.resident_money(topup.resident_id)
     clearing = chart.channel_clearing(topup.channel)
     row = {"entry_id": ENTRY_ID, "resident_id": topup.resident_id, "amount": topup.amount}
@@ -79,10 +81,21 @@ def _command(topup: TopUp, ceiling: int, idempotency: Idempotency | None) -> Com
         limits=(closing.still_open(topup.resident_id),),
         once=(Once(topup.token, "duplicate_external_ref", request_hash=topup.fingerprint),),
         ceilings=(Ceiling(wallet.code, chart.JPY, ceiling, "balance_limit_exceeded"),),
-        rows=(Row(tables.topups, row),),
+        rows=(Row(tables.topups, row), *_logged(actor, topup)),
         idempotency=idempotency,
         result=_result,
     )
+
+
+TOPPED_UP = "money.topped_up"
+
+
+def _logged(actor: str | None, topup: TopUp) -> tuple[Row, ...]:
+    """The staff action log's line: the resident, the amount, the channel and its receipt number."""
+    if actor is None:
+        return ()
+    said = f"¥{topup.amount:,} {topup.channel} {topup.external_ref}"
+    return (staff_log.row(actor, TOPPED_UP, topup.resident_id, said),)
 
 
 def _report_balance(view: PlanView, topup: TopUp) -> Plan:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 
+from mitapo.accounts import staff_log
 from mitapo.engine import chart, clock
 from mitapo.engine.commands import Command, Idempotency, Row, Written
 from mitapo.engine.database import Database
@@ -17,6 +18,7 @@ from mitapo.engine.ledger import post
 from mitapo.payments import payouts, reads, tables
 from mitapo.payments.merchants import BankAccount
 
+BANK_SET = "bank_account.set"  # the staff action
 _ACCOUNTS = {"recipient": chart.recipient_account, "operator": chart.operator_receivable}
 
 
@@ -27,8 +29,10 @@ async def register_bank(
     bank: BankAccount,
     *,
     idempotency: Idempotency | None = None,
+    actor: str | None = None,
 ) -> Written:
-    """Record where the city pays this recipient or operator; answer the details as they will be paid."""
+    """Record where the city pays this recipient or operator; answer the details as they will be paid. With
+    `actor`, the staff action log's line (the payee, never the account number) commits with them."""
     if party_kind not in _ACCOUNTS:
         raise Invalid(
             "payees with bank details here are a recipient or an operator (shops: POST /v1/merchants)"
@@ -43,7 +47,10 @@ async def register_bank(
         db,
         Command(
             kind=None,
-            rows=(Row(tables.payee_bank_accounts, row | columns),),
+            rows=(
+                Row(tables.payee_bank_accounts, row | columns),
+                *(() if actor is None else (staff_log.row(actor, BANK_SET, party_id, party_kind),)),
+            ),
             idempotency=idempotency,
             result=lambda _: answer,
         ),

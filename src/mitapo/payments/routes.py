@@ -307,18 +307,26 @@ async def register_payee_bank(
     party_id: FromPath[str],
     data: JSONBody[BankAccountIn],
     db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
     maybe_idempotency: NamedDependency[Idempotency | None],
 ) -> Response[PayeeBankOut]:
     bank = merchants.BankAccount(**asdict_struct(data))
-    written = await payees.register_bank(db, party_kind, party_id, bank, idempotency=maybe_idempotency)
+    written = await payees.register_bank(
+        db, party_kind, party_id, bank, idempotency=maybe_idempotency, actor=principal.id
+    )
     return answer_written(PayeeBankOut, written)
 
 
 @post("/v1/settlements", opt=roles("admin"), tags=TAGS)
 async def settle(
-    data: JSONBody[SettlementIn], runtime: NamedDependency[Runtime], idempotency: NamedDependency[Idempotency]
+    data: JSONBody[SettlementIn],
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[PrincipalView],
+    idempotency: NamedDependency[Idempotency],
 ) -> Response[SettlementOut]:
-    body, replayed = await settlement.settle(runtime.db, data.until, idempotency=idempotency)
+    body, replayed = await settlement.settle(
+        runtime.db, data.until, idempotency=idempotency, actor=principal.id
+    )
     await settlement.write_payout_files(runtime.db, _payout_rules(runtime), body.id)
     return Response(body, status_code=201, headers={REPLAYED: "true"} if replayed else {})
 

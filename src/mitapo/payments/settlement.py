@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from mitapo.accounts import staff_log
 from mitapo.engine import chart, clock
 from mitapo.engine.commands import (
     ENTRY_ID,
@@ -52,15 +53,16 @@ FORMATS = {"csv": "text/csv; charset=utf-8", "zengin": "text/plain; charset=shif
 
 
 async def settle(
-    db: Database, until: datetime | None, *, idempotency: Idempotency | None = None
+    db: Database, until: datetime | None, *, idempotency: Idempotency | None = None, actor: str | None = None
 ) -> tuple[SettlementOut, bool]:
     """Close the period ending at `until` (now by default); answer `{id, created_at, lines, …}`, and whether
-    this was a replay of the request that closed it."""
+    this was a replay of the request that closed it. With `actor`, the staff action log's line commits with
+    the settlement's opening."""
     now = clock.now()
     until = until or now
     if until.tzinfo is None or until > now:
         raise Invalid("until is a moment with an offset, not in the future")
-    opened = await _open(db, until, idempotency)
+    opened = await _open(db, until, idempotency, actor)
     settlement_id, until = opened.result["id"], datetime.fromisoformat(opened.result["until"])
     async with db.read() as conn:
         due = [r for r in await reads.receivables_due(conn, until) if r.points + r.money > 0]
@@ -74,7 +76,7 @@ async def settle(
     return await describe(db, settlement_id), opened.replayed
 
 
-async def _open(db: Database, until: datetime, idempotency: Idempotency | None) -> Written:
+async def _open(db: Database, until: datetime, idempotency: Idempotency | None, actor: str | None) -> Written:
     async with db.read() as conn:
         previous = await reads.last_settlement_end(conn)
     settlement_id = f"st_{uuid.uuid4().hex[:16]}"
@@ -86,6 +88,7 @@ async def _open(db: Database, until: datetime, idempotency: Idempotency | None) 
             kind=None,
             rows=(
                 Row(tables.settlements, {"id": settlement_id, "period_start": previous, "period_end": until}),
+                *_logged(actor, settlement_id, until),
             ),
             once=(
                 Once(f"settlement:after:{previous.isoformat() if previous else 'start'}", "already_settled"),
@@ -94,6 +97,14 @@ async def _open(db: Database, until: datetime, idempotency: Idempotency | None) 
             result=lambda _: answer,
         )
     return await post(db, command)
+
+
+RUN = "settlement.run"  # the staff action
+
+
+def _logged(actor: str | None, settlement_id: str, until: datetime) -> tuple[Row, ...]:
+    said = f"until {until.isoformat()}"
+    return () if actor is None else (staff_log.row(actor, RUN, settlement_id, said),)
 
 
 def _already_settled(view: PlanView) -> Plan:

@@ -15,6 +15,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
+from mitapo.accounts import staff_log
 from mitapo.engine.commands import Command, Idempotency, Limit, Row, Written
 from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError, Invalid
@@ -23,6 +24,8 @@ from mitapo.points import events, reads, tables
 from mitapo.points.reads import EventView
 
 CANCELLED_DETAIL = "the event was cancelled"
+UPDATED = "event.updated"  # staff actions (an organizer's own changes are not)
+CANCELLED = "event.cancelled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +74,24 @@ def changed(event: EventView, change: EventChange, now: datetime) -> EventView:
 
 
 async def edit(
-    db: Database, event_id: str, organizer_id: str | None, change: EventChange, now: datetime
+    db: Database,
+    event_id: str,
+    organizer_id: str | None,
+    change: EventChange,
+    now: datetime,
+    *,
+    actor: str | None = None,
 ) -> EventView:
-    """Edit an event of the organizer's (any event, for the city) that has not started."""
+    """Edit an event of the organizer's (any event, for the city) that has not started; with `actor` (a
+    staff member), the staff action log's line commits with the change."""
     event = await events.visible(db, event_id, organizer_id)
     after = changed(event, change, now)
-    async with db.raw() as conn:
+    async with db.raw() as conn, conn.transaction():
         if not await reads.update_event(conn, after, now):
             changed(await events.visible(db, event_id, organizer_id), change, now)  # names what happened
             raise DomainError("event_started", "the event started meanwhile")
+        if actor is not None:
+            await staff_log.record(conn, actor, UPDATED, event_id)
     return after
 
 
@@ -92,8 +104,10 @@ async def cancel(
     now: datetime,
     *,
     idempotency: Idempotency | None = None,
+    actor: str | None = None,
 ) -> Written:
-    """Cancel an event that has not ended; the answer is `{id, cancelled_at}`."""
+    """Cancel an event that has not ended; the answer is `{id, cancelled_at}`. With `actor` (a staff
+    member), the staff action log's line commits with the cancellation."""
     event = await events.visible(db, event_id, organizer_id)
     if event.ends_at <= now:
         raise DomainError("event_not_open", "the event has ended")
@@ -103,7 +117,10 @@ async def cancel(
         Command(
             kind=None,
             limits=(Limit(cancelled_key(event.id), 1, 1, "event_cancelled", "cancelled already"),),
-            rows=(Row(tables.event_cancellations, row),),
+            rows=(
+                Row(tables.event_cancellations, row),
+                *(() if actor is None else (staff_log.row(actor, CANCELLED, event.id, reason),)),
+            ),
             idempotency=idempotency,
             result=lambda _: {"id": event.id, "cancelled_at": now.isoformat()},
         ),

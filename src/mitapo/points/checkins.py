@@ -12,6 +12,7 @@ import weakref
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from mitapo.accounts import staff_log
 from mitapo.cards import cards
 from mitapo.engine import chart, clock, codes
 from mitapo.engine.commands import ENTRY_ID, Command, Idempotency, Leg, Limit, Once, Row, Written
@@ -83,6 +84,9 @@ async def _event(db: Database, event_id: str, now: datetime) -> tuple[EventView,
     return found
 
 
+CARD_CHECKED_IN = "event.card_checked_in"  # the staff action: staff checked a card holder in
+
+
 async def claim_by_card(
     db: Database,
     event_id: str,
@@ -91,18 +95,25 @@ async def claim_by_card(
     *,
     organizer_id: str | None,
     idempotency: Idempotency | None = None,
+    actor: str | None = None,
 ) -> Written:
     """The organizer scanned a みたポ card at the door of `event_id` (its own event: not_found for another's;
     `organizer_id` None for the city): its holder checks in under the same rules as with the event's code
     (one claim, capacity, caps, budget), while the card is its holder's latest. A retry of a granted claim
-    gets its first answer, after the event closed or the card was replaced too."""
+    gets its first answer, after the event closed or the card was replaced too. With `actor` (staff, not the
+    event's organizer), the staff action log's line commits with the grant."""
     found = await _event(db, event_id, now)
     if found is None:
         raise NotFound("event")
     event, program = events.seen_by(found[0], organizer_id), found[1]
     try:
         holder = await cards.holder(db, card)
-        return await grant(db, holder.resident_id, event, program, now, idempotency=idempotency, card=holder)
+        logged = (
+            () if actor is None else (staff_log.row(actor, CARD_CHECKED_IN, holder.resident_id, event.id),)
+        )
+        return await grant(
+            db, holder.resident_id, event, program, now, idempotency=idempotency, card=holder, logged=logged
+        )
     except DomainError as refusal:
         if refusal.code not in ("card_revoked", "event_not_open"):
             raise
@@ -121,14 +132,16 @@ async def grant(
     *,
     idempotency: Idempotency | None = None,
     card: cards.Holder | None = None,
+    logged: tuple[Row, ...] = (),
 ) -> Written:
-    """Grant the event's points to the resident, if every rule allows it at `now`."""
+    """Grant the event's points to the resident, if every rule allows it at `now`; `logged` (the staff
+    action log's line) commits with the grant."""
     if not event.starts_at <= now < event.ends_at:
         raise DomainError("event_not_open", f"check-in is open from {event.starts_at} to {event.ends_at}")
     command = _grant_command(resident_id, event, program, now, idempotency)
     if card is not None:
         command = replace(command, limits=(*command.limits, *card.limits(0, clock.tokyo_date(now), None)))
-    return await post(db, command)
+    return await post(db, replace(command, rows=(*command.rows, *logged)))
 
 
 def _grant_command(

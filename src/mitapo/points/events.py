@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mitapo.accounts import auth
+from mitapo.accounts import auth, staff_log
 from mitapo.engine.catalog import Code
 from mitapo.engine.commands import Command, Idempotency, Row, Written
 from mitapo.engine.database import Database
@@ -45,8 +45,10 @@ async def create(
     idempotency: Idempotency | None = None,
     place: str | None = None,
     area: str | None = None,
+    actor: str | None = None,
 ) -> Written:
-    """Create an event under an existing program; the points it grants are fixed here, never by the client.
+    """Create an event under an existing program (with `actor`, a staff member's: the staff action log's
+    line commits with it); the points it grants are fixed here, never by the client.
 
     An organizer (`granted_only`, the default; only the city's own calls pass False) may use only a program
     an admin granted it, else `forbidden`; nobody may make an event worth more than the program's
@@ -76,11 +78,18 @@ async def create(
         db,
         Command(
             kind=None,
-            rows=(Row(tables.events, row),),
+            rows=(Row(tables.events, row), *_logged(actor, event_id, program_id)),
             idempotency=idempotency,
             result=lambda _: {"id": event_id},
         ),
     )
+
+
+CREATED = "event.created"
+
+
+def _logged(actor: str | None, event_id: str, program_id: str) -> tuple[Row, ...]:
+    return () if actor is None else (staff_log.row(actor, CREATED, event_id, program_id),)
 
 
 async def visible(db: Database, event_id: str, organizer_id: str | None) -> EventView:

@@ -27,9 +27,11 @@ async def create(
     *,
     max_points_per_event: int | None = None,
     idempotency: Idempotency | None = None,
+    actor: str | None = None,
 ) -> Written:
     """Create a program and open its (empty) budget; answer `{id}`. `max_points_per_event` is the most one
-    event of the program may grant a check-in, whoever makes the event."""
+    event of the program may grant a check-in, whoever makes the event. With `actor`, the staff action log
+    records it with the program (a replay records nothing more)."""
     program_id = f"prg_{uuid.uuid4().hex[:16]}"
     row = {
         "id": program_id,
@@ -44,7 +46,7 @@ async def create(
         Command(
             kind=None,
             accounts=(chart.CITY_ISSUANCE, chart.program_budget(program_id)),
-            rows=(Row(tables.programs, row),),
+            rows=(Row(tables.programs, row), *_logged(actor, CREATED, program_id, name)),
             idempotency=idempotency,
             result=lambda _: {"id": program_id},
         ),
@@ -60,6 +62,8 @@ async def get(db: Database, program_id: str) -> ProgramView:
 
 
 GRANTED = "program.organizer_granted"
+CREATED = "program.created"
+FUNDED = "program.funded"
 ORGANIZERS_LISTED = 500
 
 
@@ -108,10 +112,21 @@ async def may_organize(db: Database, program_id: str, organizer_id: str) -> bool
 
 
 async def fund(
-    db: Database, program_id: str, points: int, *, idempotency: Idempotency | None = None
+    db: Database,
+    program_id: str,
+    points: int,
+    *,
+    idempotency: Idempotency | None = None,
+    actor: str | None = None,
 ) -> Written:
+    """Fund the program's budget; with `actor`, the staff action log's line commits with the entry."""
     await get(db, program_id)
-    return await ledger.fund_program(db, program_id, points, idempotency=idempotency)
+    logged = _logged(actor, FUNDED, program_id, f"{points} pt")
+    return await ledger.fund_program(db, program_id, points, idempotency=idempotency, rows=logged)
+
+
+def _logged(actor: str | None, action: str, subject: str, reason: str) -> tuple[Row, ...]:
+    return () if actor is None else (staff_log.row(actor, action, subject, reason),)
 
 
 async def describe(db: Database, program_id: str) -> dict[str, Any]:

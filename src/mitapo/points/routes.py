@@ -62,10 +62,17 @@ def _organizer_scope(principal: PrincipalView) -> str | None:
     return principal.id if principal.role == "organizer" else None
 
 
+def _staff(principal: PrincipalView) -> str | None:
+    """Who the staff action log names for an event's change: the city's staff; an organizer's own changes
+    to its own events are not staff actions."""
+    return None if principal.role == "organizer" else principal.id
+
+
 @post("/v1/programs", opt=roles("admin"), tags=TAGS)
 async def create_program(
     data: JSONBody[ProgramIn],
     db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
     maybe_idempotency: NamedDependency[Idempotency | None],
 ) -> Response[Created]:
     written = await programs.create(
@@ -76,6 +83,7 @@ async def create_program(
         data.annual_cap,
         max_points_per_event=data.max_points_per_event,
         idempotency=maybe_idempotency,
+        actor=principal.id,
     )
     return answer_written(Created, written)
 
@@ -102,9 +110,11 @@ async def fund_program(
     program_id: FromPath[str],
     data: JSONBody[FundingIn],
     db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
     idempotency: NamedDependency[Idempotency],
 ) -> Response[Posted]:
-    return answer_written(Posted, await programs.fund(db, program_id, data.points, idempotency=idempotency))
+    funded = await programs.fund(db, program_id, data.points, idempotency=idempotency, actor=principal.id)
+    return answer_written(Posted, funded)
 
 
 @post("/v1/organizers", opt=roles("admin"), tags=TAGS)
@@ -145,6 +155,7 @@ async def create_event(
         idempotency=maybe_idempotency,
         place=data.place,
         area=data.area,
+        actor=_staff(principal),
     )
     return answer_written(Created, written)
 
@@ -173,7 +184,8 @@ async def edit_event(
     change = changes.EventChange(
         data.title, data.points, data.starts_at, data.ends_at, data.capacity, data.place, data.area
     )
-    edited = await changes.edit(db, event_id, _organizer_scope(principal), change, clock.now())
+    scope = _organizer_scope(principal)
+    edited = await changes.edit(db, event_id, scope, change, clock.now(), actor=_staff(principal))
     return shaped(EventOut, events.as_json(edited))
 
 
@@ -194,6 +206,7 @@ async def cancel_event(
         data.reason,
         clock.now(),
         idempotency=maybe_idempotency,
+        actor=_staff(principal),
     )
     return answer_written(EventCancelled, written)
 
@@ -242,7 +255,13 @@ async def check_in_card(
     """The organizer scans a みたポ card at the door: its holder checks in, as with the event's code."""
     scope = _organizer_scope(principal)
     written = await checkins.claim_by_card(
-        runtime.db, event_id, data.card, clock.now(), organizer_id=scope, idempotency=idempotency
+        runtime.db,
+        event_id,
+        data.card,
+        clock.now(),
+        organizer_id=scope,
+        idempotency=idempotency,
+        actor=_staff(principal),
     )
     return answer_written(CheckedIn, written)
 

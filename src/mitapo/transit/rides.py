@@ -21,7 +21,7 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mitapo.accounts import auth, residents
+from mitapo.accounts import auth, residents, staff_log
 from mitapo.cards import cards
 from mitapo.engine import chart, clock, funding
 from mitapo.engine.commands import (
@@ -89,8 +89,17 @@ class NewRoute:
     adult_fare: int | None = None
 
 
+ROUTE_CREATED = "route.created"  # staff actions
+FARE_RULE_CREATED = "fare_rule.created"
+
+
+def _logged(actor: str | None, action: str, subject: str, reason: str) -> tuple[Row, ...]:
+    """The staff action log's line for the command that makes the thing (none without an actor)."""
+    return () if actor is None else (staff_log.row(actor, action, subject, reason),)
+
+
 async def create_route(
-    db: Database, route: NewRoute, *, idempotency: Idempotency | None = None
+    db: Database, route: NewRoute, *, idempotency: Idempotency | None = None, actor: str | None = None
 ) -> tuple[Written, dict[str, Any]]:
     """A bus line or an on-demand area. Its code is unique per operator (a spent token says so at once)."""
     async with db.read() as conn:
@@ -109,7 +118,7 @@ async def create_route(
         db,
         Command(
             kind=None,
-            rows=(Row(tables.routes, dict(body)),),
+            rows=(Row(tables.routes, dict(body)), *_logged(actor, ROUTE_CREATED, route_id, route.code)),
             once=(Once(f"transit-route:{route.operator_id}:{route.code}", "route_code_taken"),),
             idempotency=idempotency,
             result=lambda _: body,
@@ -145,7 +154,12 @@ def fare_rule_out(view: FareRuleView) -> FareRuleOut:
 
 
 async def create_fare_rule(
-    db: Database, rule: FareRuleView, now: datetime, *, idempotency: Idempotency | None = None
+    db: Database,
+    rule: FareRuleView,
+    now: datetime,
+    *,
+    idempotency: Idempotency | None = None,
+    actor: str | None = None,
 ) -> tuple[Written, dict[str, Any]]:
     """A new version of the fare table, in force from its `effective_from` (now or later: a tap uploaded
     late is priced by the rule of its own time, so the past is never re-priced)."""
@@ -154,10 +168,14 @@ async def create_fare_rule(
     rule = replace(rule, id=f"fr_{uuid.uuid4().hex[:16]}")
     body = msgspec.to_builtins(fare_rule_out(rule))
     row = asdict(rule)
+    when = f"from {rule.effective_from.isoformat()}"
     written = await post(
         db,
         Command(
-            kind=None, rows=(Row(tables.fare_rules, row),), idempotency=idempotency, result=lambda _: body
+            kind=None,
+            rows=(Row(tables.fare_rules, row), *_logged(actor, FARE_RULE_CREATED, rule.id, when)),
+            idempotency=idempotency,
+            result=lambda _: body,
         ),
     )
     return written, dict(written.result)

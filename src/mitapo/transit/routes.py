@@ -71,16 +71,19 @@ async def create_operator(
 async def create_route(
     data: JSONBody[RouteIn],
     db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
     maybe_idempotency: NamedDependency[Idempotency | None],
 ) -> Response[RouteOut]:
     route = transit.NewRoute(data.operator_id, data.code, data.name, data.kind, data.adult_fare)
-    return answer_written(RouteOut, *await transit.create_route(db, route, idempotency=maybe_idempotency))
+    created = await transit.create_route(db, route, idempotency=maybe_idempotency, actor=principal.id)
+    return answer_written(RouteOut, *created)
 
 
 @post("/v1/transit/fare-rules", opt=roles("admin"), tags=TAGS)
 async def create_fare_rule(
     data: JSONBody[FareRuleIn],
     db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
     maybe_idempotency: NamedDependency[Idempotency | None],
 ) -> Response[FareRuleOut]:
     """A new version of the fare table, in force from `effective_from` (now by default) on."""
@@ -97,7 +100,7 @@ async def create_fare_rule(
         cap_child=data.day_caps.child,
         cap_concession=data.day_caps.concession,
     )
-    written = await transit.create_fare_rule(db, rule, now, idempotency=maybe_idempotency)
+    written = await transit.create_fare_rule(db, rule, now, idempotency=maybe_idempotency, actor=principal.id)
     return answer_written(FareRuleOut, *written)
 
 

@@ -522,6 +522,31 @@ CONSOLE: dict[str, tuple[str, str]] = {
     "staff_action_resident_revoked": ("住民のスマートフォン停止", "Resident's phones stopped"),
     "staff_action_settlement_transferred": ("精算の振込記録", "Settlement transfer recorded"),
     "staff_action_signing_key_rotated": ("署名鍵の更新", "Signing key rotated"),
+    "staff_action_resident_created": ("住民の登録", "Resident enrolled"),
+    "staff_action_enrollment_issued": ("登録コードの発行", "Enrollment code issued"),
+    "staff_action_card_issued": ("カードの発行", "Card issued"),
+    "staff_action_card_unlocked": ("カードのロック解除", "Card unlocked"),
+    "staff_action_money_topped_up": ("窓口でのチャージ", "Money topped up"),
+    "staff_action_resident_closed": ("アカウントの解約", "Account closed"),
+    "staff_action_program_created": ("プログラムの作成", "Program created"),
+    "staff_action_program_funded": ("プログラムへの予算追加", "Program funded"),
+    "staff_action_program_organizer_granted": ("主催者へのプログラム付与", "Program granted to an organizer"),
+    "staff_action_event_created": ("イベントの作成（職員）", "Event created by staff"),
+    "staff_action_event_updated": ("イベントの変更（職員）", "Event edited by staff"),
+    "staff_action_event_cancelled": ("イベントの中止（職員）", "Event cancelled by staff"),
+    "staff_action_campaign_created": ("プレミアムキャンペーンの作成", "Premium campaign created"),
+    "staff_action_cashback_campaign_created": ("還元キャンペーンの作成", "Cashback campaign created"),
+    "staff_action_recipient_created": ("寄付先の登録", "Donation recipient registered"),
+    "staff_action_matching_created": ("寄付の上乗せの作成", "Donation matching created"),
+    "staff_action_bank_account_set": ("振込先口座の登録", "Bank account set"),
+    "staff_action_settlement_run": ("精算の実行", "Settlement run"),
+    "staff_action_entry_reversed": ("仕訳の取り消し", "Entry reversed"),
+    "staff_action_witness_registered": ("立会人の登録", "Witness registered"),
+    "staff_action_route_created": ("路線の登録", "Route created"),
+    "staff_action_fare_rule_created": ("運賃表の追加", "Fare table added"),
+    "staff_action_reader_registered": ("読み取り機の登録", "Reader registered"),
+    "staff_action_reader_revoked": ("読み取り機の停止", "Reader revoked"),
+    "staff_action_event_card_checked_in": ("カードでの参加受付（職員）", "Card checked in by staff"),
     "staff_said_principal_created": ("{actor} が {subject} を登録しました", "{actor} registered {subject}"),
     "staff_said_principal_rotated": (
         "{actor} が {subject} のシークレットを更新しました",
@@ -546,6 +571,103 @@ CONSOLE: dict[str, tuple[str, str]] = {
     "staff_said_signing_key_rotated": (
         "{actor} が署名鍵を {subject} に更新しました",
         "{actor} rotated the signing key to {subject}",
+    ),
+    "staff_said_resident_created": (
+        "{actor} が住民 {subject} を登録しました",
+        "{actor} registered resident {subject}",
+    ),
+    "staff_said_enrollment_issued": (
+        "{actor} が住民 {subject} に登録コードを発行しました",
+        "{actor} issued an enrollment code to resident {subject}",
+    ),
+    "staff_said_card_issued": ("{actor} がカード {subject} を発行しました", "{actor} issued card {subject}"),
+    "staff_said_card_unlocked": (
+        "{actor} がカード {subject} のロックを解除しました",
+        "{actor} unlocked card {subject}",
+    ),
+    "staff_said_money_topped_up": (
+        "{actor} が住民 {subject} にチャージしました",
+        "{actor} topped up the money of resident {subject}",
+    ),
+    "staff_said_resident_closed": (
+        "{actor} が住民 {subject} のアカウントを解約しました",
+        "{actor} closed the account of resident {subject}",
+    ),
+    "staff_said_program_created": (
+        "{actor} がプログラム {subject} を作りました",
+        "{actor} created program {subject}",
+    ),
+    "staff_said_program_funded": (
+        "{actor} がプログラム {subject} に予算を入れました",
+        "{actor} funded program {subject}",
+    ),
+    "staff_said_program_organizer_granted": (
+        "{actor} が主催者 {subject} にプログラムを使えるようにしました",
+        "{actor} granted a program to organizer {subject}",
+    ),
+    "staff_said_event_created": (
+        "{actor} がイベント {subject} を作りました",
+        "{actor} created event {subject}",
+    ),
+    "staff_said_event_updated": (
+        "{actor} がイベント {subject} を変更しました",
+        "{actor} edited event {subject}",
+    ),
+    "staff_said_event_cancelled": (
+        "{actor} がイベント {subject} を中止しました",
+        "{actor} cancelled event {subject}",
+    ),
+    "staff_said_campaign_created": (
+        "{actor} がキャンペーン {subject} を作りました",
+        "{actor} created campaign {subject}",
+    ),
+    "staff_said_cashback_campaign_created": (
+        "{actor} が還元キャンペーン {subject} を作りました",
+        "{actor} created cashback campaign {subject}",
+    ),
+    "staff_said_recipient_created": (
+        "{actor} が寄付先 {subject} を登録しました",
+        "{actor} registered donation recipient {subject}",
+    ),
+    "staff_said_matching_created": (
+        "{actor} が寄付の上乗せ {subject} を作りました",
+        "{actor} created donation matching {subject}",
+    ),
+    "staff_said_bank_account_set": (
+        "{actor} が {subject} の振込先口座を登録しました",
+        "{actor} set the bank account of {subject}",
+    ),
+    "staff_said_settlement_run": (
+        "{actor} が精算 {subject} を実行しました",
+        "{actor} ran settlement {subject}",
+    ),
+    "staff_said_entry_reversed": (
+        "{actor} が仕訳 {subject} を取り消しました",
+        "{actor} reversed entry {subject}",
+    ),
+    "staff_said_witness_registered": (
+        "{actor} が立会人の鍵 {subject} を登録しました",
+        "{actor} registered the witness key {subject}",
+    ),
+    "staff_said_route_created": (
+        "{actor} が路線 {subject} を登録しました",
+        "{actor} created route {subject}",
+    ),
+    "staff_said_fare_rule_created": (
+        "{actor} が運賃表 {subject} を追加しました",
+        "{actor} added fare table {subject}",
+    ),
+    "staff_said_reader_registered": (
+        "{actor} が読み取り機 {subject} を登録しました",
+        "{actor} registered reader {subject}",
+    ),
+    "staff_said_reader_revoked": (
+        "{actor} が読み取り機 {subject} を止めました",
+        "{actor} revoked reader {subject}",
+    ),
+    "staff_said_event_card_checked_in": (
+        "{actor} が住民 {subject} をカードでイベントに受け付けました",
+        "{actor} checked resident {subject} in to an event by card",
     ),
     "staff_said_other": ("{actor}：{action}（{subject}）", "{actor}: {action} ({subject})"),
     # organizer: creating, editing and cancelling events

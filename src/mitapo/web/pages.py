@@ -31,8 +31,33 @@ STAFF_ACTIONS = (
     credentials.REVOKED,
     credentials.ISSUED,
     "resident.revoked",  # accounts.devices.revoke
+    "resident.created",  # accounts.residents
+    "enrollment.issued",  # accounts.enrollments
+    "card.issued",  # cards.cards
+    "card.unlocked",
+    "money.topped_up",  # money.topups
+    "resident.closed",  # money.closing
+    "program.created",  # points.programs
+    "program.funded",
+    "program.organizer_granted",
+    "event.created",  # points.events and points.changes, when staff do them
+    "event.updated",
+    "event.cancelled",
+    "event.card_checked_in",  # points.checkins, a card checked in by staff
+    "campaign.created",  # money.campaigns
+    "cashback_campaign.created",  # payments.cashback
+    "recipient.created",  # money.donations
+    "matching.created",  # money.matching
+    "bank_account.set",  # payments.payees
+    "settlement.run",  # payments.settlement
     transfers.TRANSFERRED,
+    "entry.reversed",  # audit.routes
     signing.ROTATED,
+    "witness.registered",  # audit.witnesses
+    "route.created",  # transit.rides
+    "fare_rule.created",
+    "reader.registered",  # transit.readers
+    "reader.revoked",
 )
 
 HERE = Path(__file__).parent
