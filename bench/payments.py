@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import tempfile
 import time
@@ -183,7 +182,9 @@ async def pay_in_process(
     return Phase("service", len(latencies), 0, loop.time() - started, latencies)
 
 
-async def run(seconds: float, pgbench_seconds: int, pgbench_scale: int, workers: int) -> None:
+async def run(
+    seconds: float, pgbench_seconds: int, pgbench_scale: int, workers: int, server: str = "uvicorn"
+) -> None:
     before = machine()  # the load average as the run starts
     server, url = await fresh_database(Options())
     process = None
@@ -191,8 +192,8 @@ async def run(seconds: float, pgbench_seconds: int, pgbench_scale: int, workers:
         settings = await server_settings(url)
         admin, people = await seed(url)
         secrets = [r["token"] for r in people]
-        os.environ["WEB_CONCURRENCY"] = str(workers)  # uvicorn's worker processes
-        process, base = start_server(url, Path(tempfile.mkdtemp(prefix="mitapo-bench-")))
+        data_dir = Path(tempfile.mkdtemp(prefix="mitapo-bench-"))
+        process, base = start_server(url, data_dir, server=server, workers=workers)
         async with Client(base, connections=CLIENTS, timeout=30) as http:
             shops = await open_shops(http, admin)
             await pay_for(http, secrets, shops, "spread", min(2.0, seconds))  # warm-up
@@ -248,9 +249,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--workers", type=int, default=1, help="service processes, as `mitapo serve --workers`"
     )
+    parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn", help="the ASGI server")
     args = parser.parse_args(argv)
     seconds = args.seconds or (5.0 if args.quick else 20.0)
-    asyncio.run(run(seconds, 5 if args.quick else 30, 8 if args.quick else 32, args.workers))
+    quick = args.quick
+    asyncio.run(run(seconds, 5 if quick else 30, 8 if quick else 32, args.workers, args.server))
     return 0
 
 

@@ -67,14 +67,21 @@ async def _identify(request: Request[Any, Any, Any]) -> PrincipalView:
     if scheme.lower() != "bearer" or not secret.strip():
         return await _by_session(request)
     authenticate: Authenticator = request.app.state.authenticator
-    principal = await authenticate(secret.strip())
+    allowed: tuple[str, ...] = request.route_handler.opt.get("roles", ())
+    takes = ratelimit.takes(request)
+    admission = await authenticate.admit(secret.strip(), allowed, takes)  # the limit in the same statement
+    principal = admission.found
     if isinstance(principal, RevokedSecret):
         await ratelimit.count_failure(request, principal.principal_id)
         raise CredentialRevoked
     if principal is None:
         await ratelimit.count_failure(request, ratelimit.secret_credential(secret.strip()))
         raise Unauthorized
-    return await _admitted(request, principal)
+    if principal.role not in allowed:
+        raise Forbidden
+    if takes:
+        ratelimit.taken(request, admission.wait)
+    return principal
 
 
 async def _by_session(request: Request[Any, Any, Any]) -> PrincipalView:

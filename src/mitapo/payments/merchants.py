@@ -184,8 +184,8 @@ async def find(db: Database, merchant_id: str) -> MerchantView | None:
     cached = _CACHE.get(merchant_id)
     if cached is not None and now - cached[0] < CACHE_SECONDS:
         return cached[1]
-    async with db.read() as conn:
-        found = await reads.merchant(conn, merchant_id)
+    async with db.lookup() as conn:
+        found = await reads.merchant_on_lookup(conn, merchant_id)
     if found is not None:
         if len(_CACHE) > 10_000:
             _CACHE.clear()
