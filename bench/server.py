@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import subprocess
@@ -32,6 +33,8 @@ def start_asgi(
 ) -> tuple[subprocess.Popen[bytes], str]:
     """An ASGI app served by `server` (uvicorn with uvloop and httptools, or granian with uvloop) with
     `workers` processes, on a free port, once `ready_path` answers."""
+    if server == "granian" and importlib.util.find_spec("granian") is None:
+        raise SystemExit("granian is a benchmark's comparison only, not installed: `pip install granian`")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
