@@ -185,7 +185,7 @@ async def run(seconds: float, rounds: int, profile: str | None, rate: float | No
 
 
 async def profiled(path: str, phase: Callable[[], Awaitable[object]]) -> None:
-    from pyinstrument import Profiler
+    from pyinstrument import Profiler  # a dev tool (`pip install pyinstrument`), not a dependency
 
     profiler = Profiler(interval=0.0005, async_mode="disabled")
     profiler.start()
