@@ -5,8 +5,9 @@ is the CPU that goes when it goes. `MITAPO_BENCH_WITHOUT` names the parts, comma
 - `middleware`: the request-id middleware whole (its log line and the latency histogram with it);
 - `strict`: the strict second decoding of the body (`http.strict`);
 - `idempotency`: the canonical-JSON fingerprint of the body (a plain digest of the raw bytes instead);
-- `limits`: the abuse limits' take of a payment (`http.ratelimit.admit`);
-- `auth`: the secret's lookup in PostgreSQL (each secret looked up once, then remembered: a benchmark only);
+- `limits`: the abuse limits' take of a payment (the buckets the secret's statement takes, `http.ratelimit`);
+- `auth`: the secret's statement in PostgreSQL (each secret looked up once, then remembered: a benchmark
+  only);
 - `ledger`: the payment itself (the first one is made, every later one answers the same).
 
 Never served: a benchmark's stand-in, patched before the app is built."""
@@ -18,7 +19,7 @@ import os
 from typing import Any
 
 from mitapo.accounts import auth as accounts_auth
-from mitapo.accounts.principals import PrincipalView, RevokedSecret
+from mitapo.accounts.principals import Admission
 from mitapo.engine.commands import Written
 from mitapo.http import idempotency, metrics, middleware, ratelimit, strict
 from mitapo.payments import paying
@@ -44,15 +45,19 @@ async def _raw_digest(request: Any) -> bytes:
 
 
 def _remembering_authenticator() -> None:
-    original = accounts_auth.Authenticator.__call__
-    known: dict[str, PrincipalView | RevokedSecret | None] = {}
+    original = accounts_auth.Authenticator.admit
+    known: dict[str, Admission] = {}
 
-    async def remembered(self: Any, secret: str) -> PrincipalView | RevokedSecret | None:
+    async def remembered(self: Any, secret: str, *_: Any) -> Admission:
         if secret not in known:
             known[secret] = await original(self, secret)
         return known[secret]
 
-    accounts_auth.Authenticator.__call__ = remembered  # type: ignore[method-assign]
+    accounts_auth.Authenticator.admit = remembered
+
+
+def _no_takes(_: Any) -> tuple[()]:
+    return ()
 
 
 def _one_payment() -> None:
@@ -68,7 +73,7 @@ def _one_payment() -> None:
 
 
 if "log" in WITHOUT:
-    middleware.log = _Silent()  # type: ignore[assignment]
+    middleware.log = _Silent()
 if "middleware" in WITHOUT:
     middleware.request_id_middleware = lambda app: app
     metrics.observe_request = _no_metrics
@@ -77,7 +82,7 @@ if "strict" in WITHOUT:
 if "idempotency" in WITHOUT:
     idempotency._fingerprint = _raw_digest
 if "limits" in WITHOUT:
-    ratelimit.admit = _nothing
+    ratelimit.takes = _no_takes
 if "auth" in WITHOUT:
     _remembering_authenticator()
 if "ledger" in WITHOUT:

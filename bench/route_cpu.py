@@ -20,7 +20,7 @@ import random
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from mitapo.app import create_app
 from mitapo.engine.commands import Idempotency
 from mitapo.payments import paying as payments
 
-Pay = Callable[[int, random.Random], Awaitable[None]]
+Pay = Callable[[int, random.Random], Coroutine[Any, Any, None]]
 
 
 def say(line: str) -> None:
