@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import dataclasses
 import functools
-import os
 import subprocess
 import tempfile
 import time
@@ -257,8 +256,8 @@ async def in_process(url: str, event_id: str, resident_ids: list[str], clients: 
 async def measure(url: str, options: argparse.Namespace) -> tuple[list[Phase], dict[str, Any]]:
     admin, people = await make_residents(url, options.residents)
     secrets = [person["token"] for person in people]
-    os.environ["WEB_CONCURRENCY"] = str(options.workers)  # uvicorn's worker processes
-    process, base = start_server(url, Path(tempfile.mkdtemp(prefix="mitapo-festival-")))
+    data_dir = Path(tempfile.mkdtemp(prefix="mitapo-festival-"))
+    process, base = start_server(url, data_dir, server=options.server, workers=options.workers)
     try:
         async with Client(base, connections=max(options.clients, 64)) as http:
             festival = await open_festival(http, admin, secrets)
@@ -341,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--workers", type=int, default=1, help="service processes, as `mitapo serve --workers`"
     )
     parser.add_argument("--pgbench-seconds", type=int, default=20)
+    parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn", help="the ASGI server")
     parser.add_argument("--quick", action="store_true", help="200 residents, 5 s of pgbench")
     options = parser.parse_args(argv)
     if options.quick:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import subprocess
@@ -14,22 +15,32 @@ import httpx
 READY_ATTEMPTS = 600  # × 0.1 s
 
 
-def start_server(url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    url: str, data_dir: Path, *, server: str = "uvicorn", workers: int = 1
+) -> tuple[subprocess.Popen[bytes], str]:
     """The service in a process of its own, as `mitapo serve` runs it, on a free port; once /readyz answers.
     It imports the very code this process does (same `sys.path`)."""
     env = {"MITAPO_DATABASE_URL": url, "MITAPO_DATA_DIR": str(data_dir)}
-    return start_uvicorn("mitapo.asgi:app", env, "/readyz")
+    return start_asgi("mitapo.asgi:app", env, "/readyz", server=server, workers=workers)
 
 
 def start_uvicorn(app: str, env: dict[str, str], ready_path: str) -> tuple[subprocess.Popen[bytes], str]:
-    """An ASGI app served by uvicorn as `mitapo serve` serves ours, on a free port, once `ready_path`
-    answers."""
+    return start_asgi(app, env, ready_path)
+
+
+def start_asgi(
+    app: str, env: dict[str, str], ready_path: str, *, server: str = "uvicorn", workers: int = 1
+) -> tuple[subprocess.Popen[bytes], str]:
+    """An ASGI app served by `server` (uvicorn with uvloop and httptools, or granian with uvloop) with
+    `workers` processes, on a free port, once `ready_path` answers."""
+    if server == "granian" and importlib.util.find_spec("granian") is None:
+        raise SystemExit("granian is a benchmark's comparison only, not installed: `pip install granian`")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join(sys.path)}
-    command = [app, "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", *command], env=env)
+    command = [sys.executable, "-m", *_command(server, app, port, workers)]
+    process = subprocess.Popen(command, env=env)
     base = f"http://127.0.0.1:{port}"
     for _ in range(READY_ATTEMPTS):  # a bounded wait, polling readiness
         if process.poll() is not None:
@@ -42,3 +53,35 @@ def start_uvicorn(app: str, env: dict[str, str], ready_path: str) -> tuple[subpr
         time.sleep(0.1)
     process.terminate()
     raise RuntimeError(f"{app} did not become ready")
+
+
+def _command(server: str, app: str, port: int, workers: int) -> list[str]:
+    where = ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    if server == "granian":
+        return [
+            "granian",
+            "--interface",
+            "asgi",
+            "--loop",
+            "uvloop",
+            "--no-ws",
+            "--http",
+            "1",
+            *where,
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            app,
+        ]
+    return [
+        "uvicorn",
+        app,
+        *where,
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager, contextmanager
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.routes import HTTPRoute
 from litestar.types import ControllerRouterHandler
 
 from mitapo import logs
@@ -17,11 +18,10 @@ from mitapo.accounts.auth import Authenticator
 from mitapo.audit import routes as audit
 from mitapo.cards import routes as cards
 from mitapo.http import metrics, openapi, system
-from mitapo.http.auth import role_guard
+from mitapo.http.auth import before_handler
 from mitapo.http.deps import DEPENDENCIES
 from mitapo.http.errors import EXCEPTION_HANDLERS
 from mitapo.http.middleware import request_id_middleware
-from mitapo.http.strict import strict_body
 from mitapo.money import routes as money
 from mitapo.payments import routes as merchants
 from mitapo.points import routes as participation
@@ -98,11 +98,10 @@ def create_app(
     app = Litestar(
         route_handlers=[*ROUTES, *extra_routes],
         dependencies=DEPENDENCIES,
-        guards=[role_guard],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[request_id_middleware],
         lifespan=[lifespan],
-        before_request=strict_body,
+        before_request=before_handler,  # who may call, then the body (`http.auth`)
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="みたポ",
@@ -117,4 +116,6 @@ def create_app(
         template_config=web_pages.TEMPLATES,
         debug=False,
     )
+    if any(not isinstance(route, HTTPRoute) for route in app.routes):
+        raise TypeError("HTTP routes only: the role check is a hook before HTTP handlers (http.auth)")
     return openapi.document(app)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Sequence
 
 from mitapo.accounts import principals, staff_log, tables
 from mitapo.accounts.principals import PrincipalView, RevokedSecret
 from mitapo.engine.commands import Command, Idempotency, Row
 from mitapo.engine.database import Database
+from mitapo.engine.gathering import Gathered
 from mitapo.engine.ledger import post
 
 ROLES = ("admin", "auditor", "organizer", "resident", "merchant", "operator", "clerk")
@@ -78,12 +80,25 @@ async def create_principal(
 
 class Authenticator:
     """Looks every secret up, every time: a revoked secret must be refused by every worker process on its
-    next request (`accounts.credentials`), which no per-process cache can promise. The lookup is one indexed
-    query on the lookup pool (docs/benchmarks.md, "HTTP path cost", for what it costs)."""
+    next request (`accounts.credentials`), which no per-process cache can promise. The secrets of requests
+    that arrive together go in one indexed statement on the lookup pool, sent after each of them arrived
+    (`engine.gathering`), which also takes their routes' abuse limits (`principals.admit_many`);
+    docs/benchmarks.md, "Where a payment's CPU goes", for what it costs."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._gathered = Gathered(self._admit_many, "mitapo-secrets")
 
     async def __call__(self, secret: str) -> PrincipalView | RevokedSecret | None:
+        return (await self.admit(secret)).found
+
+    async def admit(
+        self, secret: str, roles: tuple[str, ...] = (), takes: tuple[tuple[str, float, float], ...] = ()
+    ) -> principals.Admission:
+        """The secret's principal; with `takes`, also one from each bucket if it names a valid principal of
+        one of `roles` (`principals.Asked`)."""
+        return await self._gathered(principals.Asked(hash_secret(secret), roles, takes))
+
+    async def _admit_many(self, asked: Sequence[principals.Asked]) -> list[principals.Admission]:
         async with self._db.lookup() as conn:
-            return await principals.by_secret_hash(conn, hash_secret(secret))
+            return await principals.admit_many(conn, asked)

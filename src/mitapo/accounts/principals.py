@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,11 +48,94 @@ _BY_SECRET = """
 """
 
 
-async def by_secret_hash(
-    conn: asyncpg.Connection, secret_hash: bytes
-) -> PrincipalView | RevokedSecret | None:
+# The same for many secrets at once, each through the primary key or the unique index; and, in the same
+# statement, the abuse limits' buckets of each request whose secret names a valid principal of one of its
+# route's roles (`rate_take_many`, migration 0014; a key's `{principal}` is that principal's id). One round
+# trip where the lookup and the take were two, one after the other, on every limited request.
+_ADMIT = """
+    WITH asked AS (
+        SELECT * FROM unnest($1::bytea[], $2::text[]) WITH ORDINALITY AS a (secret_hash, roles, n)
+    ), found AS (
+        SELECT a.n, a.roles, f.* FROM asked a CROSS JOIN LATERAL (
+            SELECT id, role, name, revoked_at IS NULL AS valid FROM principals
+            WHERE secret_hash = a.secret_hash AND disabled_at IS NULL
+            UNION ALL
+            SELECT p.id, p.role, p.name, p.revoked_at IS NULL AND r.valid_until > now() FROM retired_secrets r
+            JOIN principals p ON p.id = r.principal_id
+            WHERE r.secret_hash = a.secret_hash AND p.disabled_at IS NULL
+            LIMIT 1
+        ) AS f
+    ), takes AS (
+        SELECT t.n, replace(t.key, '{principal}', f.id) AS key, t.step, t.burst
+        FROM unnest($3::int[], $4::text[], $5::float8[], $6::float8[]) AS t (n, key, step, burst)
+        JOIN found f ON f.n = t.n
+        WHERE f.valid AND f.role = ANY(string_to_array(f.roles, ','))
+    ), taken AS (
+        SELECT array_agg(DISTINCT n ORDER BY n) AS ns,
+               rate_take_many(array_agg(n ORDER BY n, key), array_agg(key ORDER BY n, key),
+                              array_agg(step ORDER BY n, key), array_agg(burst ORDER BY n, key)) AS waits
+        FROM takes
+    )
+    SELECT f.n, f.id, f.role, f.name, f.valid, w.wait
+    FROM found f LEFT JOIN (SELECT unnest(ns) AS n, unnest(waits) AS wait FROM taken) AS w ON w.n = f.n
+"""
+
+Found = PrincipalView | RevokedSecret | None
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A secret to look up, the roles its route admits, and the buckets to take from when the secret names a
+    valid principal of one of them: (key, step, burst), `{principal}` in a key standing for its id."""
+
+    secret_hash: bytes
+    roles: tuple[str, ...] = ()
+    takes: tuple[tuple[str, float, float], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """What the secret names; `wait` > 0 when a bucket was empty (nothing was taken then), else 0."""
+
+    found: Found
+    wait: float = 0.0
+
+
+async def by_secret_hash(conn: asyncpg.Connection, secret_hash: bytes) -> Found:
     """On the lookup pool (`Database.lookup`), one round trip on every request that presents a secret."""
-    row = await conn.fetchrow(_BY_SECRET, secret_hash)
+    return _found(await conn.fetchrow(_BY_SECRET, secret_hash))
+
+
+async def admit_many(conn: asyncpg.Connection, asked: Sequence[Asked]) -> list[Admission]:
+    """The requests that arrived together (`accounts.auth.Authenticator`), in one autocommitted statement on
+    the lookup pool: each secret looked up as alone, and its takes decided in order, all or none per request,
+    as `limits.buckets.take_many` decides them."""
+    ns: list[int] = []
+    keys: list[str] = []
+    steps: list[float] = []
+    bursts: list[float] = []
+    for n, ask in enumerate(asked, start=1):
+        for key, step, burst in ask.takes:
+            ns.append(n)
+            keys.append(key)
+            steps.append(step)
+            bursts.append(burst)
+    rows = await conn.fetch(
+        _ADMIT,
+        [ask.secret_hash for ask in asked],
+        [",".join(ask.roles) for ask in asked],
+        ns,
+        keys,
+        steps,
+        bursts,
+    )
+    answers = [Admission(None)] * len(asked)
+    for row in rows:
+        answers[row["n"] - 1] = Admission(_found(row), float(row["wait"] or 0.0))
+    return answers
+
+
+def _found(row: asyncpg.Record | None) -> Found:
     if row is None:
         return None
     if not row["valid"]:

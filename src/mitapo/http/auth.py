@@ -5,8 +5,8 @@ phone), or one rotated out and past its grace: 401 `credential_revoked`; a known
 Unknown and revoked secrets count towards the lock-out of their address and of themselves (never of a valid
 secret), and a route's `limit` towards its rate (`http.ratelimit`).
 
-The check is a Litestar guard, `role_guard`, set once on the app: guards run before the body check
-(`http.strict`) and before any dependency, so refusals come in the order 401/403/429, then 400 or 415."""
+The check runs first in the app's `before_request` hook (`before_handler`), then the body check
+(`http.strict`), both before any dependency, so refusals come in the order 401/403/429, then 400 or 415."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from litestar.handlers.base import BaseRouteHandler
 from mitapo.accounts import sessions
 from mitapo.accounts.auth import Authenticator
 from mitapo.accounts.principals import PrincipalView, RevokedSecret
-from mitapo.http import ratelimit
+from mitapo.http import ratelimit, strict
 from mitapo.http.errors import CredentialRevoked, Forbidden, Unauthorized
 
 ANY_ROLE = ("admin", "auditor", "organizer", "resident", "merchant", "operator", "clerk")
@@ -41,6 +41,15 @@ async def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
     if not isinstance(connection, Request):  # a websocket: none is served, none gets in by mistake
         raise Forbidden
     await current_principal(connection)
+
+
+async def before_handler(request: Request[Any, Any, Any]) -> None:
+    """The app's `before_request`: who may call (401, 403, 429: `role_guard`), then whether the body is valid
+    (400, 415: `http.strict`), before any dependency. A hook rather than a guard because Litestar copies the
+    route handler for every guard it runs, 15-30 us a request; it serves HTTP routes only, and the app has no
+    other kind (`app.create_app` refuses one)."""
+    await role_guard(request, request.route_handler)
+    await strict.strict_body(request)
 
 
 async def current_principal(request: Request[Any, Any, Any]) -> PrincipalView:
@@ -67,14 +76,21 @@ async def _identify(request: Request[Any, Any, Any]) -> PrincipalView:
     if scheme.lower() != "bearer" or not secret.strip():
         return await _by_session(request)
     authenticate: Authenticator = request.app.state.authenticator
-    principal = await authenticate(secret.strip())
+    allowed: tuple[str, ...] = request.route_handler.opt.get("roles", ())
+    takes = ratelimit.takes(request)
+    admission = await authenticate.admit(secret.strip(), allowed, takes)  # the limit in the same statement
+    principal = admission.found
     if isinstance(principal, RevokedSecret):
         await ratelimit.count_failure(request, principal.principal_id)
         raise CredentialRevoked
     if principal is None:
         await ratelimit.count_failure(request, ratelimit.secret_credential(secret.strip()))
         raise Unauthorized
-    return await _admitted(request, principal)
+    if principal.role not in allowed:
+        raise Forbidden
+    if takes:
+        ratelimit.taken(request, admission.wait)
+    return principal
 
 
 async def _by_session(request: Request[Any, Any, Any]) -> PrincipalView:

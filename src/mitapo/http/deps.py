@@ -4,8 +4,8 @@ NamedDependency[Database]` (Litestar 3 injects nothing it is not told to).
 They form one chain, runtime → db → principal → idempotency, each asking for the one before it: Litestar
 resolves dependencies of the same depth concurrently, spawning an anyio task group with a task for each
 (about a tenth of a cheap request's CPU), but awaits a lone one directly. The chain also fixes the order in
-which refusals come: who may call (401, 403, decided first by the role guard, `http.auth.role_guard`) before
-whether the write carries its key (400)."""
+which refusals come: who may call (401, 403, decided first by the role check, `http.auth.before_handler`)
+before whether the write carries its key (400)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def db_of(runtime: NamedDependency[Runtime]) -> Database:
 
 
 async def principal_of(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> PrincipalView:
-    """Who the role guard found (it ran before any dependency); `db` only places it after db in the chain."""
+    """Who the role check found (it ran before any dependency); `db` only places it after db in the chain."""
     return await current_principal(request)
 
 

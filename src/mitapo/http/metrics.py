@@ -61,8 +61,15 @@ ABUSE = Counter(
 )
 
 
+_REQUEST_SERIES: dict[tuple[str, str, int], Any] = {}  # one per method, route template and status: bounded
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    REQUEST_SECONDS.labels(method, route, str(status)).observe(seconds)
+    """Each series looked up once (`labels` takes a lock and builds its key on every call)."""
+    series = _REQUEST_SERIES.get((method, route, status))
+    if series is None:
+        series = _REQUEST_SERIES[method, route, status] = REQUEST_SECONDS.labels(method, route, str(status))
+    series.observe(seconds)
 
 
 def observe_batch(commands: int, seconds: float) -> None:

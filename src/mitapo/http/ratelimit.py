@@ -96,6 +96,21 @@ async def count_failure(request: Request[Any, Any, Any], credential: str) -> Non
     await limiter.count_bad_secret(address, credential)
 
 
+def takes(request: Request[Any, Any, Any]) -> tuple[tuple[str, float, float], ...]:
+    """The buckets of the route's limit, for the statement that looks the secret up to take them in the same
+    round trip (`accounts.auth.Authenticator.admit`); none if the route declares no limit."""
+    kind = request.route_handler.opt.get("limit")
+    return () if kind is None else limiter_of(request).takes_for(kind, client_address(request))
+
+
+def taken(request: Request[Any, Any, Any], wait: float) -> None:
+    """After that statement: refused with rate_limited if it had to wait, else counted as taken."""
+    limiter = limiter_of(request)
+    if wait > 0:
+        raise limiter.refused(request.route_handler.opt["limit"], wait)
+    limiter.taken_elsewhere()
+
+
 async def admit(request: Request[Any, Any, Any], principal: PrincipalView) -> None:
     """Count the request against its route's limit, if the route declares one."""
     kind = request.route_handler.opt.get("limit")

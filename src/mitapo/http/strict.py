@@ -18,8 +18,8 @@ JSON_MEDIA = re.compile(r"^\s*application/([\w.-]+\+)?json\s*(;.*)?$", re.IGNORE
 
 
 async def strict_body(request: Request[Any, Any, Any]) -> None:
-    """Who may call comes first (401, 403: the role guard has run), then whether the body is valid (400).
-    `data: JSONBody[X]` is seen here as X."""
+    """Who may call comes first (401, 403: the role check has run, `http.auth.before_handler`), then whether
+    the body is valid (400). `data: JSONBody[X]` is seen here as X."""
     data = request.route_handler.parsed_fn_signature.parameters.get("data")
     body_type = data.annotation if data is not None else None
     if not isinstance(body_type, type) or not issubclass(body_type, msgspec.Struct):

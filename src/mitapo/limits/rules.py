@@ -67,6 +67,7 @@ class Limiter:
     _takes: int = 0
     _waiting: list[tuple[list[buckets.Bucket], asyncio.Future[float]]] = field(default_factory=list)
     _asking: asyncio.Task[None] | None = None
+    _sweeping: asyncio.Task[None] | None = None
 
     async def admit(self, kind: str, principal_id: str, address: str) -> None:
         """Count one request of `kind`; refuse with rate_limited when the principal or the address is over."""
@@ -76,7 +77,35 @@ class Limiter:
         ]
         wait = await self._take(wanted)
         if wait > 0:
-            raise Limited("rate_limited", kind, wait, f"too many {kind.replace('_', ' ')}; slow down")
+            raise self.refused(kind, wait)
+
+    def takes_for(self, kind: str, address: str) -> tuple[tuple[str, float, float], ...]:
+        """The buckets `admit` takes from, as (key, step, burst), for a statement that finds the principal
+        itself (`accounts.principals.admit_many`): `{principal}` in a key stands for its id."""
+        wanted = [
+            *_bucket(f"{kind}:principal:{{principal}}", self.policy.per_principal, 60.0),
+            *_bucket(f"{kind}:address:{address}", self.policy.per_address, 60.0),
+        ]
+        return tuple((b.key, b.step, b.burst) for b in wanted)
+
+    def refused(self, kind: str, wait: float) -> Limited:
+        """What `admit` raises when a take had to wait `wait` seconds."""
+        return Limited("rate_limited", kind, wait, f"too many {kind.replace('_', ' ')}; slow down")
+
+    def taken_elsewhere(self) -> None:
+        """A take made by another statement (`takes_for`): counted towards the sweep of refilled buckets."""
+        before, self._takes = self._takes, self._takes + 1
+        if before // FORGET_EVERY != self._takes // FORGET_EVERY and self._sweeping is None:
+            self._sweeping = asyncio.create_task(self._sweep(), name="mitapo-limits-sweep")
+
+    async def _sweep(self) -> None:
+        try:
+            async with self.db.lookup() as conn:
+                await buckets.forget_idle(conn)
+        except Exception:  # nothing waits on it: the next sweep tries again
+            pass
+        finally:
+            self._sweeping = None
 
     async def admit_hourly(self, kind: str, principal_id: str, per_hour: int) -> None:
         """Count one request of `kind` against the principal's own hourly allowance: `per_hour` at once, then

@@ -86,6 +86,14 @@ async def merchant(conn: AsyncConnection, merchant_id: str) -> MerchantView | No
     return None if row is None else MerchantView(*row)
 
 
+async def merchant_on_lookup(conn: asyncpg.Connection, merchant_id: str) -> MerchantView | None:
+    """The same on the lookup pool (`Database.lookup`), for a payment's path: one round trip, where a
+    connection of the engine costs three (BEGIN, the query, ROLLBACK) and SQLAlchemy's work around them
+    (docs/benchmarks.md, "Where a payment's CPU goes")."""
+    row = await conn.fetchrow(f"SELECT {MERCHANT_COLUMNS} FROM merchants WHERE id = $1", merchant_id)
+    return None if row is None else MerchantView(*row)
+
+
 async def merchants_by_id(conn: AsyncConnection, ids: list[str]) -> dict[str, MerchantView]:
     rows = await conn.execute(
         text(f"SELECT {MERCHANT_COLUMNS} FROM merchants WHERE id = ANY(:ids)"), {"ids": ids}
