@@ -1,0 +1,507 @@
+"""Us against peers: `python -m bench.peers [--seconds S] [--rounds N] [--hordak-processes 1,2]`.
+
+A rate of our own means little without the rates of what a team would use instead, measured on the same
+PostgreSQL in the same run. This benchmark drives, at 32 callers in a closed loop, spread over 1,000 accounts
+and with one hot account in every transfer:
+
+- *pgbench TPC-B* (32 clients, scale 32, on a database of its own): the server's own yardstick;
+- *our service layer*: `services.ledger.transfer`, called as `bench.ledger_throughput` and `bench.floors`
+  call it (an Idempotency-Key per call, one Runtime with its sealer and checkpointer);
+- *django-hordak*, the double-entry library a Python team would pick instead, through its own API
+  (`Account.transfer_to`, one database transaction with a Transaction and two Legs, checked by hordak's
+  triggers), in a database of its own on the same server. Django runs as it is deployed: 32 threads with a
+  persistent connection each (`CONN_MAX_AGE=None`), in one process or split over several (16 threads each in
+  two), so that the GIL is not the only thing measured.
+
+Each round runs pgbench, then each workload for `--seconds`; pgbench runs once more at the end, and the
+ratios use every pgbench run. Beside each rate, the CPU time per transfer: the Python process(es) and every
+backend of the workload's database, read from /proc, which the machine's other users move much less than the
+rates.
+
+django-hordak is not part of the default install: `pip install -e '.[bench]'` (the `bench` extra in
+pyproject.toml) brings it, Django and psycopg. The service runs on the server at `--database-url` or
+`MITAPO_BENCH_DATABASE_URL` (the embedded one otherwise); every database made here is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import multiprocessing
+import os
+import random
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bench.ledger_throughput import (
+    CpuMeter,
+    Options,
+    Throughput,
+    combined,
+    drive,
+    drop_database,
+    fresh_database,
+    fund_accounts,
+    measure,
+    spread_pairs,
+    start_runtime,
+)
+from bench.pgbench import TpcbResult, run_tpcb, scratch_database, tpcb_database
+from bench.pgbench import combined as combined_tpcb
+
+CALLERS = 32
+ACCOUNTS = 1000
+MODES = ("spread", "hot")
+CURRENCY = "JPY"
+BENCH_EXTRA = ("django", "hordak", "psycopg")
+INSTALL = (
+    "pip install -e '.[bench]'  (the benchmark-only extra in pyproject.toml: django-hordak, Django, psycopg)"
+)
+
+
+def missing_peers(modules: Sequence[str] = BENCH_EXTRA) -> str | None:
+    """What to tell the reader when the bench extra is not installed; None when it is."""
+    absent = [m for m in modules if importlib.util.find_spec(m) is None]
+    if not absent:
+        return None
+    return f"bench.peers needs {', '.join(absent)}, which the default install leaves out:\n    {INSTALL}"
+
+
+# --- django-hordak, in processes of its own ---------------------------------------------------------------
+
+
+def _configure_django(url: str) -> None:
+    """Django as a deployed app would be set up for hordak: no DEBUG (which keeps every query), persistent
+    connections, one currency."""
+    import django
+    from django.conf import settings
+    from sqlalchemy.engine import make_url
+
+    parts = make_url(url)
+    settings.configure(
+        DEBUG=False,
+        USE_TZ=True,
+        TIME_ZONE="UTC",
+        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "mptt", "hordak"],
+        DATABASES={
+            "default": {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": parts.database,
+                "USER": parts.username or "",
+                "PASSWORD": parts.password or "",
+                "HOST": parts.host or "",
+                "PORT": str(parts.port or ""),
+                "CONN_MAX_AGE": None,
+            }
+        },
+        DEFAULT_CURRENCY=CURRENCY,
+        CURRENCIES=[CURRENCY],
+        HORDAK_CURRENCIES=[CURRENCY],
+        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
+    )
+    django.setup()
+
+
+def _hordak_setup(url: str, accounts: int) -> None:
+    """hordak's migrations (its triggers included) and its accounts: `accounts` asset accounts and a hot one,
+    each funded from an equity account as ours are (only the guarded transfer looks at a balance)."""
+    _configure_django(url)
+    from django.core.management import call_command
+    from django.db import connection
+    from hordak.models import Account, AccountType
+    from moneyed import Money
+
+    call_command("migrate", verbosity=0)
+    funding = Account.objects.create(name="funding", type=AccountType.equity, currencies=[CURRENCY])
+    for name, funds in [("hot", 10_000_000_000), *((f"acct:{i:05d}", 10_000_000) for i in range(accounts))]:
+        account = Account.objects.create(name=name, type=AccountType.asset, currencies=[CURRENCY])
+        funding.transfer_to(account, Money(funds, CURRENCY))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # plans for the tables as they will be, not as they were empty
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """How django-hordak is driven: its 32 threads split over `processes`; `guarded`, each transfer refuses
+    an overdraft as ours does, the way hordak's API allows it (lock the source account, sum its legs)."""
+
+    processes: int
+    guarded: bool = False
+
+    def describe(self, mode: str) -> str:
+        guard = " + overdraft check" if self.guarded else ""
+        return f"django-hordak {mode}{guard} ({self.processes} × {CALLERS // self.processes} threads)"
+
+
+class Overdraft(Exception):
+    """The guarded transfer's refusal: the source account's balance is below the amount."""
+
+
+def _transfer(guarded: bool) -> Any:
+    """hordak's transfer, `Account.transfer_to` (a Transaction and two Legs in one database transaction,
+    checked by hordak's triggers); guarded, inside a transaction that first locks the source and reads its
+    balance, the check a points ledger cannot do without. The lock is FOR NO KEY UPDATE: a plain FOR UPDATE
+    deadlocks against the FOR KEY SHARE that the legs' foreign keys take on the other account."""
+    from django.db import transaction
+    from hordak.models import Account
+    from moneyed import Money
+
+    amount = Money(1, CURRENCY)
+
+    def plain(source: Any, destination: Any) -> None:
+        source.transfer_to(destination, amount)
+
+    def checked(source: Any, destination: Any) -> None:
+        with transaction.atomic():
+            locked = Account.objects.select_for_update(no_key=True).get(pk=source.pk)
+            if locked.get_simple_balance()[CURRENCY] < amount:
+                raise Overdraft(locked.name)
+            locked.transfer_to(destination, amount)
+
+    return checked if guarded else plain
+
+
+class _Callers:
+    """What the threads of one process share: when they start and stop, their counts, their first error."""
+
+    def __init__(self, threads: int) -> None:
+        self.warmed = threading.Barrier(threads + 1)
+        self.stopped = threading.Barrier(threads + 1)
+        self.go, self.leave = threading.Event(), threading.Event()
+        self.lock = threading.Lock()
+        self.deadline = 0.0
+        self.done = self.refused = self.failed = 0
+        self.error = ""
+
+    def add(self, done: int, refused: int, failed: int, error: str) -> None:
+        with self.lock:
+            self.done, self.refused, self.failed = (
+                self.done + done,
+                self.refused + refused,
+                self.failed + failed,
+            )
+            self.error = self.error or error
+
+
+def _hordak_process(
+    url: str, mode: str, guarded: bool, threads: int, seconds: float, seed: int, barrier: Any, out: Any
+) -> None:
+    """One process of `threads` callers, each with its own persistent connection, started with the others by
+    `barrier`; it reports (transfers, refused, failed, seconds, its CPU seconds, first error) and keeps its
+    connections until the parent has read their CPU time."""
+    _configure_django(url)
+    from django.db import connection
+    from hordak.models import Account
+
+    spread = list(Account.objects.filter(name__startswith="acct:").order_by("name"))
+    hot = Account.objects.get(name="hot")
+    connection.close()  # the main thread's; each caller opens its own
+    transfer, shared = _transfer(guarded), _Callers(threads)
+
+    def pick(rng: random.Random) -> tuple[Any, Any]:
+        if mode == "hot":
+            other = rng.choice(spread)
+            return (hot, other) if rng.random() < 0.5 else (other, hot)
+        a, b = rng.sample(spread, 2)
+        return a, b
+
+    def caller(n: int) -> None:
+        rng = random.Random(seed * 1000 + n)
+        try:
+            for _ in range(3):  # opens the connection, warms Django's caches
+                transfer(*pick(rng))
+        except Exception as exc:
+            shared.add(0, 0, 1, repr(exc))
+            shared.warmed.abort()
+            raise
+        shared.warmed.wait()
+        shared.go.wait()
+        done = refused = failed = 0
+        error = ""
+        while time.monotonic() < shared.deadline:
+            try:
+                transfer(*pick(rng))
+                done += 1
+            except Overdraft:
+                refused += 1
+            except Exception as exc:  # a peer that fails must say so, not hide in its rate
+                failed += 1
+                error = error or repr(exc)
+        shared.add(done, refused, failed, error)
+        shared.stopped.wait()
+        shared.leave.wait()
+        connection.close()
+
+    pool = [threading.Thread(target=caller, args=(n,), daemon=True) for n in range(threads)]
+    for thread in pool:
+        thread.start()
+    try:
+        shared.warmed.wait()
+    except threading.BrokenBarrierError:
+        barrier.abort()
+        raise SystemExit(f"django-hordak failed while warming up: {shared.error}") from None
+    barrier.wait()  # every process warmed up: the parent reads the CPU times
+    barrier.wait()  # ... and has read them
+    began, cpu = time.monotonic(), time.process_time()
+    shared.deadline = began + seconds
+    shared.go.set()
+    shared.stopped.wait()
+    elapsed, cpu = time.monotonic() - began, time.process_time() - cpu
+    out.put((shared.done, shared.refused, shared.failed, elapsed, cpu, shared.error))
+    barrier.wait()  # the parent has read the backends' CPU time: the connections may go
+    shared.leave.set()
+    for thread in pool:
+        thread.join()
+
+
+async def hordak(url: str, peer: Peer, mode: str, seconds: float, seed: int) -> Throughput:
+    """`CALLERS` threads of django-hordak transfers, split evenly over `peer.processes` processes."""
+    context = multiprocessing.get_context("spawn")
+    barrier, out = context.Barrier(peer.processes + 1), context.Queue()
+    each = CALLERS // peer.processes
+    workers = [
+        context.Process(
+            target=_hordak_process,
+            args=(url, mode, peer.guarded, each, seconds, seed * 10 + p, barrier, out),
+        )
+        for p in range(peer.processes)
+    ]
+    for worker in workers:
+        worker.start()
+    await asyncio.to_thread(barrier.wait)
+    meter = await CpuMeter.start(url)
+    await asyncio.to_thread(barrier.wait)
+    results = [await asyncio.to_thread(out.get) for _ in workers]
+    cpu = await meter.stop(python=sum(r[4] for r in results))
+    await asyncio.to_thread(barrier.wait)
+    for worker in workers:
+        await asyncio.to_thread(worker.join)
+    done, refused, failed = (sum(r[i] for r in results) for i in range(3))
+    if failed:
+        first = next(r[5] for r in results if r[5])
+        say(f"  {peer.describe(mode)}: {failed} transfers failed, the first: {first}")
+    per = None if cpu is None or not done else cpu / done * 1e6
+    if done:
+        say(f"    of which Django's processes {sum(r[4] for r in results) / done * 1e6:,.0f} µs each")
+    return Throughput(mode, CALLERS, peer.processes, done, refused + failed, max(r[3] for r in results), per)
+
+
+async def _in_process(target: Any, *args: Any) -> None:
+    context = multiprocessing.get_context("spawn")
+    process = context.Process(target=target, args=args)
+    process.start()
+    await asyncio.to_thread(process.join)
+    if process.exitcode != 0:
+        raise RuntimeError(f"{target.__name__} exited with {process.exitcode}")
+
+
+# --- the run -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    seconds: float = 15.0
+    rounds: int = 1
+    pgbench_seconds: int = 15
+    pgbench_scale: int = 32
+    hordak_processes: tuple[int, ...] = (1, 2)
+    guarded: bool = True
+    server_url: str | None = None
+
+    def peers(self) -> list[Peer]:
+        """Plain hordak in each layout; guarded, in the one with the most processes (its best)."""
+        plain = [Peer(processes) for processes in self.hordak_processes]
+        return plain + ([Peer(max(self.hordak_processes), guarded=True)] if self.guarded else [])
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the table: a workload's rate and CPU per transfer, and the mode it compares against."""
+
+    name: str
+    mode: str  # 'spread' | 'hot' | '' (pgbench)
+    rate: float
+    cpu_us: float | None
+
+
+async def run(plan: Plan) -> tuple[TpcbResult, list[TpcbResult], list[Row]]:
+    server, url = await fresh_database(Options(server_url=plan.server_url))
+    ours: dict[str, list[Throughput]] = {mode: [] for mode in MODES}
+    peers: dict[tuple[Peer, str], list[Throughput]] = {(peer, m): [] for peer in plan.peers() for m in MODES}
+    runs: list[TpcbResult] = []
+    try:
+        async with scratch_database(server, "mitapo_hordak") as (_, hordak_url):
+            say(f"django-hordak: migrating and opening {ACCOUNTS} accounts ...")
+            await _in_process(_hordak_setup, hordak_url, ACCOUNTS)
+            await _fund(url)
+            async with tpcb_database(server, scale=plan.pgbench_scale) as tables:
+                for round_ in range(plan.rounds):
+                    runs.append(await _pgbench(tables, plan))
+                    for mode, result in (await _ours(url, plan, round_)).items():
+                        ours[mode].append(result)
+                    for (peer, mode), results in peers.items():
+                        results.append(await hordak(hordak_url, peer, mode, plan.seconds, round_))
+                        _said(peer.describe(mode), results[-1])
+                runs.append(await _pgbench(tables, plan))
+    finally:
+        await drop_database(server, url)
+    rows = [Row(f"services.ledger.transfer {mode}", mode, *_figures(combined(ours[mode]))) for mode in MODES]
+    for (peer, mode), results in peers.items():
+        rows.append(Row(peer.describe(mode), mode, *_figures(combined(results))))
+    return combined_tpcb(runs), runs, rows
+
+
+async def _fund(url: str) -> None:
+    runtime = await start_runtime(url)
+    try:
+        say(f"our service: funding {ACCOUNTS} accounts ...")
+        await fund_accounts(runtime.db, ACCOUNTS)
+    finally:
+        await runtime.stop()
+
+
+async def _ours(url: str, plan: Plan, round_: int) -> dict[str, Throughput]:
+    """Spread and hot through our service layer, on a Runtime that stops before the peers run: its sealer
+    works on our entries while we are measured, not while they are."""
+    runtime = await start_runtime(url)
+    try:
+        await drive(runtime.db, spread_pairs(ACCOUNTS), CALLERS, 2.0, 0)  # warm-up: the pool, the plans
+        results = {}
+        for mode in MODES:
+            results[mode] = await measure(
+                runtime.db, mode, CALLERS, Options(accounts=ACCOUNTS), plan.seconds, round_ + 1
+            )
+            _said(f"services.ledger.transfer {mode}", results[mode])
+        return results
+    finally:
+        await runtime.stop()
+
+
+async def _pgbench(tables: Any, plan: Plan) -> TpcbResult:
+    result = await run_tpcb(tables, seconds=plan.pgbench_seconds, clients=CALLERS)
+    cpu = (
+        "" if result.cpu_us_per_transaction is None else f", {result.cpu_us_per_transaction:,.0f} µs CPU each"
+    )
+    say(f"  pgbench TPC-B: {result.tps:,.0f} tps{cpu}")
+    return result
+
+
+def _figures(result: Throughput) -> tuple[float, float | None]:
+    return result.rate, result.cpu_us_per_entry
+
+
+def _said(name: str, result: Throughput) -> None:
+    cpu = "" if result.cpu_us_per_entry is None else f", {result.cpu_us_per_entry:,.0f} µs CPU each"
+    refused = f", {result.refused:,} refused or failed" if result.refused else ""
+    say(f"  {name}: {result.rate:,.0f} transfers/s{cpu}{refused}")
+
+
+# --- output ------------------------------------------------------------------------------------------------
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def table(pgbench: TpcbResult, rows: Sequence[Row]) -> list[str]:
+    """The rows against pgbench and against our service layer in the same mode (pgbench against our spread),
+    with each one's CPU per transfer and the CPU ratio (a TPC-B transaction's CPU over this one's)."""
+    us = {row.mode: row.rate for row in rows if row.name.startswith("services.")}
+    lines = [f"{'closed loop of 32':56} {'per second':>10} {'÷ pgbench':>10} {'÷ us':>6}"]
+    lines[0] += f" {'µs CPU each':>12} {'CPU ratio':>10}"
+    for row in (Row("pgbench TPC-B", "spread", pgbench.tps, pgbench.cpu_us_per_transaction), *rows):
+        versus = us.get(row.mode)
+        lines.append(
+            f"{row.name:56} {row.rate:10,.0f} {row.rate / pgbench.tps:10.2f} "
+            f"{_ratio(row.rate, versus):>6} {_cpu(row.cpu_us, pgbench.cpu_us_per_transaction)}"
+        )
+    return lines
+
+
+def _ratio(rate: float, versus: float | None) -> str:
+    return "?" if not versus else f"{rate / versus:.2f}"
+
+
+def _cpu(us_each: float | None, pgbench_us_each: float | None) -> str:
+    if us_each is None:
+        return f"{'?':>12} {'?':>10}"
+    ratio = "?" if pgbench_us_each is None else f"{pgbench_us_each / us_each:.2f}"
+    return f"{us_each:12,.0f} {ratio:>10}"
+
+
+def load() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def parse(argv: Sequence[str] | None = None) -> Plan:
+    parser = argparse.ArgumentParser(prog="python -m bench.peers", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--seconds", type=float, default=15.0, help="seconds per workload and round (default 15)"
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of every workload (default 1)")
+    parser.add_argument(
+        "--pgbench-seconds", type=int, help="seconds of each pgbench run (default: --seconds)"
+    )
+    parser.add_argument("--pgbench-scale", type=int, default=32, help="pgbench -s (default 32)")
+    parser.add_argument(
+        "--hordak-processes",
+        type=lambda text: tuple(int(n) for n in text.split(",")),
+        default=(1, 2),
+        help="processes the 32 django-hordak threads are split over, comma-separated runs (default 1,2)",
+    )
+    parser.add_argument(
+        "--no-guarded",
+        dest="guarded",
+        action="store_false",
+        help="skip django-hordak with the overdraft check (a locked source account, its legs summed)",
+    )
+    parser.add_argument(
+        "--database-url",
+        dest="server_url",
+        help="the server (default: MITAPO_BENCH_DATABASE_URL, else embedded)",
+    )
+    args = parser.parse_args(argv)
+    for processes in args.hordak_processes:
+        if processes < 1 or CALLERS % processes:
+            parser.error(f"--hordak-processes: {processes} does not divide {CALLERS} callers")
+    pgbench_seconds = args.pgbench_seconds or max(2, round(args.seconds))
+    return Plan(
+        seconds=args.seconds,
+        rounds=args.rounds,
+        pgbench_seconds=pgbench_seconds,
+        pgbench_scale=args.pgbench_scale,
+        hordak_processes=args.hordak_processes,
+        guarded=args.guarded,
+        server_url=args.server_url,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    plan = parse(argv)
+    missing = missing_peers()
+    if missing is not None:
+        print(missing)
+        return 2
+    say(f"start: {load()}")
+    pgbench, runs, rows = asyncio.run(run(plan))
+    print(
+        f"\npgbench TPC-B, 32 clients, scale {plan.pgbench_scale}: "
+        + ", ".join(f"{r.tps:,.0f}" for r in runs)
+        + " tps"
+    )
+    print("\n".join(table(pgbench, rows)))
+    print("(÷ us: against our service layer in the same mode, pgbench against our spread; CPU ratio:")
+    print(
+        " a TPC-B transaction's CPU time over this one's, the ÷ pgbench the two would have keeping the CPUs"
+    )
+    print(" equally busy)")
+    print(f"end: {load()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
