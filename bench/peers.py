@@ -6,12 +6,16 @@ and with one hot account in every transfer:
 
 - *pgbench TPC-B* (32 clients, scale 32, on a database of its own): the server's own yardstick;
 - *our service layer*: `services.ledger.transfer`, called as `bench.ledger_throughput` and `bench.floors`
-  call it (an Idempotency-Key per call, one Runtime with its sealer and checkpointer);
+  call it (an Idempotency-Key per call, one Runtime with its sealer and checkpointer; the CPU time counted
+  is this process's, the sealer's process's and the backends');
 - *django-hordak*, the double-entry library a Python team would pick instead, through its own API
   (`Account.transfer_to`, one database transaction with a Transaction and two Legs, checked by hordak's
   triggers), in a database of its own on the same server. Django runs as it is deployed: 32 threads with a
   persistent connection each (`CONN_MAX_AGE=None`), in one process or split over several (16 threads each in
-  two), so that the GIL is not the only thing measured.
+  two), so that the GIL is not the only thing measured;
+- *django-hordak with an overdraft check*: hordak keeps no balance and refuses no overdraft, which a points
+  ledger must; through its API that is a transaction that locks the source account's row, sums its legs
+  (`get_simple_balance`) and then calls `transfer_to` (`--no-guarded` skips it).
 
 Each round runs pgbench, then each workload for `--seconds`; pgbench runs once more at the end, and the
 ratios use every pgbench run. Beside each rate, the CPU time per transfer: the Python process(es) and every
@@ -46,12 +50,13 @@ from bench.ledger_throughput import (
     drop_database,
     fresh_database,
     fund_accounts,
-    measure,
+    picker,
     spread_pairs,
     start_runtime,
 )
-from bench.pgbench import TpcbResult, run_tpcb, scratch_database, tpcb_database
+from bench.pgbench import TpcbResult, cpu_seconds, run_tpcb, scratch_database, tpcb_database
 from bench.pgbench import combined as combined_tpcb
+from mitapo.runtime import Runtime
 
 CALLERS = 32
 ACCOUNTS = 1000
@@ -285,9 +290,11 @@ async def hordak(url: str, peer: Peer, mode: str, seconds: float, seed: int) -> 
         first = next(r[5] for r in results if r[5])
         say(f"  {peer.describe(mode)}: {failed} transfers failed, the first: {first}")
     per = None if cpu is None or not done else cpu / done * 1e6
-    if done:
-        say(f"    of which Django's processes {sum(r[4] for r in results) / done * 1e6:,.0f} µs each")
-    return Throughput(mode, CALLERS, peer.processes, done, refused + failed, max(r[3] for r in results), per)
+    elapsed, python = max(r[3] for r in results), sum(r[4] for r in results)
+    result = Throughput(mode, CALLERS, peer.processes, done, refused + failed, elapsed, per)
+    django = f" ({python / done * 1e6:,.0f} µs of it in Django's processes)" if done else ""
+    _said(peer.describe(mode), result, django)
+    return result
 
 
 async def _in_process(target: Any, *args: Any) -> None:
@@ -343,9 +350,7 @@ async def run(plan: Plan) -> tuple[TpcbResult, list[TpcbResult], list[Row]]:
                     runs.append(await _pgbench(tables, plan))
                     for mode, result in (await _ours(url, plan, round_)).items():
                         ours[mode].append(result)
-                    for (peer, mode), results in peers.items():
-                        results.append(await hordak(hordak_url, peer, mode, plan.seconds, round_))
-                        _said(peer.describe(mode), results[-1])
+                    await _peers(hordak_url, plan, round_, peers)
                 runs.append(await _pgbench(tables, plan))
     finally:
         await drop_database(server, url)
@@ -353,6 +358,14 @@ async def run(plan: Plan) -> tuple[TpcbResult, list[TpcbResult], list[Row]]:
     for (peer, mode), results in peers.items():
         rows.append(Row(peer.describe(mode), mode, *_figures(combined(results))))
     return combined_tpcb(runs), runs, rows
+
+
+async def _peers(
+    url: str, plan: Plan, round_: int, results: dict[tuple[Peer, str], list[Throughput]]
+) -> None:
+    for peer in plan.peers():
+        for mode in in_turn(round_):
+            results[peer, mode].append(await hordak(url, peer, mode, plan.seconds, round_))
 
 
 async def _fund(url: str) -> None:
@@ -364,21 +377,56 @@ async def _fund(url: str) -> None:
         await runtime.stop()
 
 
+def in_turn(round_: int) -> tuple[str, ...]:
+    """Spread first in even rounds, hot first in odd ones: what the first window after a change of
+    workload pays (another database's autovacuum, say) falls on both."""
+    return MODES if round_ % 2 == 0 else MODES[::-1]
+
+
 async def _ours(url: str, plan: Plan, round_: int) -> dict[str, Throughput]:
-    """Spread and hot through our service layer, on a Runtime that stops before the peers run: its sealer
-    works on our entries while we are measured, not while they are."""
+    """Spread and hot through our service layer, driven and measured as `bench.ledger_throughput.measure`
+    does, on a Runtime that stops before the peers run: its sealer works on our entries while we are
+    measured, not while they are."""
     runtime = await start_runtime(url)
     try:
         await drive(runtime.db, spread_pairs(ACCOUNTS), CALLERS, 2.0, 0)  # warm-up: the pool, the plans
+        await _sealer_ready(runtime)
         results = {}
-        for mode in MODES:
-            results[mode] = await measure(
-                runtime.db, mode, CALLERS, Options(accounts=ACCOUNTS), plan.seconds, round_ + 1
+        for mode in in_turn(round_):
+            await runtime.seal_now()  # what came before is not this window's to seal
+            meter, python = await CpuMeter.start(runtime.db.url), _our_cpu(runtime)
+            done, refused, elapsed = await drive(
+                runtime.db, picker(mode, ACCOUNTS), CALLERS, plan.seconds, round_ + 1
             )
-            _said(f"services.ledger.transfer {mode}", results[mode])
+            await runtime.seal_now()  # ... and what this window wrote is, though after its clock stopped
+            python = _our_cpu(runtime) - python
+            cpu = await meter.stop(python=python)
+            per = None if cpu is None or not done else cpu / done * 1e6
+            results[mode] = Throughput(mode, CALLERS, 1, done, refused, elapsed, per)
+            ours = f" ({python / done * 1e6:,.0f} µs of it in our processes)" if done else ""
+            _said(f"services.ledger.transfer {mode}", results[mode], ours)
         return results
     finally:
         await runtime.stop()
+
+
+async def _sealer_ready(runtime: Runtime) -> None:
+    """Wait for a first pass of the sealer's process: its start (a Python that imports the service) is not
+    a transfer's cost."""
+    sealer = runtime._sealer
+    if sealer is None:
+        return
+    booted = sealer.last_ok
+    async with asyncio.timeout(60):
+        while sealer.last_ok == booted:  # noqa: ASYNC110  (another process sets it: nothing to await)
+            await asyncio.sleep(0.1)
+
+
+def _our_cpu(runtime: Runtime) -> float:
+    """CPU seconds of this process and of the Runtime's sealer, which seals in a process of its own."""
+    sealer = runtime._sealer.pid if runtime._sealer is not None else None
+    spent = cpu_seconds([sealer]) if sealer is not None else 0.0
+    return time.process_time() + (spent or 0.0)
 
 
 async def _pgbench(tables: Any, plan: Plan) -> TpcbResult:
@@ -394,17 +442,20 @@ def _figures(result: Throughput) -> tuple[float, float | None]:
     return result.rate, result.cpu_us_per_entry
 
 
-def _said(name: str, result: Throughput) -> None:
+def _said(name: str, result: Throughput, more: str = "") -> None:
     cpu = "" if result.cpu_us_per_entry is None else f", {result.cpu_us_per_entry:,.0f} µs CPU each"
     refused = f", {result.refused:,} refused or failed" if result.refused else ""
-    say(f"  {name}: {result.rate:,.0f} transfers/s{cpu}{refused}")
+    say(f"  {name}: {result.rate:,.0f} transfers/s{cpu}{more}{refused}")
 
 
 # --- output ------------------------------------------------------------------------------------------------
 
 
+_STARTED = time.monotonic()
+
+
 def say(text: str) -> None:
-    print(text, flush=True)
+    print(f"{time.monotonic() - _STARTED:4.0f} s {text}", flush=True)
 
 
 def table(pgbench: TpcbResult, rows: Sequence[Row]) -> list[str]:
