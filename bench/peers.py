@@ -34,13 +34,12 @@ import asyncio
 import importlib.util
 import multiprocessing
 import os
-import random
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bench import hordak_peer
 from bench.ledger_throughput import (
     CpuMeter,
     Options,
@@ -61,7 +60,6 @@ from mitapo.runtime import Runtime
 CALLERS = 32
 ACCOUNTS = 1000
 MODES = ("spread", "hot")
-CURRENCY = "JPY"
 BENCH_EXTRA = ("django", "hordak", "psycopg")
 INSTALL = (
     "pip install -e '.[bench]'  (the benchmark-only extra in pyproject.toml: django-hordak, Django, psycopg)"
@@ -79,56 +77,6 @@ def missing_peers(modules: Sequence[str] = BENCH_EXTRA) -> str | None:
 # --- django-hordak, in processes of its own ---------------------------------------------------------------
 
 
-def _configure_django(url: str) -> None:
-    """Django as a deployed app would be set up for hordak: no DEBUG (which keeps every query), persistent
-    connections, one currency."""
-    import django
-    from django.conf import settings
-    from sqlalchemy.engine import make_url
-
-    parts = make_url(url)
-    settings.configure(
-        DEBUG=False,
-        USE_TZ=True,
-        TIME_ZONE="UTC",
-        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "mptt", "hordak"],
-        DATABASES={
-            "default": {
-                "ENGINE": "django.db.backends.postgresql",
-                "NAME": parts.database,
-                "USER": parts.username or "",
-                "PASSWORD": parts.password or "",
-                "HOST": parts.host or "",
-                "PORT": str(parts.port or ""),
-                "CONN_MAX_AGE": None,
-            }
-        },
-        DEFAULT_CURRENCY=CURRENCY,
-        CURRENCIES=[CURRENCY],
-        HORDAK_CURRENCIES=[CURRENCY],
-        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
-    )
-    django.setup()
-
-
-def _hordak_setup(url: str, accounts: int) -> None:
-    """hordak's migrations (its triggers included) and its accounts: `accounts` asset accounts and a hot one,
-    each funded from an equity account as ours are (only the guarded transfer looks at a balance)."""
-    _configure_django(url)
-    from django.core.management import call_command
-    from django.db import connection
-    from hordak.models import Account, AccountType
-    from moneyed import Money
-
-    call_command("migrate", verbosity=0)
-    funding = Account.objects.create(name="funding", type=AccountType.equity, currencies=[CURRENCY])
-    for name, funds in [("hot", 10_000_000_000), *((f"acct:{i:05d}", 10_000_000) for i in range(accounts))]:
-        account = Account.objects.create(name=name, type=AccountType.asset, currencies=[CURRENCY])
-        funding.transfer_to(account, Money(funds, CURRENCY))
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # plans for the tables as they will be, not as they were empty
-
-
 @dataclass(frozen=True, slots=True)
 class Peer:
     """How django-hordak is driven: its 32 threads split over `processes`; `guarded`, each transfer refuses
@@ -142,127 +90,6 @@ class Peer:
         return f"django-hordak {mode}{guard} ({self.processes} × {CALLERS // self.processes} threads)"
 
 
-class Overdraft(Exception):
-    """The guarded transfer's refusal: the source account's balance is below the amount."""
-
-
-def _transfer(guarded: bool) -> Any:
-    """hordak's transfer, `Account.transfer_to` (a Transaction and two Legs in one database transaction,
-    checked by hordak's triggers); guarded, inside a transaction that first locks the source and reads its
-    balance, the check a points ledger cannot do without. The lock is FOR NO KEY UPDATE: a plain FOR UPDATE
-    deadlocks against the FOR KEY SHARE that the legs' foreign keys take on the other account."""
-    from django.db import transaction
-    from hordak.models import Account
-    from moneyed import Money
-
-    amount = Money(1, CURRENCY)
-
-    def plain(source: Any, destination: Any) -> None:
-        source.transfer_to(destination, amount)
-
-    def checked(source: Any, destination: Any) -> None:
-        with transaction.atomic():
-            locked = Account.objects.select_for_update(no_key=True).get(pk=source.pk)
-            if locked.get_simple_balance()[CURRENCY] < amount:
-                raise Overdraft(locked.name)
-            locked.transfer_to(destination, amount)
-
-    return checked if guarded else plain
-
-
-class _Callers:
-    """What the threads of one process share: when they start and stop, their counts, their first error."""
-
-    def __init__(self, threads: int) -> None:
-        self.warmed = threading.Barrier(threads + 1)
-        self.stopped = threading.Barrier(threads + 1)
-        self.go, self.leave = threading.Event(), threading.Event()
-        self.lock = threading.Lock()
-        self.deadline = 0.0
-        self.done = self.refused = self.failed = 0
-        self.error = ""
-
-    def add(self, done: int, refused: int, failed: int, error: str) -> None:
-        with self.lock:
-            self.done, self.refused, self.failed = (
-                self.done + done,
-                self.refused + refused,
-                self.failed + failed,
-            )
-            self.error = self.error or error
-
-
-def _hordak_process(
-    url: str, mode: str, guarded: bool, threads: int, seconds: float, seed: int, barrier: Any, out: Any
-) -> None:
-    """One process of `threads` callers, each with its own persistent connection, started with the others by
-    `barrier`; it reports (transfers, refused, failed, seconds, its CPU seconds, first error) and keeps its
-    connections until the parent has read their CPU time."""
-    _configure_django(url)
-    from django.db import connection
-    from hordak.models import Account
-
-    spread = list(Account.objects.filter(name__startswith="acct:").order_by("name"))
-    hot = Account.objects.get(name="hot")
-    connection.close()  # the main thread's; each caller opens its own
-    transfer, shared = _transfer(guarded), _Callers(threads)
-
-    def pick(rng: random.Random) -> tuple[Any, Any]:
-        if mode == "hot":
-            other = rng.choice(spread)
-            return (hot, other) if rng.random() < 0.5 else (other, hot)
-        a, b = rng.sample(spread, 2)
-        return a, b
-
-    def caller(n: int) -> None:
-        rng = random.Random(seed * 1000 + n)
-        try:
-            for _ in range(3):  # opens the connection, warms Django's caches
-                transfer(*pick(rng))
-        except Exception as exc:
-            shared.add(0, 0, 1, repr(exc))
-            shared.warmed.abort()
-            raise
-        shared.warmed.wait()
-        shared.go.wait()
-        done = refused = failed = 0
-        error = ""
-        while time.monotonic() < shared.deadline:
-            try:
-                transfer(*pick(rng))
-                done += 1
-            except Overdraft:
-                refused += 1
-            except Exception as exc:  # a peer that fails must say so, not hide in its rate
-                failed += 1
-                error = error or repr(exc)
-        shared.add(done, refused, failed, error)
-        shared.stopped.wait()
-        shared.leave.wait()
-        connection.close()
-
-    pool = [threading.Thread(target=caller, args=(n,), daemon=True) for n in range(threads)]
-    for thread in pool:
-        thread.start()
-    try:
-        shared.warmed.wait()
-    except threading.BrokenBarrierError:
-        barrier.abort()
-        raise SystemExit(f"django-hordak failed while warming up: {shared.error}") from None
-    barrier.wait()  # every process warmed up: the parent reads the CPU times
-    barrier.wait()  # ... and has read them
-    began, cpu = time.monotonic(), time.process_time()
-    shared.deadline = began + seconds
-    shared.go.set()
-    shared.stopped.wait()
-    elapsed, cpu = time.monotonic() - began, time.process_time() - cpu
-    out.put((shared.done, shared.refused, shared.failed, elapsed, cpu, shared.error))
-    barrier.wait()  # the parent has read the backends' CPU time: the connections may go
-    shared.leave.set()
-    for thread in pool:
-        thread.join()
-
-
 async def hordak(url: str, peer: Peer, mode: str, seconds: float, seed: int) -> Throughput:
     """`CALLERS` threads of django-hordak transfers, split evenly over `peer.processes` processes."""
     context = multiprocessing.get_context("spawn")
@@ -270,7 +97,7 @@ async def hordak(url: str, peer: Peer, mode: str, seconds: float, seed: int) -> 
     each = CALLERS // peer.processes
     workers = [
         context.Process(
-            target=_hordak_process,
+            target=hordak_peer.callers,
             args=(url, mode, peer.guarded, each, seconds, seed * 10 + p, barrier, out),
         )
         for p in range(peer.processes)
@@ -342,9 +169,8 @@ async def run(plan: Plan) -> tuple[TpcbResult, list[TpcbResult], list[Row]]:
     runs: list[TpcbResult] = []
     try:
         async with scratch_database(server, "mitapo_hordak") as (_, hordak_url):
-            say(f"django-hordak: migrating and opening {ACCOUNTS} accounts ...")
-            await _in_process(_hordak_setup, hordak_url, ACCOUNTS)
-            await _fund(url)
+            say(f"django-hordak and our service: opening and funding {ACCOUNTS} accounts each ...")
+            await asyncio.gather(_in_process(hordak_peer.setup, hordak_url, ACCOUNTS), _fund(url))
             async with tpcb_database(server, scale=plan.pgbench_scale) as tables:
                 for round_ in range(plan.rounds):
                     runs.append(await _pgbench(tables, plan))
@@ -371,7 +197,6 @@ async def _peers(
 async def _fund(url: str) -> None:
     runtime = await start_runtime(url)
     try:
-        say(f"our service: funding {ACCOUNTS} accounts ...")
         await fund_accounts(runtime.db, ACCOUNTS)
     finally:
         await runtime.stop()
