@@ -39,6 +39,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
+
 from bench import hordak_peer
 from bench.ledger_throughput import (
     CpuMeter,
@@ -120,8 +122,23 @@ async def hordak(url: str, peer: Peer, mode: str, seconds: float, seed: int) -> 
     elapsed, python = max(r[3] for r in results), sum(r[4] for r in results)
     result = Throughput(mode, CALLERS, peer.processes, done, refused + failed, elapsed, per)
     django = f" ({python / done * 1e6:,.0f} µs of it in Django's processes)" if done else ""
+    if peer.guarded and mode == "hot":
+        django += f"; the hot account has {await _hot_legs(url):,} legs to sum"
     _said(peer.describe(mode), result, django)
     return result
+
+
+async def _hot_legs(url: str) -> int:
+    """The legs the guarded transfer sums for the hot account's balance, after the window."""
+    conn = await asyncpg.connect(url)
+    try:
+        legs = await conn.fetchval(
+            "SELECT count(*) FROM hordak_leg AS l JOIN hordak_account AS a ON a.id = l.account_id"
+            " WHERE a.name = 'hot'"
+        )
+    finally:
+        await conn.close()
+    return int(legs)
 
 
 async def _in_process(target: Any, *args: Any) -> None:
