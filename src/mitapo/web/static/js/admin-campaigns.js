@@ -45,8 +45,8 @@ function cashbackBody(body) {
   return { ...rest, rate_bps: Math.round(Number(rate) * 100), merchant_ids: chosen, mccs };
 }
 
+// Handlers first, then the lists: a form sent before its handler is there would go as a plain GET.
 startAdmin(async () => {
-  await Promise.all([load(), shopChoices()]);
   const starts = byId("cashback-starts");
   if (!starts.value) starts.value = new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Tokyo" });
   onSubmit("cashback-form", async (body, key) => {
@@ -62,4 +62,5 @@ startAdmin(async () => {
     await load();
     return [el("p", { class: "ok" }, t("campaign_created_msg", { name: body.name })), fact(t("col_number"), created.id)];
   });
+  await Promise.all([load(), shopChoices()]);
 });

@@ -28,8 +28,8 @@ async function load() {
 
 const nameOf = (id) => organizers.find((o) => o.id === id)?.name ?? id;
 
+// Handlers first, then the lists: a form sent before its handler is there would go as a plain GET.
 startAdmin(async () => {
-  await load();
   onSubmit("organizer-form", async (body, key) => {
     const created = await api("POST", "/v1/organizers", body, { key });
     await load();
@@ -45,4 +45,5 @@ startAdmin(async () => {
     return el("p", { class: "ok" }, t("granted_msg", { organizer: nameOf(body.organizer_id), program }));
   });
   wireKeys("keys-form", { nameOf, after: load });
+  await load();
 });

@@ -15,8 +15,8 @@ async function budgets() {
   if (chosen) choice.value = chosen;
 }
 
+// Handlers first, then the lists: a form sent before its handler is there would go as a plain GET.
 startAdmin(async () => {
-  await budgets();
   onSubmit("program-form", async (body, key) => {
     const created = await api("POST", "/v1/programs", body, { key });
     await budgets();
@@ -28,4 +28,5 @@ startAdmin(async () => {
     await budgets();
     return el("p", { class: "ok" }, t("funded_msg", { points: points(body.points) }));
   });
+  await budgets();
 });

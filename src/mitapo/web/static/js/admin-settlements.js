@@ -83,8 +83,8 @@ async function save(format) {
   }
 }
 
+// Handlers first, then the lists: a form sent before its handler is there would go as a plain GET.
 startAdmin(async () => {
-  await list();
   onSubmit("settle-form", async (body, key) => {
     const sent = body.until ? { until: tokyo(body.until) } : {};
     const answer = show(await api("POST", "/v1/settlements", sent, { key }));
@@ -103,4 +103,5 @@ startAdmin(async () => {
   byId("more-settlements").addEventListener("click", () => list(true));
   byId("download-csv").addEventListener("click", () => save("csv"));
   byId("download-zengin").addEventListener("click", () => save("zengin"));
+  await list();
 });

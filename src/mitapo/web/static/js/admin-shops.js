@@ -17,9 +17,9 @@ async function load() {
   fillSelect(byId("keys-principal"), shops);
 }
 
+// Handlers first, then the lists: a form sent before its handler is there would go as a plain GET.
 startAdmin(async () => {
   wirePrint();
-  await load();
   onSubmit("shop-form", async (body, key) => {
     const created = await api("POST", "/v1/merchants", body, { key });
     await showSticker({ id: created.id, name: body.name });
@@ -35,4 +35,5 @@ startAdmin(async () => {
     return "";
   });
   wireKeys("keys-form", { nameOf: (id) => shops.find((s) => s.id === id)?.name ?? id, after: load });
+  await load();
 });

@@ -37,11 +37,12 @@ async function show(more = false) {
   return t("staff_log_shown", { n: number(body.rows.length) });
 }
 
+// Handlers first, then the lists: a form sent before its handler is there would go as a plain GET.
 startAdmin(async () => {
-  await show();
   onSubmit("log-form", async (body) => {
     query = body;
     return show();
   });
   byId("log-more").addEventListener("click", () => show(true));
+  await show();
 });

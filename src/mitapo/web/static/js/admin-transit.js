@@ -65,8 +65,8 @@ async function fares() {
   }
 }
 
+// Handlers first, then the lists: a form sent before its handler is there would go as a plain GET.
 startAdmin(async () => {
-  await Promise.all([fares(), operatorsAndReaders()]);
   readerForms();
   wireKeys("keys-form", { nameOf: (id) => operators.find((o) => o.id === id)?.name ?? id });
   onSubmit("operator-form", async (body, key) => {
@@ -89,4 +89,5 @@ startAdmin(async () => {
     await fares();
     return el("p", { class: "ok" }, t("fare_created_msg"));
   });
+  await Promise.all([fares(), operatorsAndReaders()]);
 });
