@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from mitapo.engine.commands import Limit
 from mitapo.engine.database import Database
 from mitapo.engine.errors import DomainError
+from mitapo.engine.gathering import Gathered
 from mitapo.limits import buckets
 
 BAD_SECRETS = "bad_secrets"
@@ -65,9 +67,11 @@ class Limiter:
     policy: Policy
     _locked_until: dict[str, float] = field(default_factory=dict)
     _takes: int = 0
-    _waiting: list[tuple[list[buckets.Bucket], asyncio.Future[float]]] = field(default_factory=list)
-    _asking: asyncio.Task[None] | None = None
+    _gathered: Gathered[list[buckets.Bucket], float] = field(init=False)
     _sweeping: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        self._gathered = Gathered(self._take_many, "mitapo-limits")
 
     async def admit(self, kind: str, principal_id: str, address: str) -> None:
         """Count one request of `kind`; refuse with rate_limited when the principal or the address is over."""
@@ -149,32 +153,9 @@ class Limiter:
     async def _take(self, wanted: list[buckets.Bucket]) -> float:
         if not wanted:
             return 0.0
-        answer: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-        self._waiting.append((wanted, answer))
-        if self._asking is None:
-            self._asking = asyncio.create_task(self._ask(), name="mitapo-limits")
-        return await answer
+        return await self._gathered(wanted)
 
-    async def _ask(self) -> None:
-        """Send the waiting takes, those that arrived meanwhile next, until none wait."""
-        try:
-            while self._waiting:
-                await asyncio.sleep(0)  # the requests of this turn of the event loop join the call
-                batch, self._waiting = self._waiting, []
-                try:
-                    waits = await self._take_many([wanted for wanted, _ in batch])
-                except Exception as exc:
-                    for _, answer in batch:
-                        if not answer.done():  # done: its request was cancelled
-                            answer.set_exception(exc)
-                    continue
-                for (_, answer), wait in zip(batch, waits, strict=True):
-                    if not answer.done():
-                        answer.set_result(wait)
-        finally:
-            self._asking = None
-
-    async def _take_many(self, requests: list[list[buckets.Bucket]]) -> list[float]:
+    async def _take_many(self, requests: Sequence[list[buckets.Bucket]]) -> list[float]:
         async with self.db.lookup() as conn:
             waits = await buckets.take_many(conn, requests)
             before, self._takes = self._takes, self._takes + len(requests)
