@@ -5,18 +5,17 @@ clerk gets 403), each bad request is a 4xx that writes nothing, and each action 
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from mitapo.engine import clock
 from tests.api.conftest import Api
 from tests.api.payments_support import problem, resident, shop, today
+from tests.api.test_transit_signed_taps import public_key
 from tests.api.test_transit_support import Transit
 
 # Every table these actions write, and the revocations they make: "wrote nothing" is measured against it.
@@ -216,10 +215,6 @@ def test_a_cashback_campaign_at_a_shop_that_does_not_exist_is_refused_and_writes
     for body, status, code in bad:
         problem(api.post("/v1/cashback-campaigns", admin, body, key=None), status, code)
     assert state(api) == before
-
-
-def public_key(key: Ed25519PrivateKey) -> str:
-    return base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
 
 
 def test_an_admin_registers_lists_and_revokes_a_reader_whose_taps_then_count_no_more(
