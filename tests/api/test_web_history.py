@@ -139,3 +139,37 @@ def test_refunds_cashback_fares_and_expiry_say_whom(api: Api, admin: str) -> Non
         kind: KINDS_LABELS[kind]
         for kind in ("topup", "payment", "refund", "cashback", "fare", "grant", "expiry")
     }
+
+
+def test_the_shops_slip_number_reaches_the_residents_receipt_and_history(api: Api, admin: str) -> None:
+    """A till's charge with its slip number (`reference`), and a payment request made with one: the resident's
+    history, the home's newest lines and the answer about a payment attempt carry it; a sale without one
+    says null. The slip number is the shop's label for the payer's own payment, never another resident's."""
+    till = shop(api, admin, "三鷹 文具店")
+    hanako_id, hanako = resident(api, admin, "三鷹 花子")
+    _, taro = resident(api, admin, "井口 太郎")
+    give_money(api, hanako_id, 2000)
+    slips = {}
+    for amount, reference in ((300, "receipt-0042"), (200, None)):
+        code = api.get("/v1/me/pay-code", hanako, params={"funding": "money_only"}).json()["payload"]
+        sale = {"pay_code": code, "amount": amount} | ({"reference": reference} if reference else {})
+        charged = api.post("/v1/charges", till["api_key"], sale)
+        assert charged.status_code == 201, charged.text
+        slips[charged.json()["id"]] = reference
+    asked = api.post("/v1/payment-requests", till["api_key"], {"amount": 150, "reference": "R-7"}, key=None)
+    paid = api.post("/v1/payments", hanako, {"qr_payload": asked.json()["qr_payload"]}, key="slip-attempt")
+    assert paid.status_code == 201 and paid.json()["reference"] == "R-7", paid.text
+    slips[paid.json()["id"]] = "R-7"
+
+    for answer in (api.get("/v1/me/history", hanako), api.get("/v1/me/history/latest", hanako)):
+        assert answer.status_code == 200, answer.text
+        paid_lines = [x["details"] for x in answer.json()["items"] if x["kind"] == "payment"]
+        said = {details["payment_id"]: details["reference"] for details in paid_lines}
+        assert said == slips
+    receipt = api.get("/v1/me/payment-attempt", hanako, params={"idempotency_key": "slip-attempt"}).json()
+    assert receipt["payment"]["reference"] == "R-7"
+    assert api.get("/v1/me/history", taro).json()["items"] == []
+    assert api.get("/v1/me/payment-attempt", taro, params={"idempotency_key": "slip-attempt"}).json() == {
+        "status": "unknown",
+        "payment": None,
+    }

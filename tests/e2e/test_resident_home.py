@@ -1,5 +1,6 @@
 """The home screen: its recent list says what happened in the history's words; it says what expires in the
-next 30 days; an offline start shows the last known balance, marked as such."""
+next 30 days; an offline start shows the last known balance, marked as such, and its 「通信できませんでした」
+covers no button or link."""
 
 from __future__ import annotations
 
@@ -44,6 +45,39 @@ def _points_expiring_soon(town: Town, points: int = 80, name: str = "連雀 樹"
     return resident
 
 
+def _controls_under(page: Any, message: str) -> list[str]:
+    """Every visible button, link or field that the message covers, with each one scrolled to the top, the
+    middle and the bottom of the window in turn: a message fixed to the window covers whatever passes under
+    it, one in the page's flow never does."""
+    return list(
+        page.evaluate(
+            """(selector) => {
+              const note = document.querySelector(selector);
+              const shown = (node) =>
+                node.getClientRects().length > 0 && getComputedStyle(node).visibility !== "hidden";
+              const controls = [
+                ...document.querySelectorAll("a[href], button, .button, summary, input, select, textarea"),
+              ].filter((node) => shown(node) && !note.contains(node));
+              const covered = new Set();
+              for (const control of controls) {
+                for (const block of ["start", "center", "end"]) {
+                  control.scrollIntoView({ block });
+                  const a = note.getBoundingClientRect();
+                  const b = control.getBoundingClientRect();
+                  if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
+                    const name = (control.textContent || control.id).trim();
+                    covered.add(`${control.tagName} ${name} (${block})`);
+                  }
+                }
+              }
+              window.scrollTo(0, 0);
+              return [...covered];
+            }""",
+            message,
+        )
+    )
+
+
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 def test_home_says_what_expires_soon_and_starts_offline(
     town: Town, browser: Any, tmp_path: Path, size: str
@@ -69,6 +103,9 @@ def test_home_says_what_expires_soon_and_starts_offline(
     marked = re.compile(r"^オフラインです。.+ 時点の残高を表示しています。$")
     expect(page.get_by_test_id("balance-as-of")).to_have_text(marked)
     expect(page.get_by_test_id("points")).to_have_text("80 pt")
+    expect(page.locator("#toast")).to_have_text("通信できませんでした。もう一度お試しください。")
+    assert _controls_under(page, "#toast") == []
+    assert accessibility_problems(page) == []
     assert layout_problems(page) == []
     picture(page, f"app-home-offline-{size}", tmp_path, full_page=False)
     context.set_offline(False)

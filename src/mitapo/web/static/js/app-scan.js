@@ -92,6 +92,9 @@ async function showReceipt(paid) {
   byId("receipt-points").textContent = points(paid.points_used);
   byId("receipt-money").textContent = yen(paid.money_used);
   byId("receipt-time").textContent = moment(paid.created_at);
+  // The shop's slip number (a payment request's `reference`), to match the shop's paper slip at a refund.
+  byId("receipt-reference").textContent = paid.reference ?? "";
+  byId("receipt-slip").hidden = !paid.reference;
   byId("receipt-left").textContent = me
     ? t("balances_left", { points: points(me.balances.points), money: yen(me.balances.money) })
     : t("balances_unknown");
