@@ -1,6 +1,7 @@
 """The staff console's people and keys, driven as a city worker would (issue 19): an admin registers an
 organizer (its secret shown once, with a warning and a copy button), grants it a program, and the organizer's
-secret then creates an event in that program but not outside it; the admin rotates the organizer's secret
+secret then creates an event in that program but not outside it; the admin withdraws the grant (外す,
+confirmed first) and the organizer's next event there is refused; the admin rotates the organizer's secret
 and then revokes it, and every secret of it is refused at once. An admin rotates and revokes a shop's key,
 creates a cashback campaign that the public shop list then shows, and registers a bus reader with its
 Ed25519 key and revokes it. At a phone's and a desktop's size, with the accessibility check and
@@ -115,6 +116,19 @@ def test_admin_registers_an_organizer_grants_a_program_rotates_and_revokes_its_s
     assert _status(town, "POST", "/v1/events", token, _event(granted)).status_code == 201
     outside = _status(town, "POST", "/v1/events", token, _event(other))
     assert outside.status_code == 403 and outside.json()["code"] == "forbidden"
+    _checked(page, "organizer granted")
+    page.screenshot(path=folder / f"admin-organizers-granted-{size}.png", full_page=True)
+
+    # the city withdraws the grant (外す, confirmed first): no new event in that program from then on
+    withdraw = f"「{name}」から「野川の清掃 {size}」を外す"
+    _confirm(page, withdraw, "外す", within="#organizers")
+    said = page.locator("#organizers-result")
+    expect(said).to_contain_text(f"「{name}」から「野川の清掃 {size}」を外しました")
+    expect(row).to_contain_text("まだありません")
+    expect(row).not_to_contain_text(f"野川の清掃 {size}")
+    withdrawn = _status(town, "POST", "/v1/events", token, _event(granted))
+    assert withdrawn.status_code == 403 and withdrawn.json()["code"] == "forbidden"
+    _checked(page, "grant withdrawn")
 
     page.locator("#keys-principal").select_option(organizer_id)
     page.get_by_label("理由（記録されます）").fill("担当者の交代")
@@ -142,6 +156,7 @@ def test_admin_registers_an_organizer_grants_a_program_rotates_and_revokes_its_s
     assert [a["action"] for a in logged] == [
         "principal.created",
         "program.organizer_granted",
+        "program.organizer_withdrawn",
         "principal.rotated",
         "principal.revoked",
     ]
