@@ -401,7 +401,7 @@ async def push_subscribe(
     principal: NamedDependency[PrincipalView],
 ) -> Response[PushStateOut]:
     """The resident consents to expiry reminders on this browser (14 and 3 days before, once each)."""
-    reminders.check_endpoint(data.endpoint, runtime.settings.push_loopback_ok)
+    await reminders.check_endpoint(data.endpoint, runtime.webhook_policy)
     await reminders.subscribe(runtime.db, principal.id, data.endpoint, data.keys.p256dh, data.keys.auth)
     return Response(PushStateOut(subscribed=True), status_code=201)
 
