@@ -53,7 +53,7 @@ PushManager.prototype.subscribe = async function (options) {
   window.__asked.push("subscribe");
   window.__push.key = encode(options.applicationServerKey);
   const p256dh = "BIPUL12DLfytvTajnryr2PRdAgXS3HGKiLqndGcJGabyhHheJYlNGCeXl1dn18gSJ1WAkAPIxr4gK0_dQds4yiI";
-  // A public address itself: the server checks an endpoint as it checks a webhook URL, and a name would need DNS.
+  // A public address itself: the server checks an endpoint as it checks a webhook URL (a name needs DNS).
   const json = { endpoint: "https://93.184.215.14/e2e/phone", expirationTime: null,
                  keys: { p256dh, auth: "FPssNDTKnInHVndSTdbKFw" } };
   const unsubscribe = async () => {
