@@ -122,7 +122,7 @@ class Runtime:
             clock.tokyo_date(now),
             now,
             enabled=self.settings.push_reminders,
-            loopback_ok=self.settings.push_loopback_ok,
+            policy=self.webhook_policy,
         )
 
     async def expire_now(self) -> expiry.ExpiryReport:
@@ -139,7 +139,8 @@ class Runtime:
 
     @property
     def webhook_policy(self) -> egress.Policy:
-        """Where webhooks may go: public https only, unless the development setting allows more."""
+        """Where webhooks and push reminders may go (`payments.egress`): public https only, unless the
+        development setting (`webhook_allow_insecure`) allows http and loopback too."""
         return egress.Policy(allow_insecure=self.settings.webhook_allow_insecure)
 
     def _every(self, seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:

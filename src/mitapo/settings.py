@@ -46,7 +46,7 @@ class Settings:
     pay_code_seconds: int = 60
     payment_request_seconds: int = 600
     webhook_interval: float = 2.0
-    webhook_allow_insecure: bool = False  # http and loopback webhook URLs: a developer's machine, tests
+    webhook_allow_insecure: bool = False  # http and loopback webhook and push URLs: development, tests
     metrics_secret: str | None = None  # /metrics answers only `Authorization: Bearer <this>`; none: 404
     # The city's side of Zengin payout files (MITAPO_PAYOUT_PAYER): client code (委託者コード), name, bank,
     # bank name, branch, branch name, account type, account number, comma-separated, names in half-width kana.
@@ -80,7 +80,6 @@ class Settings:
     push_reminders: bool = (
         True  # expiry reminders by Web Push to residents who consented; the city may stop them
     )
-    push_loopback_ok: bool = False  # push endpoints on loopback over plain HTTP: a test's stub only
     extra: dict[str, str] = field(default_factory=dict)
     # Residents' devices: where residents reach the service (enrollment links, passkeys' origin and RP id),
     # how long an enrollment code and a session last.

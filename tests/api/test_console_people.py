@@ -101,6 +101,64 @@ def test_the_city_lists_its_organizers_with_their_programs_and_each_grant_is_log
     assert granted == [("program.organizer_granted", parks), ("program.organizer_granted", library)]
 
 
+def withdraw(api: Api, secret: str, program_id: str, organizer_id: str) -> Any:
+    path = f"/v1/programs/{program_id}/organizers/{organizer_id}"
+    return api.client.request("DELETE", path, headers={"Authorization": f"Bearer {secret}"})
+
+
+def test_an_admin_withdraws_a_grant_and_the_organizer_makes_no_new_event_in_that_program(
+    api: Api, admin: str
+) -> None:
+    parks, library = program(api, admin), program(api, admin, "図書館の読み聞かせ")
+    made = organizer(api, admin)
+    for given in (parks, library):
+        assert grant(api, admin, given, made["id"]).status_code == 201
+    before_withdrawal = api.post("/v1/events", made["token"], event_body(parks), key=None)
+    assert before_withdrawal.status_code == 201, before_withdrawal.text
+    event_id = before_withdrawal.json()["id"]
+    withdrawn = withdraw(api, admin, parks, made["id"])
+    assert withdrawn.status_code == 204, withdrawn.text
+    assert withdrawn.content == b""
+    refused = api.post("/v1/events", made["token"], event_body(parks), key=None)
+    problem(refused, 403, "forbidden")  # as a program never granted
+    assert api.post("/v1/events", made["token"], event_body(library), key=None).status_code == 201
+    listed = {item["id"]: item for item in api.get("/v1/organizers", admin).json()["items"]}
+    assert listed[made["id"]]["programs"] == [{"id": library, "name": "図書館の読み聞かせ"}]
+    # the event made before stays and runs: the organizer still sees it and shows its check-in code
+    assert api.get(f"/v1/events/{event_id}", made["token"]).status_code == 200
+    assert api.get(f"/v1/events/{event_id}/checkin-code", made["token"]).status_code == 200
+    admin_id = str(api.get("/v1/staff/me", admin).json()["id"])
+    found = api.get("/v1/audit/staff-actions", admin, params={"subject": made["id"]}).json()["items"]
+    assert [(a["actor"], a["action"], a["reason"]) for a in found if a["action"].startswith("program.")] == [
+        (admin_id, "program.organizer_granted", parks),
+        (admin_id, "program.organizer_granted", library),
+        (admin_id, "program.organizer_withdrawn", parks),
+    ]
+    assert grant(api, admin, parks, made["id"]).status_code == 201  # granting again is a new grant
+    assert api.post("/v1/events", made["token"], event_body(parks), key=None).status_code == 201
+
+
+def test_a_bad_withdrawal_is_refused_and_writes_nothing(api: Api, admin: str) -> None:
+    parks, library = program(api, admin), program(api, admin, "図書館の読み聞かせ")
+    made = organizer(api, admin)
+    assert grant(api, admin, parks, made["id"]).status_code == 201
+    clerk = api.post("/v1/clerks", admin, {"name": "市民課 窓口"}, key=None).json()["token"]
+    resident_id, _ = resident(api, admin)
+    before = state(api)
+    problem(withdraw(api, clerk, parks, made["id"]), 403, "forbidden")
+    problem(withdraw(api, made["token"], parks, made["id"]), 403, "forbidden")
+    problem(withdraw(api, admin, "prg_nothing", made["id"]), 404, "not_found")
+    problem(withdraw(api, admin, parks, "prn_nothing"), 404, "not_found")
+    problem(withdraw(api, admin, parks, resident_id), 404, "not_found")
+    problem(withdraw(api, admin, library, made["id"]), 404, "not_found")  # never granted that one
+    assert state(api) == before
+    assert withdraw(api, admin, parks, made["id"]).status_code == 204
+    after = state(api)
+    problem(withdraw(api, admin, parks, made["id"]), 404, "not_found")  # withdrawn already
+    assert state(api) == after
+    assert api.post("/v1/events", made["token"], event_body(parks), key=None).status_code == 403
+
+
 def test_an_admin_rotates_an_organizers_secret_then_revokes_it(api: Api, admin: str) -> None:
     made = organizer(api, admin)
     parks = program(api, admin)
@@ -303,6 +361,7 @@ FORBIDDEN_TO_A_CLERK = [
     ("GET", "/v1/organizers", None),
     ("POST", "/v1/organizers", {"name": "団体"}),
     ("POST", "/v1/programs/{program}/organizers", {"organizer_id": "{organizer}"}),
+    ("DELETE", "/v1/programs/{program}/organizers/{organizer}", None),
     ("POST", "/v1/principals/{organizer}/rotation", {"reason": "r"}),
     ("POST", "/v1/principals/{merchant}/rotation", {"reason": "r"}),
     ("POST", "/v1/principals/{merchant}/revocation", {"reason": "r"}),
@@ -351,6 +410,7 @@ def test_a_counter_clerk_gets_403_for_every_one_of_these_and_nothing_is_written(
         "reader": town.reader(operator_key)[0],
         "key": public_key(Ed25519PrivateKey.generate()),
     }
+    assert grant(api, admin, names["program"], names["organizer"]).status_code == 201  # one to withdraw
     before = state(api)
     for method, path, body in FORBIDDEN_TO_A_CLERK:
         filled = _fill(body, names)

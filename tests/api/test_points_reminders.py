@@ -23,9 +23,12 @@ from litestar.testing import TestClient
 from mitapo.app import create_app
 from mitapo.engine import clock
 from mitapo.engine.keys import load_keyring
+from mitapo.payments import egress
+from mitapo.points import reminders
 from mitapo.settings import Settings
 from tests.api.conftest import Api
 from tests.api.payments_support import give_points, problem, resident, today
+from tests.api.test_payments_webhook_egress import FROM_THE_ISSUE, OTHER_SPELLINGS
 
 
 def b64(raw: bytes) -> str:
@@ -84,24 +87,22 @@ def _api(database_url: str, tmp_path: Path, **settings: Any) -> Iterator[Api]:
 
 @pytest.fixture
 def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
-    yield from _api(database_url, tmp_path, push_loopback_ok=True)
+    yield from _api(database_url, tmp_path, webhook_allow_insecure=True)  # the stub is http on loopback
 
 
-def remind(api: Api, days_from_now: int = 0) -> int:
+def remind(api: Api, days_from_now: int = 0, policy: egress.Policy | None = None) -> int:
     now = clock.now() + timedelta(days=days_from_now)
     runtime = api.runtime
     settings = runtime.settings
 
     async def send() -> int:
-        from mitapo.points import reminders
-
         return await reminders.send_due(
             runtime.db,
             settings.key_path,
             clock.tokyo_date(now),
             now,
             enabled=settings.push_reminders,
-            loopback_ok=settings.push_loopback_ok,
+            policy=runtime.webhook_policy if policy is None else policy,
         )
 
     return api.run(send)
@@ -186,21 +187,62 @@ def test_withdrawn_consent_and_a_gone_subscription_stop_reminders(
     assert remind(api) == 0 and len(push.received) == 1
 
 
-def test_endpoints_must_be_push_services(api: Api, admin: str) -> None:
-    _, secret = resident(api, admin)
-    for endpoint in (
-        "http://example.com/push",
-        "https://10.0.0.1/push",
-        "ftp://push.example/x",
-        "https://[::1",
-    ):
+def subscriptions(api: Api) -> int:
+    async def count() -> int:
+        async with api.runtime.db.raw() as conn:
+            return int(await conn.fetchval("SELECT count(*) FROM push_subscriptions"))
+
+    return api.run(count)
+
+
+def refused(api: Api, secret: str, endpoints: list[str]) -> None:
+    """Each endpoint refused as a shop's webhook URL is (422 `url_not_allowed`), and nothing written."""
+    before = subscriptions(api)
+    for endpoint in endpoints:
         body = {"endpoint": endpoint, "keys": {"p256dh": "x", "auth": "y"}}
-        problem(api.post("/v1/me/push-subscriptions", secret, body, key=None), 400, "validation_error")
-    problem(api.get("/v1/me/push-subscriptions", admin), 403, "forbidden")
+        answer = api.post("/v1/me/push-subscriptions", secret, body, key=None)
+        assert answer.status_code == 422, f"{endpoint}: {answer.status_code} {answer.text}"
+        problem(answer, 422, "url_not_allowed")
+    assert subscriptions(api) == before
+    assert api.get("/v1/me/push-subscriptions", secret).json() == {"subscribed": False}
+
+
+def test_a_push_endpoint_is_refused_where_a_webhook_url_is(database_url: str, tmp_path: Path) -> None:
+    """The webhook's rule, the strict one (production's): private, loopback, link-local, reserved and
+    multicast addresses in every spelling (`2130706433`, `0x7f000001`, `[::ffff:127.0.0.1]`), a name that
+    resolves to one (`localhost`), and anything but https."""
+    for api in _api(database_url, tmp_path):
+        admin = api.token("admin")
+        _, secret = resident(api, admin)
+        others = [
+            "ftp://push.example/x",
+            "https://[::1",
+            "https://user:pw@push.example/x",
+            "https://100.64.0.1/",
+        ]
+        refused(api, secret, FROM_THE_ISSUE + OTHER_SPELLINGS + others)
+        problem(api.get("/v1/me/push-subscriptions", admin), 403, "forbidden")
+
+
+def test_even_the_development_setting_refuses_private_networks(api: Api, admin: str) -> None:
+    _, secret = resident(api, admin)
+    private = ["http://10.0.0.1/", "http://169.254.169.254/", "http://[fd00::1]/", "http://0.0.0.0:5432/"]
+    refused(api, secret, [*private, "https://[fe80::1]/push", "http://192.168.1.1/push"])
+
+
+def test_a_subscription_is_checked_again_before_each_send(api: Api, admin: str, push: PushService) -> None:
+    rid, secret = resident(api, admin)
+    give_points(api, rid, 50, today() + timedelta(days=3))
+    subscription, _, _ = push.browser("phone")
+    assert api.post("/v1/me/push-subscriptions", secret, subscription, key=None).status_code == 201
+    assert remind(api, policy=egress.STRICT) == 0  # under the strict rule loopback is refused: not sent
+    assert push.received == []
+    assert remind(api) == 1  # still subscribed, and sent where it is allowed
+    assert len(push.received) == 1
 
 
 def test_the_city_can_turn_reminders_off(database_url: str, tmp_path: Path, push: PushService) -> None:
-    for api in _api(database_url, tmp_path, push_loopback_ok=True, push_reminders=False):
+    for api in _api(database_url, tmp_path, webhook_allow_insecure=True, push_reminders=False):
         admin = api.token("admin")
         rid, secret = resident(api, admin)
         give_points(api, rid, 50, today() + timedelta(days=14))

@@ -171,6 +171,25 @@ def test_programs_events_and_reversals_are_logged(api: Api, admin: str) -> None:
     log.none()
 
 
+def test_a_grant_and_its_withdrawal_are_logged(api: Api, admin: str) -> None:
+    admin_id, _, clerk = _staff(api, admin)
+    pid = _done(api, admin, "/v1/programs", {"name": "子育て", "points_valid_days": 90})["id"]
+    organizer = _done(api, admin, "/v1/organizers", {"name": "公園課"})["id"]
+    log = Log(api, admin)
+    _done(api, admin, f"/v1/programs/{pid}/organizers", {"organizer_id": organizer}, key=None)
+    assert log.one(admin_id, "program.organizer_granted", organizer)["reason"] == pid
+    path = f"/v1/programs/{pid}/organizers/{organizer}"
+
+    def withdraw(secret: str, path: str) -> Any:
+        return api.client.request("DELETE", path, headers={"Authorization": f"Bearer {secret}"})
+
+    problem(withdraw(clerk, path), 403, "forbidden")
+    problem(withdraw(admin, f"/v1/programs/{pid}/organizers/prn_nobody"), 404, "not_found")
+    log.none()
+    assert withdraw(admin, path).status_code == 204
+    assert log.one(admin_id, "program.organizer_withdrawn", organizer)["reason"] == pid
+
+
 def test_an_organizers_own_events_are_not_staff_actions(api: Api, admin: str) -> None:
     pid = _done(api, admin, "/v1/programs", {"name": "子育て", "points_valid_days": 90})["id"]
     organizer = _done(api, admin, "/v1/organizers", {"name": "公園課"})

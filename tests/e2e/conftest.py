@@ -141,6 +141,16 @@ def camera_browser(playwright: Any, picture: bytes, folder: Path) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS + fake_camera)
 
 
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where a test's screenshots go: `MITAPO_SCREENSHOTS` (docs/screenshots when they are to be kept), or a
+    temporary folder. A module may define its own."""
+    chosen = os.environ.get("MITAPO_SCREENSHOTS")
+    path = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def watch_errors(page: Any) -> list[str]:
     """Every uncaught script error of the page, to assert there were none."""
     errors: list[str] = []

@@ -10,17 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.checks import accessibility_problems, layout_problems
-from tests.e2e.conftest import DESKTOP, PHONE, Town, sync_api, watch_errors
+from tests.e2e.conftest import Town, sync_api
+from tests.e2e.console_support import SIZES, checked, open_console
 
 expect = sync_api.expect
-SIZES = {"phone": PHONE, "desktop": DESKTOP}
-
-
-def _checked(page: Any, name: str) -> None:
-    assert accessibility_problems(page) == [], name
-    if page.viewport_size["width"] <= PHONE["width"]:
-        assert layout_problems(page) == [], name
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -28,10 +21,8 @@ def test_a_clerk_enrols_prints_the_letter_issues_a_card_and_stops_a_lost_phone(
     town: Town, browser: Any, size: str
 ) -> None:
     clerk = town.api("POST", "/v1/clerks", town.secrets["admin"], {"name": f"窓口 {size}"})
-    page = browser.new_context(viewport=SIZES[size]).new_page()
-    errors = watch_errors(page)
-    page.goto(town.page_url("/admin", secret=clerk["token"]))
-    page.locator("#content").wait_for()
+    console = open_console(browser, town, "/admin", size, secret=clerk["token"])
+    page = console.page
     nav = page.get_by_role("navigation")
     expect(nav.get_by_role("link", name="住民")).to_be_visible()
     expect(nav.get_by_role("link", name="精算")).to_be_hidden()
@@ -42,7 +33,7 @@ def test_a_clerk_enrols_prints_the_letter_issues_a_card_and_stops_a_lost_phone(
     expect(page.locator("#enrol-form-result")).to_contain_text("登録しました。")
     resident_id = page.locator("#enrol-form-result code").first.inner_text()
     resident_secret = page.locator("#enrol-form-result code").nth(1).inner_text().split("#secret=", 1)[1]
-    _checked(page, f"residents {size}")
+    checked(page, f"residents {size}")
 
     page.locator("#counter-resident").fill(resident_id)
     with page.expect_popup() as opened:
@@ -83,9 +74,8 @@ def test_a_clerk_enrols_prints_the_letter_issues_a_card_and_stops_a_lost_phone(
     page.get_by_label("カード番号").fill(card_number)
     page.get_by_role("button", name="ロックを解除").click()
     expect(page.locator("#unlock-form-result")).to_contain_text(card_number)
-    _checked(page, f"residents after {size}")
+    checked(page, f"residents after {size}")
 
     page.goto(town.url + "/admin/settlements")
     expect(page.get_by_role("heading", name="この画面は使えません")).to_be_visible()
-    assert errors == []
-    page.context.close()
+    console.close()

@@ -7,7 +7,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.e2e.conftest import PHONE, Town, sync_api, watch_errors
+from tests.e2e.conftest import Town, sync_api
+from tests.e2e.console_support import open_console
 
 expect = sync_api.expect
 
@@ -22,10 +23,8 @@ def _topup_entry(town: Town, resident_id: str) -> str:
 
 
 def test_staff_enrol_top_up_and_reverse_after_confirming_twice(town: Town, browser: Any) -> None:
-    page = browser.new_context(viewport=PHONE).new_page()
-    errors = watch_errors(page)
-    page.goto(town.page_url("/admin", "admin"))
-    page.locator("#content").wait_for()
+    console = open_console(browser, town, "/admin", "phone")
+    page = console.page
     page.get_by_label("氏名").fill("窓口 花子")
     page.get_by_role("button", name="登録する").click()
     expect(page.locator("#enrol-form-result")).to_contain_text("登録しました。")
@@ -62,5 +61,4 @@ def test_staff_enrol_top_up_and_reverse_after_confirming_twice(town: Town, brows
     dialog.get_by_role("button", name="取り消しを確定する").click()
     expect(page.locator("#reverse-form-result")).to_contain_text("取り消しました。")
     assert town.api("GET", "/v1/me", secret)["balances"]["money"] == 0
-    assert errors == []
-    page.context.close()
+    console.close()

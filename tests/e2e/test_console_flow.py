@@ -4,7 +4,6 @@ settlement and saves the CSV and the Zengin file. At a phone's and a desktop's s
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from pathlib import Path
@@ -12,39 +11,22 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.checks import accessibility_problems, layout_problems
-from tests.e2e.conftest import DESKTOP, PHONE, Town, shown, sync_api, watch_errors
+from tests.e2e.conftest import Town, shown, sync_api
+from tests.e2e.console_support import SIZES, checked, goto, open_console
 
 expect = sync_api.expect
-SIZES = {"phone": PHONE, "desktop": DESKTOP}
 A6_POINTS = (297.6, 419.5)  # 105 × 148 mm
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("MITAPO_SCREENSHOTS")
-    path = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _checked(page: Any, name: str) -> None:
-    assert accessibility_problems(page) == [], name
-    if page.viewport_size["width"] <= PHONE["width"]:
-        assert layout_problems(page) == [], name
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_admin_registers_a_shop_and_prints_its_sticker(
     town: Town, browser: Any, folder: Path, size: str
 ) -> None:
-    context = browser.new_context(viewport=SIZES[size])
-    page = context.new_page()
-    page.add_init_script("window.print = () => { window.printed = true; };")
-    errors = watch_errors(page)
-    page.goto(town.page_url("/admin/shops", "admin"))
-    page.locator("#content").wait_for()
-    _checked(page, "shops")
+    console = open_console(
+        browser, town, "/admin/shops", size, init_script="window.print = () => { window.printed = true; };"
+    )
+    page = console.page
+    checked(page, "shops")
     name = f"野崎パン {size}"
     page.get_by_label("店名", exact=True).fill(name)
     page.get_by_label("金融機関コード（4桁）").fill("0001")
@@ -56,7 +38,7 @@ def test_admin_registers_a_shop_and_prints_its_sticker(
     shop_id = page.locator("#shop-form-result code").first.inner_text()
     shown(page, "#sticker-code")
     expect(page.locator("#sticker-name")).to_have_text(name)
-    _checked(page, "shops with sticker")
+    checked(page, "shops with sticker")
     page.screenshot(path=folder / f"admin-shops-{size}.png", full_page=True)
 
     page.get_by_role("button", name="ステッカーを印刷（A6）").click()
@@ -96,8 +78,7 @@ def test_admin_registers_a_shop_and_prints_its_sticker(
         key=uuid.uuid4().hex,
     )
     assert paid["merchant_id"] == shop_id and paid["amount"] == 300
-    assert errors == []
-    context.close()
+    console.close()
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -124,17 +105,14 @@ def test_admin_runs_a_settlement_and_saves_the_files(
     town.api("POST", "/v1/topups", admin, topup, key=uuid.uuid4().hex)
     body = {"qr_payload": shop["qr_payload"], "amount": 450}
     town.api("POST", "/v1/payments", resident["token"], body, key=uuid.uuid4().hex)
-    context = browser.new_context(viewport=SIZES[size], accept_downloads=True)
-    page = context.new_page()
-    errors = watch_errors(page)
-    page.goto(town.page_url("/admin/settlements", "admin"))
-    page.locator("#content").wait_for()
-    _checked(page, "settlements")
+    console = open_console(browser, town, "/admin/settlements", size, accept_downloads=True)
+    page = console.page
+    checked(page, "settlements")
     page.get_by_role("button", name="精算する").click()
     expect(page.locator("#settle-form-result")).to_contain_text("精算しました")
     expect(page.locator("#settlement")).to_be_visible()
     expect(page.locator("#lines tbody tr", has_text=shop["id"])).to_contain_text("450 円")
-    _checked(page, "settlement lines")
+    checked(page, "settlement lines")
     page.screenshot(path=folder / f"admin-settlements-{size}.png", full_page=True)
     saved = {}
     for button in ("CSVを保存", "全銀データを保存"):
@@ -143,24 +121,18 @@ def test_admin_runs_a_settlement_and_saves_the_files(
         saved[started.value.suggested_filename.rsplit(".", 1)[1]] = Path(started.value.path()).read_bytes()
     assert set(saved) == {"csv", "zengin"}
     assert saved["zengin"][:1] == b"1"  # a Zengin file starts with its header record
-    assert errors == []
-    context.close()
+    console.close()
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_every_console_page_is_labelled_legible_and_fits(
     town: Town, browser: Any, folder: Path, size: str
 ) -> None:
-    context = browser.new_context(viewport=SIZES[size])
-    page = context.new_page()
-    errors = watch_errors(page)
     pages = {"residents": "/admin", "programs": "/admin/programs", "transit": "/admin/transit"}
     english = {"shops-en": "/admin/shops?lang=en", "settlements-en": "/admin/settlements?lang=en"}
+    console = open_console(browser, town, "/admin", size)
     for name, path in (pages | {"journal": "/admin/journal"} | english).items():
-        page.goto(town.page_url(path, "admin"))
-        page.locator("#content").wait_for()
-        page.wait_for_load_state("networkidle")
-        _checked(page, path)
-        page.screenshot(path=folder / f"admin-{name}-{size}.png", full_page=True)
-    assert errors == []
-    context.close()
+        goto(town, console.page, path)
+        checked(console.page, path)
+        console.page.screenshot(path=folder / f"admin-{name}-{size}.png", full_page=True)
+    console.close()

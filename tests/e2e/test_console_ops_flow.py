@@ -6,7 +6,6 @@ both, in words. At a phone's and a desktop's size, with the accessibility check 
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,25 +14,10 @@ import httpx
 import pytest
 
 from mitapo_ledger.cli import main as mitapo_ledger
-from tests.e2e.checks import accessibility_problems, layout_problems
-from tests.e2e.conftest import DESKTOP, PHONE, Town, sync_api, watch_errors
+from tests.e2e.conftest import Town, sync_api
+from tests.e2e.console_support import SIZES, checked, goto, open_console
 
 expect = sync_api.expect
-SIZES = {"phone": PHONE, "desktop": DESKTOP}
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("MITAPO_SCREENSHOTS")
-    path = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _checked(page: Any, name: str) -> None:
-    assert accessibility_problems(page) == [], name
-    if page.viewport_size["width"] <= PHONE["width"]:
-        assert layout_problems(page) == [], name
 
 
 def _shop_paid(town: Town, size: str) -> dict[str, Any]:
@@ -59,10 +43,9 @@ def _shop_paid(town: Town, size: str) -> dict[str, Any]:
     return dict(shop)
 
 
-def _settle_download_and_mark(town: Town, page: Any, folder: Path, size: str) -> str:
-    page.goto(town.page_url("/admin/settlements", "admin"))
-    page.locator("#content").wait_for()
-    _checked(page, "settlements")
+def _settle_download_and_mark(page: Any, folder: Path, size: str) -> str:
+    """On the settlements page: run a settlement, save its Zengin file, mark it transferred."""
+    checked(page, "settlements")
     page.get_by_role("button", name="精算する").click()
     expect(page.locator("#settle-form-result")).to_contain_text("精算しました")
     settlement_id = page.locator("#settle-form-result code").inner_text()
@@ -73,31 +56,30 @@ def _settle_download_and_mark(town: Town, page: Any, folder: Path, size: str) ->
     page.get_by_label("銀行の受付番号（任意）").fill(f"MZ-{size}")
     page.get_by_role("button", name="振込済みにする…").click()
     expect(page.locator("#transfer-dialog")).to_be_visible()
-    _checked(page, "transfer dialog")
+    checked(page, "transfer dialog")
     page.get_by_role("button", name="記録する").click()
     expect(page.locator("#transfer-form-result")).to_contain_text("振込済みとして記録しました")
     expect(page.locator("#transfer-state")).to_contain_text(f"受付番号：MZ-{size}")
     expect(page.locator("#transfer-form")).to_be_hidden()
     expect(page.locator("#settlements tbody tr").first).to_contain_text("振込済み（")
-    _checked(page, "settlement transferred")
+    checked(page, "settlement transferred")
     page.screenshot(path=folder / f"admin-settlement-transferred-{size}.png", full_page=True)
     return str(settlement_id)
 
 
 def _rotate_twice_confirmed(town: Town, page: Any, folder: Path, size: str) -> str:
-    page.goto(town.page_url("/admin/journal", "admin"))
-    page.locator("#content").wait_for()
+    goto(town, page, "/admin/journal")
     expect(page.locator("#rotate-current")).to_contain_text("公開中の鍵")
-    _checked(page, "journal")
+    checked(page, "journal")
     page.get_by_role("button", name="署名鍵を更新…").click()
     expect(page.locator("#rotate-confirm-title")).to_have_text("署名鍵を更新しますか？")
     page.get_by_role("button", name="次へ").click()
     expect(page.locator("#rotate-confirm-title")).to_have_text("もう一度確認します")
-    _checked(page, "second confirmation")
+    checked(page, "second confirmation")
     page.get_by_role("button", name="更新する").click()
     expect(page.locator("#rotate-result")).to_contain_text("署名鍵を更新しました")
     expect(page.locator("#rotate-verified")).to_have_text("仕訳の検証：問題ありません。")
-    _checked(page, "rotated")
+    checked(page, "rotated")
     page.screenshot(path=folder / f"admin-key-rotated-{size}.png", full_page=True)
     return str(page.locator("#rotate-result code").first.inner_text())
 
@@ -122,29 +104,26 @@ def test_admin_settles_marks_transferred_rotates_the_key_and_reads_the_log(
     town: Town, browser: Any, folder: Path, size: str, tmp_path: Path
 ) -> None:
     _shop_paid(town, size)
-    context = browser.new_context(viewport=SIZES[size], accept_downloads=True)
-    page = context.new_page()
-    errors = watch_errors(page)
+    console = open_console(browser, town, "/admin/settlements", size, accept_downloads=True)
+    page = console.page
 
-    settlement_id = _settle_download_and_mark(town, page, folder, size)
+    settlement_id = _settle_download_and_mark(page, folder, size)
     kid = _rotate_twice_confirmed(town, page, folder, size)
     _verifies_offline(town, kid, tmp_path)
 
-    page.goto(town.page_url("/admin/staff-log", "admin"))
-    page.locator("#content").wait_for()
+    goto(town, page, "/admin/staff-log")
     rows = page.locator("#log tbody tr")
     expect(rows.first).to_contain_text(f"署名鍵を {kid} に更新しました")
     expect(
         page.locator("#log tbody tr", has_text=f"精算 {settlement_id} を振込済みとして記録しました")
     ).to_contain_text(f"MZ-{size}")
-    _checked(page, "staff log")
+    checked(page, "staff log")
     page.screenshot(path=folder / f"admin-staff-log-{size}.png", full_page=True)
     page.get_by_label("操作の種類").select_option(label="精算の振込記録")
     page.get_by_role("button", name="表示する").click()
     expect(page.locator("#log-form-result")).to_contain_text("件を表示しています")
     assert all("振込済みとして記録しました" in text for text in rows.all_inner_texts())
-    page.goto(town.page_url("/admin/staff-log?lang=en", "admin"))
+    goto(town, page, "/admin/staff-log?lang=en")
     expect(page.locator("#log tbody tr").first).to_contain_text(f"rotated the signing key to {kid}")
-    _checked(page, "staff log in English")
-    assert errors == []
-    context.close()
+    checked(page, "staff log in English")
+    console.close()

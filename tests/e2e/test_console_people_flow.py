@@ -1,6 +1,7 @@
 """The staff console's people and keys, driven as a city worker would (issue 19): an admin registers an
 organizer (its secret shown once, with a warning and a copy button), grants it a program, and the organizer's
-secret then creates an event in that program but not outside it; the admin rotates the organizer's secret
+secret then creates an event in that program but not outside it; the admin withdraws the grant (外す,
+confirmed first) and the organizer's next event there is refused; the admin rotates the organizer's secret
 and then revokes it, and every secret of it is refused at once. An admin rotates and revokes a shop's key,
 creates a cashback campaign that the public shop list then shows, and registers a bus reader with its
 Ed25519 key and revokes it. At a phone's and a desktop's size, with the accessibility check and
@@ -9,7 +10,6 @@ screenshots."""
 from __future__ import annotations
 
 import base64
-import os
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -21,35 +21,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from mitapo.engine import clock
-from tests.e2e.checks import accessibility_problems, layout_problems
-from tests.e2e.conftest import DESKTOP, PHONE, Town, sync_api, watch_errors
+from tests.e2e.conftest import Town, sync_api
+from tests.e2e.console_support import SIZES, checked, open_console
 
 expect = sync_api.expect
-SIZES = {"phone": PHONE, "desktop": DESKTOP}
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("MITAPO_SCREENSHOTS")
-    path = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _checked(page: Any, name: str) -> None:
-    assert accessibility_problems(page) == [], name
-    if page.viewport_size["width"] <= PHONE["width"]:
-        assert layout_problems(page) == [], name
-
-
-def _open(browser: Any, town: Town, path: str, size: str) -> tuple[Any, Any, list[str]]:
-    context = browser.new_context(viewport=SIZES[size], permissions=["clipboard-read", "clipboard-write"])
-    page = context.new_page()
-    errors = watch_errors(page)
-    page.goto(town.page_url(path, "admin"))
-    page.locator("#content").wait_for()
-    page.wait_for_load_state("networkidle")
-    return context, page, errors
+CLIPBOARD = ["clipboard-read", "clipboard-write"]  # the copy button of a secret shown once
 
 
 def _status(town: Town, method: str, path: str, secret: str, body: Any = None) -> httpx.Response:
@@ -88,8 +64,9 @@ def test_admin_registers_an_organizer_grants_a_program_rotates_and_revokes_its_s
     town: Town, browser: Any, folder: Path, size: str
 ) -> None:
     granted, other = _program(town, f"野川の清掃 {size}"), _program(town, f"図書館 {size}")
-    context, page, errors = _open(browser, town, "/admin/organizers", size)
-    _checked(page, "organizers")
+    console = open_console(browser, town, "/admin/organizers", size, permissions=CLIPBOARD)
+    page = console.page
+    checked(page, "organizers")
     name = f"みたか森の会 {size}"
     page.get_by_label("主催者名").fill(name)
     page.get_by_role("button", name="登録する").click()
@@ -102,7 +79,7 @@ def test_admin_registers_an_organizer_grants_a_program_rotates_and_revokes_its_s
     result.get_by_role("button", name="コピー").click()
     expect(result).to_contain_text("コピーしました")
     assert page.evaluate("navigator.clipboard.readText()") == token
-    _checked(page, "organizer created")
+    checked(page, "organizer created")
     page.screenshot(path=folder / f"admin-organizers-created-{size}.png", full_page=True)
 
     page.locator("#grant-organizer").select_option(organizer_id)
@@ -115,6 +92,19 @@ def test_admin_registers_an_organizer_grants_a_program_rotates_and_revokes_its_s
     assert _status(town, "POST", "/v1/events", token, _event(granted)).status_code == 201
     outside = _status(town, "POST", "/v1/events", token, _event(other))
     assert outside.status_code == 403 and outside.json()["code"] == "forbidden"
+    checked(page, "organizer granted")
+    page.screenshot(path=folder / f"admin-organizers-granted-{size}.png", full_page=True)
+
+    # the city withdraws the grant (外す, confirmed first): no new event in that program from then on
+    withdraw = f"「{name}」から「野川の清掃 {size}」を外す"
+    _confirm(page, withdraw, "外す", within="#organizers")
+    said = page.locator("#organizers-result")
+    expect(said).to_contain_text(f"「{name}」から「野川の清掃 {size}」を外しました")
+    expect(row).to_contain_text("まだありません")
+    expect(row).not_to_contain_text(f"野川の清掃 {size}")
+    withdrawn = _status(town, "POST", "/v1/events", token, _event(granted))
+    assert withdrawn.status_code == 403 and withdrawn.json()["code"] == "forbidden"
+    checked(page, "grant withdrawn")
 
     page.locator("#keys-principal").select_option(organizer_id)
     page.get_by_label("理由（記録されます）").fill("担当者の交代")
@@ -125,7 +115,7 @@ def test_admin_registers_an_organizer_grants_a_program_rotates_and_revokes_its_s
     assert rotated.startswith("mtp_org_") and rotated != token
     for secret in (token, rotated):  # the old one works for the grace period, the new one at once
         assert _status(town, "GET", "/v1/events", secret).status_code == 200
-    _checked(page, "organizer rotated")
+    checked(page, "organizer rotated")
     page.screenshot(path=folder / f"admin-organizers-rotated-{size}.png", full_page=True)
 
     page.get_by_label("理由（記録されます）").fill("団体の解散")
@@ -135,24 +125,25 @@ def test_admin_registers_an_organizer_grants_a_program_rotates_and_revokes_its_s
         refused = _status(town, "GET", "/v1/events", secret)
         assert refused.status_code == 401 and refused.json()["code"] == "credential_revoked"
     expect(row).to_contain_text("停止中")
-    _checked(page, "organizer revoked")
+    checked(page, "organizer revoked")
     page.screenshot(path=folder / f"admin-organizers-{size}.png", full_page=True)
     log = f"/v1/audit/staff-actions?subject={organizer_id}"
     logged = town.api("GET", log, town.secrets["admin"])["items"]
     assert [a["action"] for a in logged] == [
         "principal.created",
         "program.organizer_granted",
+        "program.organizer_withdrawn",
         "principal.rotated",
         "principal.revoked",
     ]
-    assert errors == []
-    context.close()
+    console.close()
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_admin_rotates_then_revokes_a_shops_key(town: Town, browser: Any, folder: Path, size: str) -> None:
     shop = town.api("POST", "/v1/merchants", town.secrets["admin"], {"name": f"大沢の八百屋 {size}"})
-    context, page, errors = _open(browser, town, "/admin/shops", size)
+    console = open_console(browser, town, "/admin/shops", size, permissions=CLIPBOARD)
+    page = console.page
     expect(page.locator("#shops tbody tr", has_text=shop["id"])).to_contain_text(f"大沢の八百屋 {size}")
     page.locator("#keys-principal").select_option(shop["id"])
     page.get_by_label("理由（記録されます）").fill("レジの入れ替え")
@@ -160,7 +151,7 @@ def test_admin_rotates_then_revokes_a_shops_key(town: Town, browser: Any, folder
     keys = page.locator("#keys-form-result")
     rotated = keys.locator(".secret-once code").inner_text()
     assert _status(town, "GET", "/v1/merchant/payments", rotated).status_code == 200
-    _checked(page, "shop key rotated")
+    checked(page, "shop key rotated")
     page.get_by_label("理由（記録されます）").fill("閉店")
     page.get_by_role("button", name="停止する…", exact=True).click()
     page.locator("#confirm-dialog").get_by_role("button", name="キャンセル").click()
@@ -172,8 +163,7 @@ def test_admin_rotates_then_revokes_a_shops_key(town: Town, browser: Any, folder
         refused = _status(town, "GET", "/v1/merchant/payments", secret)
         assert refused.status_code == 401 and refused.json()["code"] == "credential_revoked"
     page.screenshot(path=folder / f"admin-shops-keys-{size}.png", full_page=True)
-    assert errors == []
-    context.close()
+    console.close()
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -182,8 +172,9 @@ def test_admin_creates_campaigns_that_the_shop_list_shows(
 ) -> None:
     shop = town.api("POST", "/v1/merchants", town.secrets["admin"], {"name": f"井の頭の果物店 {size}"})
     program_id = _program(town, f"還元の予算 {size}")
-    context, page, errors = _open(browser, town, "/admin/campaigns", size)
-    _checked(page, "campaigns")
+    console = open_console(browser, town, "/admin/campaigns", size, permissions=CLIPBOARD)
+    page = console.page
+    checked(page, "campaigns")
     cashback = f"果物 5% 還元 {size}"
     form = page.locator("#cashback-form")
     form.get_by_label("キャンペーン名").fill(cashback)
@@ -209,10 +200,9 @@ def test_admin_creates_campaigns_that_the_shop_list_shows(
     form.get_by_role("button", name="作成する").click()
     expect(page.locator("#premium-form-result")).to_contain_text("作成しました")
     expect(page.locator("#campaigns tbody tr", has_text=premium)).to_contain_text("すべてのお店")
-    _checked(page, "campaigns created")
+    checked(page, "campaigns created")
     page.screenshot(path=folder / f"admin-campaigns-{size}.png", full_page=True)
-    assert errors == []
-    context.close()
+    console.close()
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -222,7 +212,8 @@ def test_admin_registers_a_bus_reader_with_its_key_and_revokes_it(
     operator = town.api("POST", "/v1/transit/operators", town.secrets["admin"], {"name": f"北野バス {size}"})
     key = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     public = base64.b64encode(key).decode()
-    context, page, errors = _open(browser, town, "/admin/transit", size)
+    console = open_console(browser, town, "/admin/transit", size, permissions=CLIPBOARD)
+    page = console.page
     form = page.locator("#reader-form")
     form.get_by_label("交通事業者").select_option(operator["id"])
     form.get_by_label("読み取り機の名前（例：3号車）").fill(f"7号車 {size}")
@@ -234,7 +225,7 @@ def test_admin_registers_a_bus_reader_with_its_key_and_revokes_it(
     expect(row).to_contain_text("有効")
     readers = town.api("GET", "/v1/transit/readers", operator["api_key"])["items"]
     assert [(r["name"], r["public_key"]) for r in readers] == [(f"7号車 {size}", public)]
-    _checked(page, "reader registered")
+    checked(page, "reader registered")
 
     page.locator("#reader-revoke-pick").select_option(readers[0]["id"])
     page.locator("#reader-revoke-form").get_by_label("理由（記録されます）").fill("車両から盗難")
@@ -249,10 +240,9 @@ def test_admin_registers_a_bus_reader_with_its_key_and_revokes_it(
     rotated = page.locator("#keys-form-result .secret-once code").inner_text()
     assert rotated.startswith("mtp_op_")
     assert _status(town, "GET", "/v1/transit/readers", rotated).status_code == 200
-    _checked(page, "reader revoked")
+    checked(page, "reader revoked")
     page.screenshot(path=folder / f"admin-transit-readers-{size}.png", full_page=True)
-    assert errors == []
-    context.close()
+    console.close()
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -261,22 +251,19 @@ def test_the_new_console_pages_are_labelled_legible_and_fit_in_english_too(
 ) -> None:
     english = ("/admin/organizers?lang=en", "/admin/campaigns?lang=en", "/admin/transit?lang=en")
     for path in (*english, "/admin/organizers?lang=ja"):
-        context, page, errors = _open(browser, town, path, size)
-        _checked(page, path)
-        assert errors == []
-        context.close()
+        console = open_console(browser, town, path, size)
+        checked(console.page, path)
+        console.close()
 
 
 def test_a_counter_clerk_is_offered_none_of_these_pages(town: Town, browser: Any) -> None:
     """Hiding is only for clarity (the API answers a clerk 403 there: tests/api/test_console_people.py)."""
     clerk = town.api("POST", "/v1/clerks", town.secrets["admin"], {"name": "市民課 窓口"})["token"]
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    errors = watch_errors(page)
+    console = open_console(browser, town, "/admin", "phone", secret=clerk)
+    page = console.page
     for path in ("/admin/organizers", "/admin/campaigns", "/admin/transit"):
         page.goto(town.page_url(path, secret=clerk))
         expect(page.get_by_role("heading", name="この画面は使えません")).to_be_visible()
         expect(page.locator("#organizer-form, #cashback-form, #reader-form")).to_have_count(0)
         expect(page.get_by_role("link", name="主催者")).to_be_hidden()
-    assert errors == []
-    context.close()
+    console.close()

@@ -113,6 +113,8 @@ async def _seed(base_url: str, url: str, state: Path) -> tuple[dict[str, str], d
         )
         request = await seed.made(shop.secret, "/v1/payment-requests", {"amount": 300})
         program = await seed.made(admin.secret, "/v1/programs", {"name": "緑化", "points_valid_days": 90})
+        grant = {"organizer_id": the_town.organizer.id}  # one grant to withdraw
+        await seed.made(admin.secret, f"/v1/programs/{program['id']}/organizers", grant)
         recipient = await seed.made(admin.secret, "/v1/recipients", {"name": "こども食堂"})
         settlement = await seed.made(admin.secret, "/v1/settlements", {})
         clerk = await seed.made(admin.secret, "/v1/clerks", {"name": "市民課 窓口"})
@@ -138,6 +140,7 @@ async def _seed(base_url: str, url: str, state: Path) -> tuple[dict[str, str], d
         "entry_id": paid["entry_id"],
         "request_id": request["id"],
         "program_id": program["id"],
+        "organizer_id": the_town.organizer.id,
         "recipient_id": recipient["id"],
         "party_kind": "recipient",
         "party_id": recipient["id"],

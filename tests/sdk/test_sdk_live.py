@@ -90,6 +90,7 @@ def test_a_shop_takes_payments_with_the_sdk(server: str, database_url: str, tmp_
         code = httpx.get(f"{server}/v1/me/pay-code", headers=as_resident).json()["payload"]
         charged = shop.charge(code, 300, reference="R-2")
         assert (charged.amount, charged.money_used, charged.merchant_id) == (300, 300, merchant["id"])
+        assert charged.reference == "R-2"  # the shop's slip number comes back with the payment
         with pytest.raises(APIError) as replayed:
             shop.charge(code, 300)
         assert replayed.value.code == "code_used"
@@ -98,15 +99,18 @@ def test_a_shop_takes_payments_with_the_sdk(server: str, database_url: str, tmp_
         assert (refund.money_refunded, refund.points_refunded) == (100, 0)
         with pytest.raises(RefundExceedsPayment):
             shop.refund(charged.id, 201)
-        assert [p.amount for p in shop.iter_payments(limit=1)] == [300, 400]
+        assert [(p.amount, p.reference) for p in shop.iter_payments(limit=1)] == [(300, "R-2"), (400, "R-1")]
+        assert [p.reference for p in shop.list_payments().items] == ["R-2", "R-1"]
+        again = httpx.get(f"{server}/v1/me/pay-code", headers=as_resident).json()["payload"]
+        assert shop.charge(again, 5).reference is None  # no slip number given: None
         with pytest.raises(CodeExpired):
             shop.charge(expired_code(tmp_path / "keys", resident["id"]), 10)
 
-    async def asynchronously() -> int:
+    async def asynchronously() -> list[str | None]:
         async with AsyncClient(server, merchant["api_key"]) as shop:
-            return len([p async for p in shop.iter_payments()])
+            return [p.reference async for p in shop.iter_payments()]
 
-    assert asyncio.run(asynchronously()) == 2
+    assert asyncio.run(asynchronously()) == [None, "R-2", "R-1"]
 
 
 def expired_code(keys_dir: Path, resident_id: str) -> str:
@@ -127,6 +131,8 @@ def test_a_till_charges_a_mitapo_card_with_the_sdk(server: str, database_url: st
     with Client(server, merchant["api_key"]) as shop:
         paid = shop.charge_card(card["qr_payload"], "1357", 250, reference="R-9")
         assert (paid.amount, paid.money_used, paid.merchant_id) == (250, 250, merchant["id"])
+        assert paid.reference == "R-9"
+        assert [p.reference for p in shop.iter_payments()] == ["R-9"]
         for _ in range(4):
             with pytest.raises(PinInvalid):
                 shop.charge_card(card["card_number"], "0000", 100)

@@ -127,14 +127,16 @@ def test_refund() -> None:
 def test_payments_lists_every_page() -> None:
     pages = [
         httpx.Response(200, json={"items": [PAYMENT], "next_cursor": "c1"}),
-        httpx.Response(200, json={"items": [{**PAYMENT, "id": "pay_2"}], "next_cursor": None}),
+        httpx.Response(
+            200, json={"items": [{**PAYMENT, "id": "pay_2", "reference": "R-7"}], "next_cursor": None}
+        ),
     ]
     shop = Shop({("GET", "/v1/merchant/payments"): pages})
     assert shop.run("payments", "--limit", "1") == 0
     lines = shop.stdout.getvalue().splitlines()
-    assert lines[0].split() == ["id", "amount", "points", "money", "status"]
-    assert lines[1].split() == ["pay_1", "1,200", "1,000", "200", "succeeded"]
-    assert lines[2].split()[0] == "pay_2"
+    assert lines[0].split() == ["id", "amount", "points", "money", "status", "reference"]
+    assert lines[1].split() == ["pay_1", "1,200", "1,000", "200", "succeeded", "-"]  # no slip number
+    assert lines[2].split() == ["pay_2", "1,200", "1,000", "200", "succeeded", "R-7"]
 
 
 def test_api_errors_are_reported_with_their_code() -> None:

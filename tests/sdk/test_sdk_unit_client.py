@@ -31,6 +31,7 @@ PAYMENT = {
     "money_used": 200,
     "entry_id": "ent_9",
     "status": "succeeded",
+    "reference": "r-1",
 }
 Answer = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
 
@@ -328,6 +329,7 @@ def test_a_proxy_error_page_is_still_an_api_error() -> None:
         httpx.Response(201, json={**PAYMENT, "points_used": True}),
         httpx.Response(201, json={**PAYMENT, "money_used": -1}),
         httpx.Response(201, json={k: v for k, v in PAYMENT.items() if k != "entry_id"}),
+        httpx.Response(201, json={**PAYMENT, "reference": 42}),
     ],
 )
 def test_a_success_answer_that_breaks_the_contract_is_unexpected(answer: httpx.Response) -> None:

@@ -57,7 +57,9 @@ class PaymentRequest:
 
 @dataclass(frozen=True, slots=True)
 class Payment:
-    """A completed payment to this shop; `points_used + money_used == amount`."""
+    """A completed payment to this shop; `points_used + money_used == amount`. `reference` is the shop's
+    slip (receipt) number given with the sale (`charge`, `charge_card`, or the payment request it paid);
+    None when the shop gave none."""
 
     id: str
     merchant_id: str
@@ -66,6 +68,7 @@ class Payment:
     money_used: int
     entry_id: str
     status: str
+    reference: str | None = None
 
     @classmethod
     def from_json(cls, data: object) -> Payment:
@@ -78,6 +81,7 @@ class Payment:
             money_used=_amount(fields, "money_used"),
             entry_id=_required(fields, "entry_id", str),
             status=_required(fields, "status", str),
+            reference=_optional(fields, "reference", str),
         )
 
 

@@ -129,11 +129,11 @@ def _refund(client: Client, args: argparse.Namespace, out: TextIO, sleep: Callab
 
 
 def _payments(client: Client, args: argparse.Namespace, out: TextIO, sleep: Callable[[float], None]) -> int:
-    print(f"{'id':<28} {'amount':>10} {'points':>10} {'money':>10}  status", file=out)
+    print(f"{'id':<28} {'amount':>10} {'points':>10} {'money':>10}  {'status':<18}  reference", file=out)
     for payment in client.iter_payments(args.limit):
         print(
             f"{payment.id:<28} {payment.amount:>10,} {payment.points_used:>10,} {payment.money_used:>10,}"
-            f"  {payment.status}",
+            f"  {payment.status:<18}  {payment.reference or '-'}",
             file=out,
         )
     return 0

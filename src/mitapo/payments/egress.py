@@ -1,5 +1,6 @@
-"""Where the service may send a shop's webhook: only to a public address, checked when the URL is registered
-and again on every connection.
+"""Where the service may send a shop's webhook, or a resident's push reminder: only to a public address,
+checked when the URL is registered (a webhook, a push subscription) and again on every connection (a push
+reminder: again before each send).
 
 A shop chooses the URL, so without this the service is a proxy into its own network: the database port, the
 cloud's metadata address, the admin pages of a router. Every spelling of a host counts (`2130706433`,
@@ -34,7 +35,7 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class UrlNotAllowed(DomainError):
-    """A webhook URL (or the address it leads to) that the service will not send to."""
+    """A webhook's or a push endpoint's URL (or the address it leads to) the service will not send to."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(Code.URL_NOT_ALLOWED, detail)
@@ -66,7 +67,7 @@ def target_of(url: str, policy: Policy) -> Target:
     if parts.scheme not in allowed:
         raise UrlNotAllowed(f"the scheme must be {' or '.join(allowed)}")
     if parts.username is not None or parts.password is not None:
-        raise UrlNotAllowed("a webhook URL carries no user name or password")
+        raise UrlNotAllowed("the URL carries no user name or password")
     host = parts.hostname
     if not host or "%" in host:
         raise UrlNotAllowed("the URL names no usable host")

@@ -62,6 +62,7 @@ async def get(db: Database, program_id: str) -> ProgramView:
 
 
 GRANTED = "program.organizer_granted"
+WITHDRAWN = "program.organizer_withdrawn"
 CREATED = "program.created"
 FUNDED = "program.funded"
 ORGANIZERS_LISTED = 500
@@ -82,6 +83,18 @@ async def grant_organizer(
         if await reads.grant_organizer(raw, program_id, organizer_id) and actor is not None:
             await staff_log.record(raw, actor, GRANTED, organizer_id, program_id)
     return {"program_id": program_id, "organizer_id": organizer_id}
+
+
+async def withdraw_organizer(db: Database, program_id: str, organizer_id: str, *, actor: str) -> None:
+    """Take a granted program back from an organizer (an admin's decision): from then on it makes no new
+    event in the program; its events already made stay and run (check-ins, edits, cancellation). The staff
+    action log records the withdrawal (subject: the organizer; reason: the program) in the same
+    transaction. An unknown program, or an organizer not granted it, is `NotFound` and writes nothing."""
+    await get(db, program_id)
+    async with db.raw() as raw, raw.transaction():
+        if not await reads.withdraw_organizer(raw, program_id, organizer_id):
+            raise NotFound("grant of the program to the organizer")
+        await staff_log.record(raw, actor, WITHDRAWN, organizer_id, program_id)
 
 
 async def organizers(db: Database) -> list[dict[str, Any]]:

@@ -84,6 +84,17 @@ async def grant_organizer(conn: asyncpg.Connection, program_id: str, organizer_i
     return done.endswith(" 1")
 
 
+async def withdraw_organizer(conn: asyncpg.Connection, program_id: str, organizer_id: str) -> bool:
+    """Take the program back from the organizer; answers False when it was not granted (nothing changes).
+    The grant is a plain row: the staff action log keeps who granted and who withdrew it, and when."""
+    done: str = await conn.execute(
+        "DELETE FROM program_organizers WHERE program_id = $1 AND organizer_id = $2",
+        program_id,
+        organizer_id,
+    )
+    return done.endswith(" 1")
+
+
 async def grants(conn: AsyncConnection, organizer_ids: list[str]) -> list[tuple[str, str, str]]:
     """(organizer id, program id, program name) of every program granted to these organizers."""
     query = (

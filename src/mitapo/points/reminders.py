@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import ipaddress
 import json
 import os
 from dataclasses import dataclass
@@ -27,8 +26,8 @@ from sqlalchemy import text
 
 from mitapo.engine.commands import Command, Row
 from mitapo.engine.database import Database
-from mitapo.engine.errors import Invalid
 from mitapo.engine.ledger import post
+from mitapo.payments import egress
 from mitapo.points import tables
 
 DAYS_BEFORE = (14, 3)
@@ -62,35 +61,12 @@ def public_key(key: Vapid02) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def check_endpoint(endpoint: str, loopback_ok: bool) -> None:
-    """A push service is reached over HTTPS at a public name; plain HTTP to loopback only where allowed
-    (a test's stub), so that a subscription cannot make the service post into its own network."""
-    try:
-        parts = urlsplit(endpoint)
-        host = parts.hostname or ""
-    except ValueError:
-        raise Invalid("a push endpoint is an https URL of a push service") from None
-    loopback = host == "localhost" or _is_loopback(host)
-    if parts.scheme == "https" and host and not loopback and not _is_private(host):
-        return
-    if loopback_ok and loopback and parts.scheme in ("http", "https"):
-        return
-    raise Invalid("a push endpoint is an https URL of a push service")
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _is_private(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_private or address.is_link_local or address.is_reserved
+async def check_endpoint(endpoint: str, policy: egress.Policy) -> None:
+    """A resident's browser names the push endpoint, so the service posts to it only under the rule a shop's
+    webhook URL is under (`payments.egress`): `https`, and a host that is, and resolves only to, public
+    addresses in every spelling; else `url_not_allowed`. The development policy also allows `http` and
+    loopback (a test's push service stub), never private networks."""
+    await egress.vet(endpoint, policy)
 
 
 async def subscribe(db: Database, resident_id: str, endpoint: str, p256dh: str, auth: str) -> None:
@@ -174,7 +150,13 @@ def message(reminder: Due) -> str:
 
 
 async def send_due(
-    db: Database, key_dir: Path, today: date, now: datetime, *, enabled: bool, loopback_ok: bool = False
+    db: Database,
+    key_dir: Path,
+    today: date,
+    now: datetime,
+    *,
+    enabled: bool,
+    policy: egress.Policy = egress.STRICT,
 ) -> int:
     """Send every reminder due today; answer how many were sent. Each is recorded once it reached at least
     one of the resident's subscriptions, so a failed one is tried again on the next run."""
@@ -185,7 +167,7 @@ async def send_due(
     for reminder in await due(db, today):
         reached = 0
         for subscription in reminder.subscriptions:
-            reached += await _push(db, key, subscription, message(reminder), loopback_ok)
+            reached += await _push(db, key, subscription, message(reminder), policy)
         if reached:
             row = {
                 "resident_id": reminder.resident_id,
@@ -200,11 +182,11 @@ async def send_due(
 
 
 async def _push(
-    db: Database, key: Vapid02, subscription: dict[str, Any], data: str, loopback_ok: bool
+    db: Database, key: Vapid02, subscription: dict[str, Any], data: str, policy: egress.Policy
 ) -> int:
     endpoint = subscription["endpoint"]
     try:
-        check_endpoint(endpoint, loopback_ok)
+        await check_endpoint(endpoint, policy)  # again: the name may lead elsewhere by now
         await asyncio.to_thread(
             webpush,
             subscription,
@@ -221,7 +203,7 @@ async def _push(
             async with db.raw() as conn:
                 await conn.execute("DELETE FROM push_subscriptions WHERE endpoint = $1", endpoint)
         return 0
-    except (Invalid, OSError) as failure:
+    except (egress.UrlNotAllowed, OSError) as failure:
         log.warning("push failed", endpoint=urlsplit(endpoint).netloc, error=type(failure).__name__)
         return 0
     return 1

@@ -100,6 +100,22 @@ async def grant_organizer(
     return Response(shaped(ProgramOrganizerOut, granted), status_code=201)
 
 
+@delete(
+    "/v1/programs/{program_id:str}/organizers/{organizer_id:str}",
+    opt=roles("admin"),
+    tags=TAGS,
+    status_code=204,
+)
+async def withdraw_organizer(
+    program_id: FromPath[str],
+    organizer_id: FromPath[str],
+    db: NamedDependency[Database],
+    principal: NamedDependency[PrincipalView],
+) -> None:
+    """Take a granted program back: the organizer makes no new event in it; its events made stay and run."""
+    await programs.withdraw_organizer(db, program_id, organizer_id, actor=principal.id)
+
+
 @get("/v1/programs/{program_id:str}", opt=roles("admin", "auditor"), tags=TAGS)
 async def read_program(program_id: FromPath[str], db: NamedDependency[Database]) -> ProgramOut:
     return shaped(ProgramOut, await programs.describe(db, program_id))
@@ -385,7 +401,7 @@ async def push_subscribe(
     principal: NamedDependency[PrincipalView],
 ) -> Response[PushStateOut]:
     """The resident consents to expiry reminders on this browser (14 and 3 days before, once each)."""
-    reminders.check_endpoint(data.endpoint, runtime.settings.push_loopback_ok)
+    await reminders.check_endpoint(data.endpoint, runtime.webhook_policy)
     await reminders.subscribe(runtime.db, principal.id, data.endpoint, data.keys.p256dh, data.keys.auth)
     return Response(PushStateOut(subscribed=True), status_code=201)
 
@@ -401,6 +417,7 @@ async def push_unsubscribe(
 
 ROUTES = [
     create_program,
+    withdraw_organizer,
     read_program,
     fund_program,
     grant_organizer,

@@ -191,6 +191,18 @@ CONSOLE: dict[str, tuple[str, str]] = {
         "「{organizer}」に「{program}」を許可しました。",
         "Granted “{program}” to “{organizer}”.",
     ),
+    "withdraw_button": ("外す", "Withdraw"),
+    "withdraw_label": ("「{organizer}」から「{program}」を外す", "Withdraw “{program}” from “{organizer}”"),
+    "withdraw_confirm_title": ("プログラムを外しますか？", "Withdraw this program?"),
+    "withdraw_confirm_text": (
+        "「{organizer}」は「{program}」で新しいイベントを作れなくなります。作成済みのイベントはそのまま行われます（止めるにはイベントを中止してください）。",
+        "“{organizer}” will make no new event in “{program}”. Events it made stay and run"
+        " (cancel one to stop it).",
+    ),
+    "withdrawn_msg": (
+        "「{organizer}」から「{program}」を外しました。",
+        "Withdrew “{program}” from “{organizer}”.",
+    ),
     "secret_warning": (
         "このシークレットは今だけ表示されます。本人にだけ安全に渡し、メールやチャットに貼らないでください。",
         "This secret is shown only now. Hand it to its holder alone; never paste it into mail or chat.",
@@ -531,6 +543,10 @@ CONSOLE: dict[str, tuple[str, str]] = {
     "staff_action_program_created": ("プログラムの作成", "Program created"),
     "staff_action_program_funded": ("プログラムへの予算追加", "Program funded"),
     "staff_action_program_organizer_granted": ("主催者へのプログラム付与", "Program granted to an organizer"),
+    "staff_action_program_organizer_withdrawn": (
+        "主催者からのプログラムの取り外し",
+        "Program withdrawn from an organizer",
+    ),
     "staff_action_event_created": ("イベントの作成（職員）", "Event created by staff"),
     "staff_action_event_updated": ("イベントの変更（職員）", "Event edited by staff"),
     "staff_action_event_cancelled": ("イベントの中止（職員）", "Event cancelled by staff"),
@@ -604,6 +620,10 @@ CONSOLE: dict[str, tuple[str, str]] = {
     "staff_said_program_organizer_granted": (
         "{actor} が主催者 {subject} にプログラムを使えるようにしました",
         "{actor} granted a program to organizer {subject}",
+    ),
+    "staff_said_program_organizer_withdrawn": (
+        "{actor} が主催者 {subject} からプログラムを外しました",
+        "{actor} withdrew a program from organizer {subject}",
     ),
     "staff_said_event_created": (
         "{actor} がイベント {subject} を作りました",

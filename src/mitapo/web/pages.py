@@ -40,6 +40,7 @@ STAFF_ACTIONS = (
     "program.created",  # points.programs
     "program.funded",
     "program.organizer_granted",
+    "program.organizer_withdrawn",
     "event.created",  # points.events and points.changes, when staff do them
     "event.updated",
     "event.cancelled",
