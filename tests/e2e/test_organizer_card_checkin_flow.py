@@ -31,8 +31,9 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _open_event(town: Town, title: str) -> dict[str, Any]:
-    """A new event of the demo organizer, open for check-in now, in the demo event's program."""
+def _open_event(town: Town, title: str, starts_in: timedelta = timedelta(minutes=-5)) -> dict[str, Any]:
+    """A new event of the demo organizer in the demo event's program, open for check-in now (or, with
+    `starts_in` ahead, not yet)."""
     demo_event = town.api("GET", f"/v1/events/{town.secrets['event_id']}", town.secrets["admin"])
     program_id = demo_event["program_id"]
     now = datetime.now(UTC)
@@ -40,8 +41,8 @@ def _open_event(town: Town, title: str) -> dict[str, Any]:
         "program_id": program_id,
         "title": title,
         "points": POINTS,
-        "starts_at": (now - timedelta(minutes=5)).isoformat(),
-        "ends_at": (now + timedelta(hours=3)).isoformat(),
+        "starts_at": (now + starts_in).isoformat(),
+        "ends_at": (now + starts_in + timedelta(hours=3)).isoformat(),
     }
     created = town.api("POST", "/v1/events", town.secrets["organizer"], body, key=uuid.uuid4().hex)
     return dict(town.api("GET", f"/v1/events/{created['id']}", town.secrets["organizer"]))
@@ -188,3 +189,63 @@ def test_the_door_speaks_english_when_asked(town: Town, browser: Any) -> None:
     assert errors == []
     page.context.close()
     assert _written(town, event, resident) == (1, POINTS, POINTS)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_replaced_card_and_an_event_not_yet_open_are_refused_in_plain_words_and_write_nothing(
+    town: Town, browser: Any, size: str
+) -> None:
+    event = _open_event(town, f"再発行のあとの清掃 {size}")
+    resident, old_card = _card_holder(town)
+    town.api("POST", f"/v1/residents/{resident['id']}/cards", town.secrets["admin"], {"pin": "1470"})
+    page, errors = _screen(browser, size, town, event)
+    field = page.get_by_label("カード番号（16桁）")
+    field.fill(old_card["card_number"])
+    page.get_by_role("button", name="番号で受付").click()
+    result = page.get_by_test_id("door-result")
+    expect(result.locator("#door-verdict")).to_have_text("受付できません")
+    expect(result.locator("#door-detail")).to_have_text(
+        "このカードは再発行されたため使えません。新しいカードで受付してください。"
+    )
+    _checks(page, size)
+    assert errors == []
+    page.context.close()
+    assert _written(town, event, resident) == (0, 0, 0)
+
+    tomorrow = _open_event(town, f"明日の朗読会 {size}", starts_in=timedelta(days=1))
+    _, card = _card_holder(town)
+    page, errors = _screen(browser, size, town, tomorrow)
+    page.get_by_label("カード番号（16桁）").fill(card["card_number"])
+    page.get_by_role("button", name="番号で受付").click()
+    expect(page.get_by_test_id("door-result").locator("#door-detail")).to_have_text(
+        "受付時間外です（開始前・終了後、または中止されたイベントです）。"
+    )
+    expect(page.get_by_test_id("checkin-count")).to_have_text("0 人")
+    assert errors == []
+    page.context.close()
+    assert town.api("GET", f"/v1/events/{tomorrow['id']}/attendance", town.secrets["organizer"])["count"] == 0
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_camera_sends_nothing_for_a_code_that_is_no_card(
+    town: Town, playwright: Any, tmp_path: Path, size: str
+) -> None:
+    event = _open_event(town, f"コードを間違える句会 {size}")
+    own_code = town.api("GET", f"/v1/events/{event['id']}/checkin-code", town.secrets["organizer"])["payload"]
+    camera = camera_browser(playwright, qr_png(own_code), tmp_path)  # the event's own code, not a card
+    try:
+        page, errors = _screen(camera, size, town, event)
+        page.get_by_role("button", name="カードで受付", exact=True).click()
+        dialog = page.locator("#door-dialog")
+        expect(dialog.get_by_test_id("door-scan-status")).to_have_text(
+            "みたポカードのQRではありません。カードのQRを読み取ってください。", timeout=20_000
+        )
+        expect(dialog.get_by_role("button", name="もう一度読み取る")).to_be_visible()
+        _checks(page, size)
+        dialog.get_by_role("button", name="やめる").click()
+        expect(dialog).to_be_hidden()
+        expect(page.get_by_test_id("door-result")).to_be_hidden()
+        assert errors == []
+    finally:
+        camera.close()
+    assert town.api("GET", f"/v1/events/{event['id']}/attendance", town.secrets["organizer"])["count"] == 0
