@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+import segno
 from PIL import Image
 
 from mitapo.demo import town as demo_town
@@ -122,6 +123,13 @@ def browser(playwright: Any) -> Iterator[Any]:
     launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
     yield launched
     launched.close()
+
+
+def qr_png(payload: str) -> bytes:
+    """The QR code of `payload` as a PNG, drawn with segno, for a fake camera to film."""
+    out = io.BytesIO()
+    segno.make(payload, error="m", encoding="utf-8", eci=True).save(out, kind="png", scale=6, border=4)
+    return out.getvalue()
 
 
 def camera_browser(playwright: Any, picture: bytes, folder: Path) -> Any:

@@ -5,17 +5,15 @@ the code's QR, drawn here with segno; the page decodes it as the resident app do
 
 from __future__ import annotations
 
-import io
 import os
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-import segno
 
 from tests.e2e.checks import accessibility_problems, layout_problems
-from tests.e2e.conftest import DESKTOP, PHONE, Town, camera_browser, sync_api, watch_errors
+from tests.e2e.conftest import DESKTOP, PHONE, Town, camera_browser, qr_png, sync_api, watch_errors
 
 expect = sync_api.expect
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
@@ -27,12 +25,6 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def qr_png(payload: str) -> bytes:
-    out = io.BytesIO()
-    segno.make(payload, error="m", encoding="utf-8", eci=True).save(out, kind="png", scale=6, border=4)
-    return out.getvalue()
 
 
 def _customer(town: Town, shop_name: str, money: int) -> tuple[dict[str, Any], dict[str, Any]]:

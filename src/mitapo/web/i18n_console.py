@@ -718,6 +718,72 @@ CONSOLE: dict[str, tuple[str, str]] = {
     "event_state_cancelled": ("中止", "Cancelled"),
     "error_event_started": ("開始したイベントは変更できません。", "A started event cannot be edited."),
     "error_event_cancelled": ("このイベントは中止されています。", "This event is cancelled."),
+    # the organizer's door: a みたポ card holder without a smartphone checks in (issue 19)
+    "door_title": ("みたポカードで受付", "Check in with a みたポ card"),
+    "door_lead": (
+        "スマートフォンのない方は、みたポカードのQRをカメラで読み取るか、カード番号を入力して受付します。",
+        "For a resident without a smartphone: read their みたポ card's QR code with the camera, or type "
+        "the card's number.",
+    ),
+    "door_scan_button": ("カードで受付", "Check in a card"),
+    "door_scan_title": ("カードのQRを読み取る", "Read the card's QR code"),
+    "door_scan_lead": (
+        "みたポカードのQRコードをカメラに向けてください。",
+        "Hold the みたポ card's QR code to the camera.",
+    ),
+    "door_card_number": ("カード番号（16桁）", "Card number (16 digits)"),
+    "door_number_button": ("番号で受付", "Check in by number"),
+    "door_checking": ("受付しています…", "Checking in…"),
+    "door_done": ("受付しました", "Checked in"),
+    "door_done_detail": (
+        "カード末尾 {card}：{points} を付与しました。チェックイン {count} 人",
+        "Card ending {card}: {points} granted. Checked in: {count}",
+    ),
+    "door_refused": ("受付できません", "Not checked in"),
+    "door_not_a_card": (
+        "みたポカードのQRではありません。カードのQRを読み取ってください。",
+        "This is not a みたポ card's QR code. Read the card's QR code.",
+    ),
+    "door_camera_unavailable": (
+        "カメラを使えません。カード番号を入力して受付してください。",
+        "The camera is not available. Type the card's number instead.",
+    ),
+    # the door's words for each refusal of POST /v1/events/{id}/checkins (problemText(error, "door_error"))
+    "door_error_code_invalid": (
+        "カード番号が正しくありません。カードの16桁を確かめて、もう一度入力してください。",
+        "That is no みたポ card number. Check the card's 16 digits and type them again.",
+    ),
+    "door_error_card_revoked": (
+        "このカードは再発行されたため使えません。新しいカードで受付してください。",
+        "This card was replaced and no longer works. Check in with the holder's new card.",
+    ),
+    "door_error_already_claimed": (
+        "このカードの方は受付済みです。ポイントは重ねて付与されません。",
+        "This card's holder has already checked in. Points are not granted twice.",
+    ),
+    "door_error_event_not_open": (
+        "受付時間外です（開始前・終了後、または中止されたイベントです）。",
+        "Check-in is closed: the event has not started, has ended, or was cancelled.",
+    ),
+    "door_error_event_full": ("定員に達したため、これ以上受付できません。", "The event is full."),
+    "door_error_cap_exceeded": (
+        "この方はこのプログラムの今月（今年度）の上限に達しているため、ポイントを付与できません。",
+        "This holder reached the program's cap for the month (or the year): no points can be granted.",
+    ),
+    "door_error_budget_exhausted": (
+        "このプログラムの予算がなくなったため、ポイントを付与できません。市にご連絡ください。",
+        "The program's budget is used up: no points can be granted. Please tell the city.",
+    ),
+    "door_error_account_closed": (
+        "このカードの方のアカウントは解約されています。",
+        "This card holder's account is closed.",
+    ),
+    "door_error_not_found": ("このイベントは見つかりません。", "This event was not found."),
+    "door_error_validation_error": ("カード番号を入力してください。", "Type the card's number."),
+    "door_error_rate_limited": (
+        "受付が集中しています。少し待ってから、もう一度お試しください。",
+        "Too many check-ins at once. Wait a moment and try again.",
+    ),
     # till: its settlements, its books as CSV, its sticker
     "till_payouts_title": ("精算と振込", "Settlements and payouts"),
     "col_slip": ("伝票番号", "Slip no."),

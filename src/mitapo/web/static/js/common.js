@@ -86,9 +86,10 @@ export async function api(method, path, body, { key, accept = "application/json"
   return data;
 }
 
-export function problemText(error) {
-  const key = `error_${error.code}`;
-  if (key in words) return t(key);
+// The words for an API's refusal: a page's own words for its code first (`${own}_${code}`, where a page says
+// it better for its reader), else the common ones.
+export function problemText(error, own = null) {
+  for (const key of [own && `${own}_${error.code}`, `error_${error.code}`]) if (key && key in words) return t(key);
   return error instanceof Problem && error.status ? t("error_generic") : t("error_network");
 }
 

@@ -4,6 +4,7 @@
 import { Intent, api, byId, clock, el, keepAwake, number, points, problemText, say, showCode, start, t, yen } from "./common.js";
 import { showPayouts, wireCsv } from "./till-books.js";
 import { showSticker, wirePrint } from "./sticker.js";
+import { cardNumberOf } from "./scan-dialog.js";
 import { scanFor, wireScan } from "./till-scan.js";
 
 const POLL_MS = 1000; // "paid" shows within a second or two of the resident confirming
@@ -153,7 +154,7 @@ function openCard(scanned) {
   showPin();
   byId("card-amount").textContent = yen(Number(byId("till-amount").value));
   byId("card-error").textContent = "";
-  if (typeof scanned === "string") byId("card-number").value = scanned.replace(/^MITAPO-CARD:/i, "");
+  if (typeof scanned === "string") byId("card-number").value = cardNumberOf(scanned);
   byId("card-dialog").showModal();
   if (typeof scanned === "string") byId("pin-prompt").scrollIntoView({ block: "center" });
   else byId("card-number").focus();
