@@ -46,7 +46,7 @@ PARSES = (
         "post",
         "/v1/payment-requests",
         "201",
-        client_fills=frozenset({"amount", "status", "payment_id"}),
+        client_fills=frozenset({"amount", "status", "payment_id", "reference"}),
     ),
     Parses(
         _models.PaymentRequest,

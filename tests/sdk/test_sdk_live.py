@@ -77,7 +77,9 @@ def test_a_shop_takes_payments_with_the_sdk(server: str, database_url: str, tmp_
     with Client(server, merchant["api_key"]) as shop:
         request = shop.create_payment_request(400, reference="R-1")
         assert emvco.decode(request.qr_payload or "").payment_request_id == request.id
-        assert shop.get_payment_request(request.id).status == "open"
+        assert request.reference == "R-1"  # the slip number asked for, kept with the request
+        read_back = shop.get_payment_request(request.id)
+        assert (read_back.status, read_back.reference) == ("open", "R-1")
         paid = httpx.post(
             f"{server}/v1/payments",
             json={"qr_payload": request.qr_payload},

@@ -71,7 +71,7 @@ def test_retries_reuse_the_idempotency_key_and_await_the_backoff() -> None:
             return await client.create_payment_request(800, reference="r")
 
     request = run(scenario())
-    assert request == PaymentRequest(id="pr_1", amount=800, status="open", qr_payload="000201")
+    assert request == PaymentRequest(id="pr_1", amount=800, status="open", qr_payload="000201", reference="r")
     assert len({r.headers["Idempotency-Key"] for r in script.requests}) == 1
     assert len(script.requests) == 3
     assert script.sleeps == [0.5, 1.0]

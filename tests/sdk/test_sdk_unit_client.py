@@ -92,6 +92,7 @@ def test_create_payment_request_sends_the_contract_and_reads_the_answer() -> Non
         status="open",
         qr_payload="000201...",
         expires_at=datetime(2026, 1, 1, 0, 5, tzinfo=UTC),
+        reference="receipt-42",
     )
 
 

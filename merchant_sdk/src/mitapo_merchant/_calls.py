@@ -38,7 +38,7 @@ def create_payment_request(
     return _post(
         "/v1/payment-requests",
         body,
-        lambda data: PaymentRequest.from_json(data, amount=amount),
+        lambda data: PaymentRequest.from_json(data, amount=amount, reference=reference),
         idempotency_key,
     )
 

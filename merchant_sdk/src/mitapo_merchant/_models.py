@@ -27,7 +27,8 @@ class PaymentRequest:
     """A request for one payment of `amount` yen, shown to the customer as a dynamic QR code.
 
     `qr_payload` and `expires_at` come only with the answer that created it; reading it back later
-    (`get_payment_request`) gives the status and, once paid, the `payment_id`.
+    (`get_payment_request`) gives the status and, once paid, the `payment_id`. `reference` is the shop's
+    slip (receipt) number given at creation; None when the shop gave none.
     """
 
     id: str
@@ -36,10 +37,13 @@ class PaymentRequest:
     payment_id: str | None = None
     qr_payload: str | None = None
     expires_at: datetime | None = None
+    reference: str | None = None
 
     @classmethod
-    def from_json(cls, data: object, *, amount: int | None = None) -> PaymentRequest:
-        """`amount` fills in the one field the creation answer does not repeat: the amount we asked for."""
+    def from_json(
+        cls, data: object, *, amount: int | None = None, reference: str | None = None
+    ) -> PaymentRequest:
+        """`amount` and `reference` fill in what the creation answer does not repeat: what we asked for."""
         fields = _object(data, "payment request")
         status = fields.get("status", "open")
         if status not in _REQUEST_STATUSES:
@@ -52,6 +56,7 @@ class PaymentRequest:
             payment_id=_optional(fields, "payment_id", str),
             qr_payload=_optional(fields, "qr_payload", str),
             expires_at=None if expires_at is None else _timestamp(expires_at, "expires_at"),
+            reference=_optional(fields, "reference", str) if "reference" in fields else reference,
         )
 
 
