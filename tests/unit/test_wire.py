@@ -1,0 +1,56 @@
+"""`engine.wire`: commands cross to the writer's process as the same values, closures and tables included,
+and frames split or joined anyhow by the socket come out whole and in order."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from mitapo.engine import wire
+from mitapo.engine.commands import Command, Decided, Idempotency, Leg, Row
+from mitapo.payments import tables
+
+
+def _command(amount: int) -> Command:
+    entry_id = uuid.uuid4()
+    fee = {"rate": 3}
+
+    def result(decided: Decided) -> dict[str, object]:  # a closure over two cells
+        return {"entry": str(entry_id), "fee": amount * fee["rate"], "postings": len(decided.postings)}
+
+    return Command(
+        kind="payment",
+        entry_id=entry_id,
+        postings=(Leg("a", "PT", amount), Leg("b", "PT", -amount)),
+        rows=(Row(tables.payments, {"id": "pay_1", "amount": amount}),),
+        idempotency=Idempotency("res_1", "key-1", b"hash"),
+        result=result,
+        plan=lambda view: view,  # a lambda, carried by value
+    )
+
+
+def test_a_command_with_closures_and_rows_arrives_as_the_same_value() -> None:
+    sent = _command(120)
+    buffer = bytearray(wire.frame([(7, sent)]))
+    [(number, got)] = wire.unframe(buffer)
+    assert number == 7 and buffer == bytearray()
+    assert got.rows[0].table is tables.payments  # the very table, looked up by name
+    assert (got.postings, got.idempotency, got.entry_id) == (sent.postings, sent.idempotency, sent.entry_id)
+    decided = Decided(sent.entry_id, datetime.now(UTC), sent.postings, {})
+    assert got.result is not None and sent.result is not None
+    assert (
+        got.result(decided)
+        == sent.result(decided)
+        == {"entry": str(sent.entry_id), "fee": 360, "postings": 2}
+    )
+    assert got.plan is not None and got.plan("view") == "view"
+
+
+def test_frames_cut_and_joined_anyhow_come_out_whole_and_in_order() -> None:
+    stream = b"".join(wire.frame([(n, _command(n)) for n in range(k, k + 3)]) for k in (0, 3, 6))
+    buffer, received = bytearray(), []
+    for cut in range(0, len(stream), 37):  # a socket's reads end anywhere
+        buffer += stream[cut : cut + 37]
+        received += wire.unframe(buffer)
+    assert [number for number, _ in received] == list(range(9))
+    assert [c.postings[0].amount for _, c in received] == list(range(9)) and not buffer
