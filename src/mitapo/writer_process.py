@@ -114,18 +114,24 @@ def _main(url: str, path: str, batch_max: int, parent: int, log_json: bool | Non
     from mitapo.engine import remote_writer
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        observer = _batch_log(os.environ.get(BATCH_LOG_ENV))
+        observer = _observer(os.environ.get(BATCH_LOG_ENV))
         runner.run(remote_writer.serve(url, path, batch_max=batch_max, parent=parent, observer=observer))
 
 
-def _batch_log(path: str | None) -> Callable[[int, float], None] | None:
-    """The batches' sizes and times, a line each, for `bench.payments` (the workers' metrics do not see the
-    child's batches)."""
-    if not path:
-        return None
-    out = open(path, "a", buffering=1)  # noqa: SIM115 (open for the process's life)
+def _observer(path: str | None) -> Callable[[int, float], None] | None:
+    """With several workers, the batches' metrics (multiprocess files the workers' /metrics sum; one worker
+    keeps its metrics in memory and does not see this process's); with `path` a line for each batch,
+    "commands seconds", for `bench.payments`."""
+    from mitapo.http import metrics
+
+    shared = metrics.MULTIPROC_ENV in os.environ
+    out = open(path, "a", buffering=1) if path else None  # noqa: SIM115 (open for the process's life)
+    if out is None:
+        return metrics.observe_batch if shared else None
 
     def observe(commands: int, seconds: float) -> None:
+        if shared:
+            metrics.observe_batch(commands, seconds)
         out.write(f"{commands} {seconds:.6f}\n")
 
     return observe
