@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 from mitapo.engine import wire
-from mitapo.engine.commands import Command, Decided, Idempotency, Leg, Row
+from mitapo.engine.commands import ENTRY_ID, Command, Decided, Idempotency, Leg, Row
 from mitapo.payments import tables
 
 
@@ -22,7 +22,7 @@ def _command(amount: int) -> Command:
         kind="payment",
         entry_id=entry_id,
         postings=(Leg("a", "PT", amount), Leg("b", "PT", -amount)),
-        rows=(Row(tables.payments, {"id": "pay_1", "amount": amount}),),
+        rows=(Row(tables.payments, {"id": "pay_1", "amount": amount, "entry_id": ENTRY_ID}),),
         idempotency=Idempotency("res_1", "key-1", b"hash"),
         result=result,
         plan=lambda view: view,  # a lambda, carried by value
@@ -35,6 +35,7 @@ def test_a_command_with_closures_and_rows_arrives_as_the_same_value() -> None:
     [(number, got)] = wire.unframe(buffer)
     assert number == 7 and buffer == bytearray()
     assert got.rows[0].table is tables.payments  # the very table, looked up by name
+    assert got.rows[0].values["entry_id"] is ENTRY_ID  # the placeholder the writer knows by its identity
     assert (got.postings, got.idempotency, got.entry_id) == (sent.postings, sent.idempotency, sent.entry_id)
     decided = Decided(sent.entry_id, datetime.now(UTC), sent.postings, {})
     assert got.result is not None and sent.result is not None

@@ -3,9 +3,9 @@
 A command may carry closures (a `plan` or `result` made inside a service function, a lambda) and SQLAlchemy
 `Table`s (a `Row`). Both ends of the wire run the same code, so a closure travels as its code object (marshal,
 cached per code object) with the name of its module (its globals on the other side) and the values of its
-cells, which are pickled in turn; a table travels as its name on the one `metadata`. Everything else is plain
-pickle. Only ever read from a socket in a directory of the service's own (`engine.remote_writer`): pickle runs
-what it reads.
+cells, which are pickled in turn; a table travels as its name on the one `metadata`, and `commands.ENTRY_ID`
+(a placeholder told by its identity) as itself. Everything else is plain pickle. Only ever read from a socket
+in a directory of the service's own (`engine.remote_writer`): pickle runs what it reads.
 
 Frames: a 4-byte big-endian length, then one pickled list of messages: many messages per write and per read.
 """
@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
+from mitapo.engine.commands import ENTRY_ID
 from mitapo.engine.tables import metadata
 
 HEADER = 4
@@ -49,6 +50,10 @@ def _rebuild_function(
     )
     fn.__kwdefaults__ = kwdefaults
     return fn
+
+
+def _entry_id() -> object:
+    return ENTRY_ID
 
 
 def _table(name: str) -> Table:
@@ -83,6 +88,8 @@ class _Pickler(pickle.Pickler):
             return _table, (obj.name,)
         if kind is _Empty:
             return _Empty, ()
+        if obj is ENTRY_ID:  # a placeholder known by its identity: the same one on the other side
+            return _entry_id, ()
         return NotImplemented
 
 
