@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import itertools
 import os
-import time
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -40,8 +39,6 @@ from mitapo.engine.failures import CommitUnknown, backoff, is_outage, is_refused
 from mitapo.engine.writer import BatchObserver, Writer
 
 log = structlog.get_logger(__name__)
-
-CONNECT_SECONDS = 60.0  # the first connection: the child connects to the database before it listens
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,16 +139,13 @@ class RemoteWriter:
         self._numbers = itertools.count()
 
     async def start(self) -> None:
-        deadline = time.monotonic() + CONNECT_SECONDS
-        delays = backoff()
-        while True:
-            try:
-                await self._connect()
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                await asyncio.sleep(next(delays))
+        """Connect if the writer's process listens already; otherwise the first command waits for it. A worker
+        must not fail to start because the writer's process is restarting or waiting for the database: uvicorn
+        stops the whole service when a worker fails to start."""
+        try:
+            await self._connect()
+        except OSError as exc:
+            log.warning("remote_writer.not_yet", error=repr(exc))
 
     async def stop(self) -> None:
         client, self._client = self._client, None
