@@ -3,12 +3,19 @@ and frames split or joined anyhow by the socket come out whole and in order."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import socket
+import threading
 import uuid
 from datetime import UTC, datetime
 
-from mitapo.engine import wire
-from mitapo.engine.commands import ENTRY_ID, Command, Decided, Idempotency, Leg, Row
+from mitapo.engine import remote_writer, wire
+from mitapo.engine.commands import ENTRY_ID, Command, Decided, Idempotency, Leg, Outcome, Row
+from mitapo.engine.decide import WriteError
 from mitapo.payments import tables
+
+HANG_GUARD = 30.0  # seconds; only ever reached when the test fails
 
 
 def _command(amount: int) -> Command:
@@ -55,3 +62,29 @@ def test_frames_cut_and_joined_anyhow_come_out_whole_and_in_order() -> None:
         received += wire.unframe(buffer)
     assert [number for number, _ in received] == list(range(9))
     assert [c.postings[0].amount for _, c in received] == list(range(9)) and not buffer
+
+
+def test_a_command_that_cannot_cross_fails_alone_and_the_others_of_its_frame_go() -> None:
+    async def scenario() -> tuple[BaseException | None, list[int]]:
+        loop = asyncio.get_running_loop()
+        ours, theirs = socket.socketpair()
+        client = remote_writer._Client(loop.create_future())
+        await loop.create_connection(lambda: client, sock=ours)
+        stuck: asyncio.Future[Outcome] = loop.create_future()
+        fine: asyncio.Future[Outcome] = loop.create_future()
+        client.waiting.update({1: stuck, 2: fine})
+        client.send((1, Command(kind="payment", meta={"a lock": threading.Lock()})))  # pickle refuses a lock
+        client.send((2, _command(5)))
+        with contextlib.suppress(WriteError):
+            await asyncio.wait_for(stuck, HANG_GUARD)
+        theirs.setblocking(False)
+        received = bytearray(await loop.sock_recv(theirs, 65536))
+        fine.cancel()  # no writer answers here
+        if client.transport is not None:
+            client.transport.close()
+        theirs.close()
+        return stuck.exception(), [number for number, _ in wire.unframe(received)]
+
+    error, sent = asyncio.run(scenario())
+    assert isinstance(error, WriteError)
+    assert sent == [2]

@@ -95,10 +95,28 @@ class _Framed(asyncio.Protocol):
             asyncio.get_running_loop().call_soon(self._flush)
         self._outbox.append(message)
 
+    def unsendable(self, message: Any, error: Exception) -> Any | None:
+        """What to send instead of a message that cannot be pickled (None: nothing)."""
+        raise NotImplementedError
+
     def _flush(self) -> None:
         messages, self._outbox = self._outbox, []
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(wire.frame(messages))
+        if self.transport is None or self.transport.is_closing():
+            return
+        try:
+            data = wire.frame(messages)
+        except Exception:  # one message that cannot cross must not hold up the others of its frame
+            sendable = []
+            for message in messages:
+                try:
+                    wire.frame([message])
+                except Exception as exc:
+                    log.exception("remote_writer.unsendable")
+                    message = self.unsendable(message, exc)
+                if message is not None:
+                    sendable.append(message)
+            data = wire.frame(sendable)
+        self.transport.write(data)
 
 
 class _Client(_Framed):
@@ -116,6 +134,11 @@ class _Client(_Framed):
             future.set_exception(answer.error())
         else:
             future.set_result(answer)
+
+    def unsendable(self, message: Any, error: Exception) -> None:
+        future = self.waiting.pop(message[0], None)
+        if future is not None and not future.done():
+            future.set_exception(WriteError(f"this command cannot reach the writer's process: {error!r}"))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
@@ -203,6 +226,9 @@ class _Served(_Framed):
             return
         error = done.exception()
         self.send((number, _Failed.of(error) if error is not None else done.result()))
+
+    def unsendable(self, message: Any, error: Exception) -> Any:
+        return (message[0], _Failed.of(error))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
