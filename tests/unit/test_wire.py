@@ -11,8 +11,10 @@ import uuid
 from datetime import UTC, datetime
 
 from mitapo.engine import remote_writer, wire
-from mitapo.engine.commands import ENTRY_ID, Command, Decided, Idempotency, Leg, Outcome, Row
+from mitapo.engine.catalog import Code
+from mitapo.engine.commands import ENTRY_ID, Command, Decided, Idempotency, Leg, Outcome, Refusal, Row
 from mitapo.engine.decide import WriteError
+from mitapo.engine.errors import DomainError
 from mitapo.payments import tables
 
 HANG_GUARD = 30.0  # seconds; only ever reached when the test fails
@@ -52,6 +54,24 @@ def test_a_command_with_closures_and_rows_arrives_as_the_same_value() -> None:
         == {"entry": str(sent.entry_id), "fee": 360, "postings": 2}
     )
     assert got.plan is not None and got.plan("view") == "view"
+
+
+def test_a_refusal_held_by_a_closure_arrives_with_its_code_and_detail() -> None:
+    refused = DomainError("code_used", "already used: code_used")
+    also = Refusal("insufficient_funds", "300 asked, not enough points and money to pay it")
+
+    def plan(_: object) -> tuple[DomainError, Refusal]:
+        return refused, also
+
+    [(_, got)] = wire.unframe(bytearray(wire.frame([(0, Command(kind=None, plan=plan))])))  # type: ignore[arg-type]
+    domain, refusal = got.plan(None)
+    assert (type(domain), domain.code, domain.detail, domain.args) == (
+        DomainError,
+        Code.CODE_USED,
+        "already used: code_used",
+        ("already used: code_used",),
+    )
+    assert (type(refusal), refusal.code, refusal.detail) == (Refusal, also.code, also.detail)
 
 
 def test_frames_cut_and_joined_anyhow_come_out_whole_and_in_order() -> None:

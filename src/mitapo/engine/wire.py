@@ -4,8 +4,11 @@ A command may carry closures (a `plan` or `result` made inside a service functio
 `Table`s (a `Row`). Both ends of the wire run the same code, so a closure travels as its code object (marshal,
 cached per code object) with the name of its module (its globals on the other side) and the values of its
 cells, which are pickled in turn; a table travels as its name on the one `metadata`, and `commands.ENTRY_ID`
-(a placeholder told by its identity) as itself. Everything else is plain pickle. Only ever read from a socket
-in a directory of the service's own (`engine.remote_writer`): pickle runs what it reads.
+(a placeholder told by its identity) as itself. An exception a closure holds (a refusal decided before the
+command was built) travels as its class, args and attributes: plain pickle calls the class with `args`, and
+`DomainError(code, detail)` keeps only the detail there, which is not a code. Everything else is plain pickle.
+Only ever read from a socket in a directory of the service's own (`engine.remote_writer`): pickle runs what
+it reads.
 
 Frames: a 4-byte big-endian length, then one pickled list of messages: many messages per write and per read.
 """
@@ -52,6 +55,15 @@ def _rebuild_function(
     return fn
 
 
+def _rebuild_exception(
+    kind: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]
+) -> BaseException:
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
 def _entry_id() -> object:
     return ENTRY_ID
 
@@ -90,6 +102,8 @@ class _Pickler(pickle.Pickler):
             return _Empty, ()
         if obj is ENTRY_ID:  # a placeholder known by its identity: the same one on the other side
             return _entry_id, ()
+        if isinstance(obj, BaseException):  # without calling its __init__ again (see the module's doc)
+            return _rebuild_exception, (kind, obj.args, dict(obj.__dict__))
         return NotImplemented
 
 
