@@ -257,7 +257,9 @@ async def measure(url: str, options: argparse.Namespace) -> tuple[list[Phase], d
     admin, people = await make_residents(url, options.residents)
     secrets = [person["token"] for person in people]
     data_dir = Path(tempfile.mkdtemp(prefix="mitapo-festival-"))
-    process, base = start_server(url, data_dir, server=options.server, workers=options.workers)
+    process, base = start_server(
+        url, data_dir, server=options.server, workers=options.workers, writer=options.writer
+    )
     try:
         async with Client(base, connections=max(options.clients, 64)) as http:
             festival = await open_festival(http, admin, secrets)
@@ -341,6 +343,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--pgbench-seconds", type=int, default=20)
     parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn", help="the ASGI server")
+    parser.add_argument(
+        "--writer",
+        choices=("inline", "process"),
+        help="serve with `mitapo serve --writer W` instead of the ASGI server directly",
+    )
     parser.add_argument("--quick", action="store_true", help="200 residents, 5 s of pgbench")
     options = parser.parse_args(argv)
     if options.quick:

@@ -16,15 +16,17 @@ def percentile(latencies_ms: Sequence[float], p: int) -> float:
 
 
 def process_tree(pid: int) -> list[int]:
-    """`pid` and its children (uvicorn's workers), from /proc (Linux)."""
-    found = [pid]
+    """`pid` and all its descendants (uvicorn's workers, the sealer's and the writer's processes, the workers'
+    sealers), from /proc (Linux)."""
+    parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            parent = stat.read_text().rsplit(")", 1)[1].split()[1]
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
         except OSError:  # the process ended while we looked
             continue
-        if parent == str(pid):
-            found.append(int(stat.parent.name))
+    found = [pid]
+    for candidate in found:  # grows while it is walked: children, then theirs
+        found.extend(child for child, parent in parents.items() if parent == candidate)
     return found
 
 

@@ -27,7 +27,6 @@ import contextlib
 import hashlib
 import json
 import random
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -36,7 +35,6 @@ from typing import Any
 
 import asyncpg
 
-from bench.figures import server_cpu_seconds
 from bench.http_client import Client
 from bench.ledger_throughput import (
     CpuMeter,
@@ -45,6 +43,7 @@ from bench.ledger_throughput import (
     fresh_database,
     fund_accounts,
     one_transfer,
+    python_seconds,
     spread_account,
     start_runtime,
 )
@@ -90,11 +89,13 @@ async def closed_loop(call: Call, seconds: float) -> tuple[int, float]:
 
 
 async def measured(name: str, url: str, call: Call, seconds: float, other_cpu: Callable[[], float]) -> Floor:
-    """A warm-up, then the closed loop, with the CPU of this process, `other_cpu` and the backends."""
+    """A warm-up, then the closed loop, with the CPU of this process and its children (the sealer's process
+    of a Runtime started here, a server), `other_cpu` (of processes that are not our children) and the
+    backends."""
     await closed_loop(call, min(2.0, seconds))
-    meter, python, other = await CpuMeter.start(url), time.process_time(), other_cpu()
+    meter, python, other = await CpuMeter.start(url), python_seconds(), other_cpu()
     done, elapsed = await closed_loop(call, seconds)
-    cpu = await meter.stop(python=time.process_time() - python + other_cpu() - other)
+    cpu = await meter.stop(python=python_seconds() - python + other_cpu() - other)
     return Floor(name, done, elapsed, None if cpu is None or not done else cpu / done * 1e6)
 
 
@@ -278,9 +279,8 @@ async def http(url: str, seconds: float) -> Floor:
                 answer = await client.request("GET", "/ping")
                 assert answer.status == 200
 
-            return await measured(
-                "empty Litestar route", url, call, seconds, lambda: server_cpu_seconds(process.pid)
-            )
+            # the server is our child: counted with this process
+            return await measured("empty Litestar route", url, call, seconds, nothing_else)
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -39,6 +39,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bench.figures import server_cpu_seconds
 from bench.pgbench import TpcbResult, backend_pids, cpu_seconds, run_tpcb, tpcb_database
 from bench.pgbench import combined as combined_tpcb
 from mitapo.engine import chart, journal, ledger, migrate
@@ -200,9 +201,9 @@ async def drive(
 async def measure(
     db: Database, mode: str, concurrency: int, options: Options, seconds: float, seed: int = 1
 ) -> Throughput:
-    meter = await CpuMeter.start(db.url)
+    meter, python = await CpuMeter.start(db.url), python_seconds()
     written, refused, elapsed = await drive(db, picker(mode, options.accounts), concurrency, seconds, seed)
-    cpu = await meter.stop(python=time.process_time() - meter.python)
+    cpu = await meter.stop(python=python_seconds() - python)
     return Throughput(mode, concurrency, 1, written, refused, elapsed, _per_entry(cpu, written))
 
 
@@ -244,6 +245,12 @@ class CpuMeter:
         return python + sum(now - before for now, before in spent if now and before is not None)
 
 
+def python_seconds() -> float:
+    """CPU seconds so far of this process and its children: a Runtime's sealer runs in a child process
+    (`engine.sealer_process`), and its Python is the service's CPU too."""
+    return server_cpu_seconds(os.getpid())
+
+
 def _per_entry(cpu_seconds: float | None, entries: int) -> float | None:
     return None if cpu_seconds is None or entries == 0 else cpu_seconds / entries * 1e6
 
@@ -262,11 +269,11 @@ def _process_main(
         runtime = await start_runtime(url)
         try:
             await asyncio.to_thread(barrier.wait)
-            began = time.process_time()
+            began = python_seconds()
             written, refused, elapsed = await drive(
                 runtime.db, picker(mode, options.accounts), concurrency, options.seconds, seed
             )
-            out.put((written, refused, elapsed, time.process_time() - began))
+            out.put((written, refused, elapsed, python_seconds() - began))
             await asyncio.to_thread(barrier.wait)
         finally:
             await runtime.stop()

@@ -1,6 +1,7 @@
 """Payments per second through HTTP, against pgbench's TPC-B on the same server in the same run.
 
-`python -m bench.payments [--seconds S] [--quick] [--rate R] [--server uvicorn|granian] [--workers N]` creates
+`python -m bench.payments [--seconds S] [--quick] [--rate R] [--server uvicorn|granian] [--workers N]
+[--writer inline|process]` creates
 a fresh database on the embedded PostgreSQL (or on `MITAPO_BENCH_DATABASE_URL`), starts the service on it
 (uvicorn, one process, as `mitapo serve`), opens 200 shops and a resident per client, and has 32 clients pay
 with `POST /v1/payments` on the shops' static codes (points first, then money, each with its
@@ -63,6 +64,8 @@ class Phase:
     latencies_ms: list[float]
     service_cpu_seconds: float = float("nan")
     database_cpu_seconds: float = float("nan")
+    client_cpu_seconds: float = float("nan")  # this process's (the HTTP clients'), HTTP phases only
+    batches: str = ""  # the writer's batches, when its process logs them
 
     @property
     def rate(self) -> float:
@@ -77,18 +80,39 @@ class Phase:
         return percentile(self.latencies_ms, p)
 
 
-async def with_cpu(url: str, service_seconds: Callable[[], float], phase: Awaitable[Phase]) -> Phase:
-    """The phase, with the CPU time its service (`service_seconds`, a clock of the service's processes) and
-    the database's backends spent meanwhile."""
-    meter, service = await CpuMeter.start(url), service_seconds()
+async def with_cpu(
+    url: str, service_seconds: Callable[[], float], phase: Awaitable[Phase], batch_log: Path | None = None
+) -> Phase:
+    """The phase, with the CPU time its service (`service_seconds`, a clock of the service's processes), the
+    database's backends and, for a service in other processes, this process (the clients) spent meanwhile;
+    and the writer's batches if its process logs them to `batch_log`."""
+    over_http = service_seconds is not time.process_time
+    logged = batch_log.stat().st_size if batch_log is not None and batch_log.exists() else 0
+    meter, service, client = await CpuMeter.start(url), service_seconds(), time.process_time()
     done = await phase
-    service = service_seconds() - service
+    service, client = service_seconds() - service, time.process_time() - client
     total = await meter.stop(python=service)
     return replace(
         done,
         service_cpu_seconds=service,
         database_cpu_seconds=float("nan") if total is None else total - service,
+        client_cpu_seconds=client if over_http else float("nan"),
+        batches=_batches(batch_log, logged),
     )
+
+
+def _batches(log: Path | None, offset: int) -> str:
+    """The batches logged since `offset`: how many, their mean size and mean milliseconds."""
+    if log is None or not log.exists():
+        return ""
+    with log.open() as f:
+        f.seek(offset)
+        rows = [line.split() for line in f.read().splitlines() if line]
+    if not rows:
+        return ""
+    sizes, seconds = [int(r[0]) for r in rows], [float(r[1]) for r in rows]
+    mean_ms = 1000 * sum(seconds) / len(rows)
+    return f"{len(rows)} batches, {sum(sizes) / len(rows):.1f} commands, {mean_ms:.1f} ms"
 
 
 async def seed(url: str) -> tuple[str, list[dict[str, str]]]:
@@ -220,6 +244,7 @@ async def run(
     workers: int,
     server: str = "uvicorn",
     rate: float = 300.0,
+    writer: str | None = None,
 ) -> None:
     before = machine()  # the load average as the run starts
     server, url = await fresh_database(Options())
@@ -229,7 +254,11 @@ async def run(
         admin, people = await seed(url)
         secrets = [r["token"] for r in people]
         data_dir = Path(tempfile.mkdtemp(prefix="mitapo-bench-"))
-        process, base = start_server(url, data_dir, server=server, workers=workers)
+        batch_log = data_dir / "batches" if writer == "process" else None
+        extra = {"MITAPO_WRITER_BATCH_LOG": str(batch_log)} if batch_log is not None else {}
+        process, base = start_server(
+            url, data_dir, server=server, workers=workers, writer=writer, extra_env=extra
+        )
         async with Client(base, connections=CLIENTS, timeout=30) as http:
             shops = await open_shops(http, admin)
             await pay_for(http, secrets, shops, "spread", min(2.0, seconds))  # warm-up
@@ -239,11 +268,15 @@ async def run(
                     url,
                     lambda: server_cpu_seconds(pid),
                     pay_for(http, secrets, shops, mode, seconds),
+                    batch_log,
                 )
                 for mode in ("spread", "hot")
             ]
             paced = await with_cpu(
-                url, lambda: server_cpu_seconds(pid), pay_paced(http, secrets, shops, rate, seconds)
+                url,
+                lambda: server_cpu_seconds(pid),
+                pay_paced(http, secrets, shops, rate, seconds),
+                batch_log,
             )
         process.terminate()
         process.wait(timeout=30)
@@ -263,14 +296,19 @@ async def run(
             process.terminate()
             process.wait(timeout=30)
         await drop_database(server, url)
-    print(f"machine: {before}\npostgresql: {settings}\n")
-    print(f"{'workload':24} {'payments/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7} {'cpu ms':>14}")
+    served = f"mitapo serve --workers {workers} --writer {writer}" if writer else f"{server} x{workers}"
+    print(f"machine: {before}\npostgresql: {settings}\nserved by: {served}\n")
+    print(
+        f"{'workload':24} {'payments/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7} {'cpu ms':>14}"
+        f" {'client ms':>9}"
+    )
     named = [*((f"{p.mode} @32", p) for p in phases), (paced.mode, paced), ("service, no HTTP @32", service)]
     for name, p in named:
         service_ms, database_ms = p.cpu_ms_each()
+        client_ms = p.client_cpu_seconds / max(p.payments, 1) * 1000
         print(
             f"{name:24} {p.rate:10,.0f} {p.percentile(50):8.1f} {p.percentile(99):8.1f} {p.failed:7}"
-            f" {service_ms:6.2f} + {database_ms:4.2f}"
+            f" {service_ms:6.2f} + {database_ms:4.2f} {client_ms:9.2f}  {p.batches}"
         )
     pgbench_ms = (pgbench.cpu_us_per_transaction or float("nan")) / 1000
     print(f"{'pgbench TPC-B @32 (tps)':24} {pgbench.tps:10,.0f} {'':34} {pgbench_ms:6.2f}")
@@ -282,6 +320,13 @@ async def run(
     print(f"{'hot / spread (goal >= 0.8)':40} {hot.rate / spread.rate:6.2f}")
     print(f"{'p99 ms at 32 in flight (goal < 50)':40} {max(p.percentile(99) for p in phases):6.1f}")
     print(f"{'p99 ms, ' + paced.mode + ' (goal < 50)':40} {paced.percentile(99):6.1f}")
+    service_ms, database_ms = spread.cpu_ms_each()
+    whole = service_ms + database_ms + spread.client_cpu_seconds / max(spread.payments, 1) * 1000
+    print(f"{'spread: machine CPU ms a payment':40} {whole:6.2f}  (service + database + clients)")
+    print(
+        f"{'spread: the 2 CPUs bound it at /s':40} {2000 / whole:6,.0f}"
+        f"  (x{2000 / whole / pgbench.tps:.2f} pgbench)"
+    )
     print(f"machine at the end: load average {os.getloadavg()}")
 
 
@@ -294,10 +339,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--rate", type=float, default=300.0, help="payments/s of the paced phase (300)")
     parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn", help="the ASGI server")
+    parser.add_argument(
+        "--writer",
+        choices=("inline", "process"),
+        help="serve with `mitapo serve --writer W` (the writer on each worker's loop, or in its own process)"
+        " instead of the ASGI server directly",
+    )
     args = parser.parse_args(argv)
     seconds = args.seconds or (5.0 if args.quick else 20.0)
     quick = args.quick
-    asyncio.run(run(seconds, 5 if quick else 30, 8 if quick else 32, args.workers, args.server, args.rate))
+    pgbench_seconds, scale = (5, 8) if quick else (30, 32)
+    asyncio.run(run(seconds, pgbench_seconds, scale, args.workers, args.server, args.rate, args.writer))
     return 0
 
 

@@ -16,12 +16,63 @@ READY_ATTEMPTS = 600  # × 0.1 s
 
 
 def start_server(
-    url: str, data_dir: Path, *, server: str = "uvicorn", workers: int = 1
+    url: str,
+    data_dir: Path,
+    *,
+    server: str = "uvicorn",
+    workers: int = 1,
+    writer: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """The service in a process of its own, as `mitapo serve` runs it, on a free port; once /readyz answers.
-    It imports the very code this process does (same `sys.path`)."""
-    env = {"MITAPO_DATABASE_URL": url, "MITAPO_DATA_DIR": str(data_dir)}
+    It imports the very code this process does (same `sys.path`). With `writer` ("inline" or "process"), it is
+    `mitapo serve --writer W` itself (the writer's process is its child: `mitapo.writer_process`)."""
+    env = {"MITAPO_DATABASE_URL": url, "MITAPO_DATA_DIR": str(data_dir), **(extra_env or {})}
+    if writer is not None:
+        return start_serve(env, workers=workers, writer=writer)
     return start_asgi("mitapo.asgi:app", env, "/readyz", server=server, workers=workers)
+
+
+def start_serve(env: dict[str, str], *, workers: int, writer: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`mitapo serve --workers N --writer W` on a free port, once /readyz answers."""
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-c",
+        "from mitapo.cli.main import main; raise SystemExit(main())",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--writer",
+        writer,
+    ]
+    full = {**os.environ, **env, "PYTHONPATH": os.pathsep.join(sys.path)}
+    process = subprocess.Popen(command, env=full, stdout=subprocess.DEVNULL)
+    return process, _ready(process, f"http://127.0.0.1:{port}", "/readyz", "mitapo serve")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _ready(process: subprocess.Popen[bytes], base: str, ready_path: str, name: str) -> str:
+    for _ in range(READY_ATTEMPTS):  # a bounded wait, polling readiness
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited while starting")
+        try:
+            if httpx.get(f"{base}{ready_path}", timeout=1).status_code == 200:
+                return base
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError(f"{name} did not become ready")
 
 
 def start_uvicorn(app: str, env: dict[str, str], ready_path: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -35,24 +86,11 @@ def start_asgi(
     `workers` processes, on a free port, once `ready_path` answers."""
     if server == "granian" and importlib.util.find_spec("granian") is None:
         raise SystemExit("granian is a benchmark's comparison only, not installed: `pip install granian`")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join(sys.path)}
     command = [sys.executable, "-m", *_command(server, app, port, workers)]
     process = subprocess.Popen(command, env=env)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(READY_ATTEMPTS):  # a bounded wait, polling readiness
-        if process.poll() is not None:
-            raise RuntimeError(f"{app} exited while starting")
-        try:
-            if httpx.get(f"{base}{ready_path}", timeout=1).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    process.terminate()
-    raise RuntimeError(f"{app} did not become ready")
+    return process, _ready(process, f"http://127.0.0.1:{port}", ready_path, app)
 
 
 def _command(server: str, app: str, port: int, workers: int) -> list[str]:

@@ -35,7 +35,13 @@ def database_url(settings: Settings) -> str:
 class Runtime:
     def __init__(self, settings: Settings, url: str, *, observer: BatchObserver | None = None) -> None:
         self.settings = settings
-        self.db = Database(url, pool_size=settings.pool_size, batch_max=settings.batch_max, observer=observer)
+        self.db = Database(
+            url,
+            pool_size=settings.pool_size,
+            batch_max=settings.batch_max,
+            observer=observer,
+            writer_socket=settings.writer_socket,
+        )
         self._keys = LiveKeys(settings.key_path)
         self._tasks: list[asyncio.Task[None]] = []
         self._sealer: SealerProcess | None = None

@@ -40,6 +40,9 @@ class Settings:
     pool_size: int = 20
     batch_max: int = 500
     seal_interval: float = 0.2
+    # the Unix socket of the writer's process (`mitapo serve --writer process` sets it for its workers); none:
+    # each process writes with a writer of its own
+    writer_socket: str | None = None
     checkpoint_interval: float = 60.0
     expiry_interval: float = 3600.0
     checkin_step_seconds: int = 30
@@ -130,6 +133,7 @@ class Settings:
             pool_size=_int("MITAPO_POOL_SIZE", 20),
             batch_max=_int("MITAPO_BATCH_MAX", 500),
             seal_interval=_float("MITAPO_SEAL_INTERVAL", 0.2),
+            writer_socket=os.environ.get("MITAPO_WRITER_SOCKET") or None,
             checkpoint_interval=_float("MITAPO_CHECKPOINT_INTERVAL", 60.0),
             expiry_interval=_float("MITAPO_EXPIRY_INTERVAL", 3600.0),
             checkin_step_seconds=_int("MITAPO_CHECKIN_STEP_SECONDS", 30),

@@ -54,6 +54,8 @@ class Options:
     patience: float = 60.0
     seed: int = 1
     keep: bool = False
+    writer: str = "inline"  # `mitapo serve --writer`: "process" also SIGKILLs the writer's process
+    writer_faults_only: bool = False  # the writer's process killed, and no other fault
 
 
 @dataclass
@@ -77,8 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=Options.workers)
     parser.add_argument("--seed", type=int, default=Options.seed)
     parser.add_argument("--keep", action="store_true", help="keep the cluster, logs and export")
+    parser.add_argument("--writer", choices=("inline", "process"), default=Options.writer)
     args = parser.parse_args(argv)
-    options = Options(args.seconds, args.clients, args.workers, seed=args.seed, keep=args.keep)
+    options = Options(
+        args.seconds, args.clients, args.workers, seed=args.seed, keep=args.keep, writer=args.writer
+    )
     report = asyncio.run(bank_run(options))
     print(render(report))
     return 0 if report.ok else 1
@@ -115,7 +120,8 @@ async def _on(cluster: Cluster, directory: Path, options: Options) -> Report:
     load_keyring(Settings(data_dir=state).key_path)  # one signing key for every worker and for the checks
     admin, auditor = await town.first_secrets(url, state)
     log = directory / "service.log"
-    with serving(url, state, options.workers, SERVICE_SETTINGS, log) as service:
+    settings = {**SERVICE_SETTINGS, "MITAPO_WRITER": options.writer}
+    with serving(url, state, options.workers, settings, log) as service:
         async with httpx.AsyncClient(base_url=service.base_url, timeout=60) as http:
             hours = options.seconds / 3600 + 1
             the_town = await town.build(
@@ -124,6 +130,8 @@ async def _on(cluster: Cluster, directory: Path, options: Options) -> Report:
             seeded = set(await checks.entries(url))
             report = await _run(http, the_town, cluster, service, options)
             await _until_ready(http)
+            writer = service.writer()
+            report.figures["writer process at the end"] = "none" if writer is None else f"pid {writer.pid}"
             await _checkpoint(url, state)
             await _check(report, http, auditor.secret, url, directory, seeded)
     return report
@@ -140,7 +148,11 @@ async def _run(
         Client(http, the_town, history, random.Random(options.seed * 1000 + n), options.patience)
         for n in range(options.clients)
     ]
-    schedule = Schedule.spread(options.seconds)
+    schedule = (
+        Schedule.writer_only(options.seconds)
+        if options.writer_faults_only
+        else Schedule.spread(options.seconds, writer_process=options.writer == "process")
+    )
     faults = asyncio.create_task(inflict(schedule, cluster, DATABASE, service, random.Random(options.seed)))
     await asyncio.gather(
         read_balances(http, the_town.auditor, deadline, reads),
@@ -215,6 +227,7 @@ def render(report: Report) -> str:
     outcomes = history.outcomes()
     lines = [
         f"bank run: {options.seconds:.0f} s, {options.clients} clients, {options.workers} workers, "
+        f"writer {options.writer}, "
         f"{options.residents} residents, {options.shops} shops, seed {options.seed}",
         f"operations: {len(history.ops)} ({len(history.ops) / max(options.seconds, 1):.0f}/s), "
         f"{history.lost_answers} answers lost and sent again with the same key",

@@ -18,6 +18,7 @@ import psutil
 from tests.deploy.processes import VENV_BIN, free_port, service_env, wait_ready
 
 SPAWNED_WORKER = "spawn_main"  # how a multiprocessing worker's command line reads
+WRITER_SOCKET = "writer.sock"  # the name of the writer's process's socket (`mitapo.writer_process`)
 
 
 @dataclass
@@ -28,6 +29,23 @@ class Service:
     def workers(self) -> list[psutil.Process]:
         children = psutil.Process(self.process.pid).children(recursive=True)
         return [child for child in children if SPAWNED_WORKER in " ".join(_cmdline(child))]
+
+    def writer(self) -> psutil.Process | None:
+        """The writer's process of `mitapo serve --writer process`: the one listening on its Unix socket."""
+        for child in psutil.Process(self.process.pid).children(recursive=True):
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                if any(c.laddr.endswith(WRITER_SOCKET) for c in child.net_connections(kind="unix")):
+                    return child
+        return None
+
+    def kill_the_writer(self) -> int | None:
+        """SIGKILL the writer's process, whatever batch it is in; its pid, or None when none is running."""
+        writer = self.writer()
+        if writer is None:
+            return None
+        with contextlib.suppress(psutil.NoSuchProcess):
+            writer.send_signal(signal.SIGKILL)
+        return int(writer.pid)
 
     def kill_a_worker(self, rng: random.Random) -> int | None:
         """SIGKILL one worker, whatever it is doing; its pid, or None when none is running."""

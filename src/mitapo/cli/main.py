@@ -21,6 +21,7 @@ from mitapo.engine import embedded, migrate
 from mitapo.engine.keys import load_keyring
 from mitapo.runtime import Runtime
 from mitapo.settings import Settings
+from mitapo.writer_process import SOCKET_ENV, WriterProcess
 
 T = TypeVar("T")
 
@@ -89,16 +90,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 from mitapo.http.metrics import prepare_multiprocess
 
                 prepare_multiprocess(settings.data_dir / "metrics")  # /metrics sums up every worker
+            writer = _writer_process(args.writer, settings, url)
             os.environ["MITAPO_DATABASE_URL"] = url  # every worker uses the same database
             # and knows its port (the default public URL of enrollment links and passkeys names it)
             os.environ["MITAPO_PORT"] = str(bound.sock.getsockname()[1])
             print(f"みたポ is serving at {site}/  (API reference: {site}/schema)")
             print(f"  {database_line}")
             print("  Ctrl-C stops it.", flush=True)
-            started = serving.run(bound, args.workers)
+            try:
+                started = serving.run(bound, args.workers)
+            finally:
+                if writer is not None:
+                    writer.stop()
     finally:
         bound.sock.close()
     return 0 if started else 3
+
+
+def _writer_process(mode: str, settings: Settings, url: str) -> WriterProcess | None:
+    """With `--writer process`, the group-commit writer's own process, started before the workers, which
+    find its socket in MITAPO_WRITER_SOCKET (`mitapo.writer_process`); with `inline`, none: each worker writes
+    with a writer on its own event loop."""
+    os.environ.pop(SOCKET_ENV, None)
+    if mode != "process":
+        return None
+    writer = WriterProcess(url, batch_max=settings.batch_max, log_json=settings.log_json)
+    writer.start()
+    os.environ[SOCKET_ENV] = writer.path
+    return writer
 
 
 def cmd_stop(_: argparse.Namespace) -> int:
@@ -295,6 +314,13 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=int(os.environ.get("MITAPO_WORKERS", "1")),
         help="worker processes (default: MITAPO_WORKERS, else 1)",
+    )
+    serve.add_argument(
+        "--writer",
+        choices=["inline", "process"],
+        default=os.environ.get("MITAPO_WRITER", "inline"),
+        help="the group-commit writer on each worker's event loop (inline) or in one process of its own "
+        "that every worker hands its commands to (process) (default: MITAPO_WRITER, else inline)",
     )
     serve.add_argument(
         "--demo", action="store_true", help="load the demo town first and print its sign-in links"

@@ -25,6 +25,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from mitapo.engine.commands import Command, Outcome
 from mitapo.engine.failures import CONNECTION_LOST, backoff
+from mitapo.engine.remote_writer import RemoteWriter
 from mitapo.engine.urls import plain_url, sqlalchemy_url
 from mitapo.engine.writer import BatchObserver, Writer
 
@@ -33,14 +34,25 @@ log = structlog.get_logger(__name__)
 
 class Database:
     def __init__(
-        self, url: str, *, pool_size: int = 20, batch_max: int = 500, observer: BatchObserver | None = None
+        self,
+        url: str,
+        *,
+        pool_size: int = 20,
+        batch_max: int = 500,
+        observer: BatchObserver | None = None,
+        writer_socket: str | None = None,
     ) -> None:
         self.url = plain_url(url)
         self.engine: AsyncEngine = create_async_engine(
             sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size
         )
         event.listen(self.engine.sync_engine.pool, "checkout", _replace_if_closed)
-        self.writer = Writer(self.url, batch_max=batch_max, observer=observer)
+        # the writer in this process, or the one of `mitapo serve --writer process` (`engine.remote_writer`)
+        self.writer: Writer | RemoteWriter = (
+            RemoteWriter(writer_socket)
+            if writer_socket
+            else Writer(self.url, batch_max=batch_max, observer=observer)
+        )
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
         self._lookups: asyncpg.Pool | None = None

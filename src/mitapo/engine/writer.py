@@ -95,9 +95,14 @@ class Writer:
         await self._lane.close()
 
     async def submit(self, command: Command) -> Outcome:
+        return await self.enqueue(command)
+
+    def enqueue(self, command: Command) -> asyncio.Future[Outcome]:
+        """Queue `command`; the future holds its outcome. For the writer's process, which answers with a
+        callback rather than a task per command (`engine.remote_writer`)."""
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Pending(command, future))
-        return await future
+        return future
 
     async def _run(self) -> None:
         while True:
