@@ -107,7 +107,8 @@ LAYOUT = """() => {
   // a picture (a QR code, a chart) wider than the card it sits in spills over the card's edge
   for (const pic of document.querySelectorAll('main img, main svg, main canvas, main video')) {
     const card = pic.parentElement?.closest('.card, .screen');
-    if (!card || !pic.getClientRects().length || pic.closest('[hidden], dialog:not([open]), .scroll')) continue;
+    if (!card || !pic.getClientRects().length) continue;
+    if (pic.closest('[hidden], dialog:not([open]), .scroll')) continue;
     const box = pic.getBoundingClientRect();
     const edge = card.getBoundingClientRect();
     if (box.right > edge.right + 1 || box.left < edge.left - 1) {
