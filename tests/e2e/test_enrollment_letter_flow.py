@@ -6,7 +6,6 @@ the home page, at a phone's and a desktop's size. The letter's code then works n
 from __future__ import annotations
 
 import base64
-import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -27,14 +26,6 @@ DECODE = """async (png) => {
   const bytes = Uint8Array.from(atob(png), (c) => c.charCodeAt(0));
   return readPhoto(new Blob([bytes], { type: 'image/png' }));
 }"""
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("MITAPO_SCREENSHOTS")
-    path = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _letter(town: Town, resident_id: str) -> str:

@@ -6,7 +6,6 @@ with no second grant, and a mistyped number (a wrong check digit) writes nothing
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,14 +20,6 @@ expect = sync_api.expect
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
 POINTS = 70
 ALREADY = "このカードの方は受付済みです。ポイントは重ねて付与されません。"
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("MITAPO_SCREENSHOTS")
-    path = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _open_event(town: Town, title: str, starts_in: timedelta = timedelta(minutes=-5)) -> dict[str, Any]:

@@ -4,7 +4,6 @@ Then it edits an event before it starts (moving it to another area) and cancels 
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,14 +15,6 @@ from tests.e2e.conftest import DESKTOP, PHONE, Town, shown, sync_api, watch_erro
 
 expect = sync_api.expect
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("MITAPO_SCREENSHOTS")
-    path = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @pytest.mark.parametrize("size", SIZES)

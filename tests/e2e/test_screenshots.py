@@ -4,7 +4,6 @@ Japanese, with a label on every field. With MITAPO_SCREENSHOTS=docs/screenshots 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -49,14 +48,6 @@ def _pages(town: Town) -> list[tuple[str, str, str | None]]:
         ("audit-trail", f"/audit/trail?entry={_settled_payment(town)}", "auditor"),
         ("audit-fairness", "/audit/fairness", "auditor"),
     ]
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("MITAPO_SCREENSHOTS")
-    path = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @pytest.mark.parametrize("size", SIZES)

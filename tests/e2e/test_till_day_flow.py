@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,6 @@ from tests.e2e.conftest import DESKTOP, PHONE, Town, shown, sync_api, watch_erro
 
 expect = sync_api.expect
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("MITAPO_SCREENSHOTS")
-    path = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _a_settled_shop(town: Town, name: str) -> dict[str, Any]:

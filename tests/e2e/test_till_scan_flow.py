@@ -5,7 +5,6 @@ the code's QR, drawn here with segno; the page decodes it as the resident app do
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,14 +16,6 @@ from tests.e2e.conftest import DESKTOP, PHONE, Town, camera_browser, qr_png, syn
 
 expect = sync_api.expect
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("MITAPO_SCREENSHOTS")
-    path = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _customer(town: Town, shop_name: str, money: int) -> tuple[dict[str, Any], dict[str, Any]]:
