@@ -35,3 +35,33 @@ def server_cpu_seconds(pid: int) -> float:
     spent = cpu_seconds(process_tree(pid))
     assert spent is not None, "the benchmark reads CPU time from /proc (Linux)"
     return spent
+
+
+def thread_clocks(pid: int) -> dict[int, tuple[float, float]]:
+    """For every thread of `pid`'s process tree: seconds so far on a CPU and seconds waiting, runnable, for
+    one (/proc/<pid>/task/<tid>/schedstat, Linux)."""
+    clocks: dict[int, tuple[float, float]] = {}
+    for process in process_tree(pid):
+        for task in Path(f"/proc/{process}/task").glob("[0-9]*"):
+            try:
+                on_cpu, runnable, _ = task.joinpath("schedstat").read_text().split()
+            except OSError:  # the thread ended while we looked
+                continue
+            clocks[int(task.name)] = (int(on_cpu) / 1e9, int(runnable) / 1e9)
+    return clocks
+
+
+def busiest_thread(
+    before: dict[int, tuple[float, float]], after: dict[int, tuple[float, float]], seconds: float
+) -> tuple[float, float]:
+    """The shares of `seconds` the busiest thread between two `thread_clocks` spent on a CPU and runnable but
+    waiting for one; the rest of the time it had nothing to run (it waited for the database or a client)."""
+    spent = [(after[tid][0] - was[0], after[tid][1] - was[1]) for tid, was in before.items() if tid in after]
+    on_cpu, runnable = max(spent, default=(0.0, 0.0))
+    return on_cpu / seconds, runnable / seconds
+
+
+def machine_clock() -> tuple[int, int]:
+    """All CPUs' jiffies so far, and those idle (idle and iowait), from /proc/stat."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields), fields[3] + fields[4]

@@ -11,7 +11,8 @@ due). Then the same payments without HTTP, in-process, and pgbench TPC-B-like at
 32 clients on a database of its own on the same server. It prints payments per second, latency percentiles,
 the CPU time per payment of the service's process(es) and of the database's backends (from /proc: on a
 machine shared with others the rates move with their load, the CPU per payment much less), and the ratios
-`docs/benchmarks.md` records.
+`docs/benchmarks.md` records. For the spread phase it also prints how the service's busiest thread (the event
+loop) spent it: on a CPU, waiting for one, or with nothing to run; and the share of the machine left idle.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.figures import percentile, server_cpu_seconds
+from bench.figures import busiest_thread, machine_clock, percentile, server_cpu_seconds, thread_clocks
 from bench.http_client import Client
 from bench.ledger_throughput import (
     CpuMeter,
@@ -66,6 +67,8 @@ class Phase:
     database_cpu_seconds: float = float("nan")
     client_cpu_seconds: float = float("nan")  # this process's (the HTTP clients'), HTTP phases only
     batches: str = ""  # the writer's batches, when its process logs them
+    loop_shares: tuple[float, float] | None = None  # the service's busiest thread: on a CPU, waiting for one
+    machine_idle: float = float("nan")  # the share of the machine's CPU time left idle
 
     @property
     def rate(self) -> float:
@@ -81,23 +84,34 @@ class Phase:
 
 
 async def with_cpu(
-    url: str, service_seconds: Callable[[], float], phase: Awaitable[Phase], batch_log: Path | None = None
+    url: str,
+    service_seconds: Callable[[], float],
+    phase: Awaitable[Phase],
+    batch_log: Path | None = None,
+    service_pid: int | None = None,
 ) -> Phase:
     """The phase, with the CPU time its service (`service_seconds`, a clock of the service's processes), the
     database's backends and, for a service in other processes, this process (the clients) spent meanwhile;
-    and the writer's batches if its process logs them to `batch_log`."""
+    the writer's batches if its process logs them to `batch_log`; how the service's busiest thread (its event
+    loop) spent the phase, given `service_pid`; and the share of the machine's CPU left idle."""
     over_http = service_seconds is not time.process_time
     logged = batch_log.stat().st_size if batch_log is not None and batch_log.exists() else 0
+    threads = thread_clocks(service_pid) if service_pid is not None else {}
+    machine = machine_clock()
     meter, service, client = await CpuMeter.start(url), service_seconds(), time.process_time()
     done = await phase
     service, client = service_seconds() - service, time.process_time() - client
     total = await meter.stop(python=service)
+    all_jiffies, idle_jiffies = (now - was for now, was in zip(machine_clock(), machine, strict=True))
+    shares = busiest_thread(threads, thread_clocks(service_pid), done.seconds) if service_pid else None
     return replace(
         done,
         service_cpu_seconds=service,
         database_cpu_seconds=float("nan") if total is None else total - service,
         client_cpu_seconds=client if over_http else float("nan"),
         batches=_batches(batch_log, logged),
+        loop_shares=shares,
+        machine_idle=idle_jiffies / max(all_jiffies, 1),
     )
 
 
@@ -269,6 +283,7 @@ async def run(
                     lambda: server_cpu_seconds(pid),
                     pay_for(http, secrets, shops, mode, seconds),
                     batch_log,
+                    pid,
                 )
                 for mode in ("spread", "hot")
             ]
@@ -327,6 +342,13 @@ async def run(
         f"{'spread: the 2 CPUs bound it at /s':40} {2000 / whole:6,.0f}"
         f"  (x{2000 / whole / pgbench.tps:.2f} pgbench)"
     )
+    if spread.loop_shares is not None:
+        on_cpu, runnable = spread.loop_shares
+        print(
+            f"{'spread: the service loop on a CPU':40} {on_cpu:6.0%}  waiting for a CPU {runnable:.0%},"
+            f" for the database or a client {1 - on_cpu - runnable:.0%}"
+        )
+    print(f"{'spread: the machine idle':40} {spread.machine_idle:6.0%}")
     print(f"machine at the end: load average {os.getloadavg()}")
 
 

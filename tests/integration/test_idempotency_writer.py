@@ -31,13 +31,15 @@ WAYS = ("one batch", "later batch", "two databases")
 
 
 def gift(points: int, guard: str) -> Command:
-    """A grant guarded by a key or a token; the request's body is its amount."""
+    """A grant guarded by a key or a token (or by nothing); the request's body is its amount."""
     request_hash = hashlib.sha256(f"gift {points}".encode()).digest()
     legs = (Leg("issuance", "PT", points), Leg("wallet", "PT", -points))
     if guard == "key":
         return Command(
             kind="grant", postings=legs, idempotency=Idempotency("resident:r1", "k-1", request_hash)
         )
+    if guard == "none":
+        return Command(kind="grant", postings=legs)
     return Command(
         kind="grant", postings=legs, once=(Once("checkin:r1:e1", "already_claimed", request_hash),)
     )
@@ -161,6 +163,38 @@ def test_a_token_spent_without_a_request_hash_is_never_replayed(database_url: st
             assert again == Rejected("code_invalid", "already used: code_invalid")
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("guard", ["key", "token"])
+def test_a_twin_that_spent_the_money_while_this_batch_waited_is_answered_not_refused(
+    database_url: str, guard: str
+) -> None:
+    """The same spend in two processes' writers, both waiting for the wallet: the one that locks it second
+    finds it empty. Its batch's look-up ran before its lock wait ended, so it decides the spend again and
+    refuses it; it must look again and answer with its twin's answer."""
+
+    async def main() -> None:
+        async with two_writers(database_url) as writers:
+            assert isinstance(await writers.first.submit(gift(100, "none")), Written)
+            before = await writers.written()
+            first, again = split(await writers.twice("two databases", spend(100, guard), spend(100, guard)))
+            assert isinstance(again, Written) and again.replayed, again
+            assert (again.entry_id, again.result) == (first.entry_id, first.result)
+            assert await writers.written() == one_write_more(before, guard)
+            assert await wallet_points(writers.probe) == 0
+
+    asyncio.run(main())
+
+
+def spend(points: int, guard: str) -> Command:
+    """The wallet's points spent, guarded by a key or a token: refused once the wallet is empty."""
+    request_hash = hashlib.sha256(f"spend {points}".encode()).digest()
+    legs = (Leg("wallet", "PT", points), Leg("issuance", "PT", -points))
+    if guard == "key":
+        return Command(
+            kind="payment", postings=legs, idempotency=Idempotency("resident:r1", "k-2", request_hash)
+        )
+    return Command(kind="payment", postings=legs, once=(Once("pay-code:r1", "code_invalid", request_hash),))
 
 
 async def wallet_points(conn: asyncpg.Connection) -> int:

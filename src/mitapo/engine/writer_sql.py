@@ -1,8 +1,9 @@
 """The writer's SQL: the statements of a batch and the functions that run them on its connection.
 
-A batch costs a handful of round trips: create the accounts it names, lock its balances, holds and counters,
-look up the idempotency keys and tokens already recorded, then write everything it decided (`engine.decide`)
-with set-based statements. Every statement must cost per row of the batch, never per row of a table: with the
+A batch costs a handful of round trips: create the accounts it names (only when it names any), lock its
+balances and counters and look up the idempotency keys and tokens already recorded (one statement, PREPARE),
+lock its holds (only when it resolves any), then write everything it decided (`engine.decide`) with set-based
+statements. Every statement must cost per row of the batch, never per row of a table: with the
 journal growing by thousands of rows a second the statistics lag, and plans made for tables the planner
 thought small read whole tables (balances on every batch, idempotency_keys one batch in four, counters on
 every batch). So the writer's connection turns sequential scans off, and every table it touches has the index
@@ -22,8 +23,12 @@ import asyncpg
 from mitapo.engine.commands import ENTRY_ID, AccountSpec, BalanceState, Command, HoldState, Idempotency, Once
 from mitapo.engine.decide import Accepted, Batch, WriteError
 
-LANE_SETTINGS = {"enable_seqscan": "off"}
-"""The writer's connection settings: no plan may read a whole table (see above)."""
+LANE_SETTINGS = {"enable_seqscan": "off", "plan_cache_mode": "force_generic_plan"}
+"""The writer's connection settings: no plan may read a whole table (see above), and each statement is planned
+once. Left to choose, PostgreSQL planned the batch's statements again on every execution (their custom plans
+looked cheaper than the generic one), which cost the database about as much as running them: PREPARE with 64
+balances and 32 keys took 870 µs of the backend's CPU a batch planned each time, 440-460 µs planned once
+(`docs/benchmarks.md`, 2026-12-04 night). tests/integration/test_writer_plans.py checks those plans."""
 
 
 class RaceLost(Exception):
@@ -32,18 +37,19 @@ class RaceLost(Exception):
 
 # Each key and token through its primary key: the tables grow with every write and their statistics lag, and
 # the semi-join the planner chose then read the whole of idempotency_keys into a hash, one batch in four.
-LOOK_UP = """
+_LOOKED_UP = """
     SELECT 'txid' AS kind, txid_current()::text AS name, NULL::text AS scope, NULL::bytea AS request_hash,
            NULL::text AS result, NULL::uuid AS entry_id
     UNION ALL
     SELECT 'key', k.key, k.scope, k.request_hash, k.result::text, k.entry_id
-    FROM unnest($1::text[], $2::text[]) AS u(scope, key)
+    FROM unnest(${scopes}::text[], ${keys}::text[]) AS u(scope, key)
     CROSS JOIN LATERAL (SELECT * FROM idempotency_keys WHERE scope = u.scope AND key = u.key OFFSET 0) AS k
     UNION ALL
     SELECT 'token', t.token, NULL, t.request_hash, t.result::text, t.entry_id
-    FROM unnest($3::text[]) AS u(token)
+    FROM unnest(${tokens}::text[]) AS u(token)
     CROSS JOIN LATERAL (SELECT * FROM spent_tokens WHERE token = u.token OFFSET 0) AS t
 """
+LOOK_UP = _LOOKED_UP.format(scopes=1, keys=2, tokens=3)
 
 Known = dict[tuple[str, str], asyncpg.Record]
 Spent = dict[str, asyncpg.Record]
@@ -52,12 +58,25 @@ Spent = dict[str, asyncpg.Record]
 async def look_up(conn: asyncpg.Connection, commands: Sequence[Command]) -> tuple[int, Known, Spent]:
     """In one round trip: the transaction's id (to learn after a lost connection whether it committed), the
     idempotency records already written for the batch's keys, and its tokens already spent."""
+    return _looked_up(await conn.fetch(LOOK_UP, *_look_up_parameters(commands)))
+
+
+def _look_up_parameters(commands: Sequence[Command]) -> list[list[str]]:
     keys = [c.idempotency for c in commands if c.idempotency is not None]
-    tokens = [once.token for c in commands for once in c.once]
-    rows = await conn.fetch(LOOK_UP, [k.scope for k in keys], [k.key for k in keys], tokens)
-    known = {(r["scope"], r["name"]): r for r in rows if r["kind"] == "key"}
-    spent = {r["name"]: r for r in rows if r["kind"] == "token"}
-    txid = next(int(r["name"]) for r in rows if r["kind"] == "txid")
+    return [[k.scope for k in keys], [k.key for k in keys], [once.token for c in commands for once in c.once]]
+
+
+def _looked_up(rows: Iterable[asyncpg.Record]) -> tuple[int, Known, Spent]:
+    known: Known = {}
+    spent: Spent = {}
+    txid = 0
+    for row in rows:
+        if row["kind"] == "key":
+            known[(row["scope"], row["name"])] = row
+        elif row["kind"] == "token":
+            spent[row["name"]] = row
+        elif row["kind"] == "txid":
+            txid = int(row["name"])
     return txid, known, spent
 
 
@@ -94,8 +113,8 @@ async def ensure_accounts(conn: asyncpg.Connection, specs: Iterable[AccountSpec]
 
 # Locked one by one through the primary key, in the sorted order of the outer list: the semi-join the planner
 # chose before hashed the whole balances table on every batch, a cost that grew with the number of accounts.
-LOCK_BALANCES = """
-    WITH wanted AS (
+_LOCKED = """
+    wanted AS (
         SELECT * FROM unnest($1::text[], $2::text[]) AS u(account, asset)
         UNION
         SELECT account, asset FROM balances WHERE owner = ANY($3::text[])
@@ -108,32 +127,98 @@ LOCK_BALANCES = """
             FOR UPDATE
         ) AS b
     )
-    SELECT locked.*, clock_timestamp() AS now FROM locked
+"""
+LOCK_BALANCES = f"WITH {_LOCKED} SELECT locked.*, clock_timestamp() AS now FROM locked"
+
+# Created or locked, in key order: a key new to the table is locked by its insert, a known one by the
+# conflict's no-op update, which also returns its latest committed value.
+_COUNTED = """
+    counted AS (
+        INSERT INTO counters (key, value) SELECT k, 0 FROM unnest($4::text[]) AS k ORDER BY k
+        ON CONFLICT (key) DO UPDATE SET value = counters.value
+        RETURNING key, value
+    )
+"""
+
+# A batch's first statement, where there were three: its balances locked (as LOCK_BALANCES), then its
+# counters, then its keys and tokens looked up (as LOOK_UP). The branches of a UNION ALL run one after the
+# other, so every batch takes its locks in the same order (balances, then counters, then holds), and the clock
+# is read after the last balance is locked. The look-up sees the snapshot the statement began with, before it
+# waited for any lock: `refused_twins` below covers what that misses.
+PREPARE = f"""
+    WITH {_LOCKED}, {_COUNTED}
+    SELECT 'balance' AS kind, account AS name, asset, normal_sign, may_go_negative, owner, expires_on, posted,
+           pending, postings_count AS n, clock_timestamp() AS now, NULL::text AS scope,
+           NULL::bytea AS request_hash, NULL::text AS result, NULL::uuid AS entry_id
+    FROM locked
+    UNION ALL
+    SELECT 'counter', key, NULL, NULL, NULL, NULL, NULL, NULL, NULL, value, NULL, NULL, NULL, NULL, NULL
+    FROM counted
+    UNION ALL
+    SELECT l.kind, l.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, l.scope, l.request_hash,
+           l.result, l.entry_id
+    FROM ({_LOOKED_UP.format(scopes=5, keys=6, tokens=7)}) AS l
 """
 
 
-async def lock(conn: asyncpg.Connection, commands: Sequence[Command]) -> Batch:
-    """Lock every balance the batch names (and those of the owners a plan may spend from) in sorted order,
-    then its holds and counters; the batch's clock is read after the balances are locked, so that an account's
-    postings are stamped in the order of their `account_seq`."""
+async def prepare(conn: asyncpg.Connection, commands: Sequence[Command]) -> tuple[int, Known, Spent, Batch]:
+    """The batch's locks and look-ups (PREPARE), and its holds' locks if it resolves any: the transaction's
+    id, the keys and tokens already recorded, and the locked state. One round trip for most batches."""
+    pairs = sorted(_wanted(commands))
+    rows = await conn.fetch(
+        PREPARE,
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+        sorted({owner for c in commands for owner in c.lock_owners}),
+        sorted({lim.key for c in commands for lim in c.limits}),
+        *_look_up_parameters(commands),
+    )
+    balances = {(r["name"], r["asset"]): _balance_state(r, r["name"]) for r in rows if r["kind"] == "balance"}
+    counts = {(r["name"], r["asset"]): r["n"] for r in rows if r["kind"] == "balance"}
+    counters = {r["name"]: r["n"] for r in rows if r["kind"] == "counter"}
+    txid, known, spent = _looked_up(rows)
+    holds = await _lock_holds(conn, commands)
+    now = max((r["now"] for r in rows if r["kind"] == "balance"), default=None)
+    if now is None:
+        now = await conn.fetchval("SELECT clock_timestamp()")
+    state = Batch(balances=balances, counts=counts, holds=holds, counters=counters, now=now)
+    return txid, known, spent, state
+
+
+async def refused_twins(conn: asyncpg.Connection, refused: Sequence[Command]) -> bool:
+    """Whether any of these commands, refused in this batch, has a key or token recorded by now.
+
+    PREPARE looked keys and tokens up in the snapshot its statement began with. A twin of a command committed
+    by another process while this batch waited for the balances they share is not in that snapshot, and the
+    command was decided again against balances that include the twin. Accepted, it collides with the twin's
+    key or token in the write, and the batch runs again (RaceLost). Refused (the twin spent the money), it
+    would be answered with a refusal instead of the twin's answer: so a batch that refused a guarded command
+    looks its guards up again, now, and runs again if one was recorded meanwhile."""
+    guarded = [c for c in refused if c.idempotency is not None or c.once]
+    if not guarded:
+        return False
+    _, known, spent = await look_up(conn, guarded)
+    return bool(known or spent)
+
+
+def _wanted(commands: Sequence[Command]) -> set[tuple[str, str]]:
+    """The balances a batch names: its legs, its holds and its ceilings."""
     wanted = {(leg.account, leg.asset) for c in commands for leg in c.postings}
     wanted |= {(h.account, h.asset) for c in commands for h in c.holds}
     wanted |= {(c.account, c.asset) for cmd in commands for c in cmd.ceilings}
-    owners = sorted({owner for c in commands for owner in c.lock_owners})
-    balances, counts, now = await _lock_balances(conn, sorted(wanted), owners)
+    return wanted
+
+
+async def _lock_holds(conn: asyncpg.Connection, commands: Sequence[Command]) -> dict[uuid.UUID, HoldState]:
     hold_ids = sorted({r.id for c in commands for r in c.resolve_holds})
-    holds: dict[uuid.UUID, HoldState] = {}
-    if hold_ids:
-        rows = await conn.fetch(
-            "SELECT id, account, asset, amount, status, expires_at FROM holds WHERE id = ANY($1::uuid[]) "
-            "ORDER BY id FOR UPDATE",
-            hold_ids,
-        )
-        holds = {r["id"]: HoldState(**dict(r)) for r in rows}
-    counters = await _lock_counters(conn, sorted({lim.key for c in commands for lim in c.limits}))
-    if now is None:
-        now = await conn.fetchval("SELECT clock_timestamp()")
-    return Batch(balances=balances, counts=counts, holds=holds, counters=counters, now=now)
+    if not hold_ids:
+        return {}
+    rows = await conn.fetch(
+        "SELECT id, account, asset, amount, status, expires_at FROM holds WHERE id = ANY($1::uuid[]) "
+        "ORDER BY id FOR UPDATE",
+        hold_ids,
+    )
+    return {r["id"]: HoldState(**dict(r)) for r in rows}
 
 
 async def _lock_balances(
@@ -147,14 +232,14 @@ async def _lock_balances(
     rows = await conn.fetch(LOCK_BALANCES, [p[0] for p in pairs], [p[1] for p in pairs], list(owners))
     for row in rows:
         key = (row["account"], row["asset"])
-        balances[key] = _balance_state(row)
+        balances[key] = _balance_state(row, row["account"])
         counts[key] = row["postings_count"]
     return balances, counts, max((row["now"] for row in rows), default=None)
 
 
-def _balance_state(row: asyncpg.Record) -> BalanceState:
+def _balance_state(row: asyncpg.Record, account: str) -> BalanceState:
     return BalanceState(
-        account=row["account"],
+        account=account,
         asset=row["asset"],
         normal_sign=row["normal_sign"],
         may_go_negative=row["may_go_negative"],
@@ -163,22 +248,6 @@ def _balance_state(row: asyncpg.Record) -> BalanceState:
         posted=row["posted"],
         pending=row["pending"],
     )
-
-
-async def _lock_counters(conn: asyncpg.Connection, keys: list[str]) -> dict[str, int]:
-    if not keys:
-        return {}
-    rows = await conn.fetch(LOCK_COUNTERS, keys)
-    return {r["key"]: r["value"] for r in rows}
-
-
-# Created or locked, in key order, in one round trip: a key new to the table is locked by its insert, a known
-# one by the conflict's no-op update, which also returns its latest committed value.
-LOCK_COUNTERS = """
-    INSERT INTO counters (key, value) SELECT k, 0 FROM unnest($1::text[]) AS k ORDER BY k
-    ON CONFLICT (key) DO UPDATE SET value = counters.value
-    RETURNING key, value
-"""
 
 
 async def lock_more(conn: asyncpg.Connection, state: Batch) -> None:
