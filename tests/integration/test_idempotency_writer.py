@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import asyncpg
 import pytest
@@ -32,17 +32,24 @@ WAYS = ("one batch", "later batch", "two databases")
 
 def gift(points: int, guard: str) -> Command:
     """A grant guarded by a key or a token (or by nothing); the request's body is its amount."""
-    request_hash = hashlib.sha256(f"gift {points}".encode()).digest()
     legs = (Leg("issuance", "PT", points), Leg("wallet", "PT", -points))
+    return guarded(Command(kind="grant", postings=legs), guard, f"gift {points}")
+
+
+def spend(points: int, guard: str) -> Command:
+    """The wallet's points spent, guarded by a key or a token: refused once the wallet is empty."""
+    legs = (Leg("wallet", "PT", points), Leg("issuance", "PT", -points))
+    return guarded(Command(kind="payment", postings=legs), guard, f"spend {points}")
+
+
+def guarded(command: Command, guard: str, body: str) -> Command:
+    """`command` with the key or the token of the request `body` ("none": as it is)."""
+    request_hash = hashlib.sha256(body.encode()).digest()
     if guard == "key":
-        return Command(
-            kind="grant", postings=legs, idempotency=Idempotency("resident:r1", "k-1", request_hash)
-        )
-    if guard == "none":
-        return Command(kind="grant", postings=legs)
-    return Command(
-        kind="grant", postings=legs, once=(Once("checkin:r1:e1", "already_claimed", request_hash),)
-    )
+        return replace(command, idempotency=Idempotency("resident:r1", f"k-{command.kind}", request_hash))
+    if guard == "token":
+        return replace(command, once=(Once(f"checkin:r1:{command.kind}", REFUSAL["token"], request_hash),))
+    return command
 
 
 @dataclass
@@ -184,17 +191,6 @@ def test_a_twin_that_spent_the_money_while_this_batch_waited_is_answered_not_ref
             assert await wallet_points(writers.probe) == 0
 
     asyncio.run(main())
-
-
-def spend(points: int, guard: str) -> Command:
-    """The wallet's points spent, guarded by a key or a token: refused once the wallet is empty."""
-    request_hash = hashlib.sha256(f"spend {points}".encode()).digest()
-    legs = (Leg("wallet", "PT", points), Leg("issuance", "PT", -points))
-    if guard == "key":
-        return Command(
-            kind="payment", postings=legs, idempotency=Idempotency("resident:r1", "k-2", request_hash)
-        )
-    return Command(kind="payment", postings=legs, once=(Once("pay-code:r1", "code_invalid", request_hash),))
 
 
 async def wallet_points(conn: asyncpg.Connection) -> int:
