@@ -57,6 +57,17 @@ def test_newest_first_narrowed_and_named(api: Api, admin: str) -> None:
     assert len(_log(api, api.token("auditor"), action="resident.revoked")["items"]) == 1
 
 
+def test_the_first_and_last_days_a_date_holds_are_days_like_any_other(api: Api, admin: str) -> None:
+    """Schemathesis asked for `since=0001-01-01`: Tokyo's midnight of that day is in year 0 in UTC, and the
+    answer was 500; `until=9999-12-31` has no next day to end at."""
+    assert api.post("/v1/clerks", admin, {"name": "市民課 窓口"}, key=None).status_code == 201
+    everything = _log(api, admin, since="0001-01-01", until="9999-12-31")["items"]
+    assert len(everything) >= 1
+    assert _log(api, admin)["items"] == everything
+    assert _log(api, admin, until="0001-01-01")["items"] == []
+    assert _log(api, admin, since="9999-12-31")["items"] == []
+
+
 def test_bad_queries_and_other_roles_are_refused(api: Api, admin: str) -> None:
     clerk = api.post("/v1/clerks", admin, {"name": "窓口"}, key=None).json()["token"]
     for query in ({"since": "2026-13-01"}, {"before_id": 0}, {"limit": 0}, {"action": "x" * 101}):

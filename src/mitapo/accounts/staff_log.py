@@ -12,7 +12,7 @@ puts `row(...)` among its command's rows instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 import asyncpg
 from sqlalchemy import ColumnElement, select
@@ -101,7 +101,7 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
         if value is not None:
             found.append(column[name] == value)
     if filters.since is not None:
-        found.append(column.at >= datetime.combine(filters.since, time(0), clock.TOKYO))
+        found.append(column.at >= clock.midnight(filters.since))
     if filters.until is not None:
-        found.append(column.at < datetime.combine(filters.until + timedelta(days=1), time(0), clock.TOKYO))
+        found.append(column.at < clock.day_after(filters.until))
     return found

@@ -104,7 +104,7 @@ async def journal(
         account=query.account or None,
         kind=query.kind or None,
         since=clock.midnight(query.since) if query.since else None,
-        until=clock.midnight(query.until + timedelta(days=1)) if query.until else None,
+        until=clock.day_after(query.until) if query.until else None,
         owners=owners,
     )
     async with db.read() as conn:

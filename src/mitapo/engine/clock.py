@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -16,9 +16,23 @@ def tokyo_date(moment: datetime) -> date:
     return moment.astimezone(TOKYO).date()
 
 
+# Tokyo's midnight of 0001-01-01 is the evening of year 0 in UTC, which no datetime holds (a query for it
+# failed with 500 when the database driver converted it): days before this one start at its midnight.
+_FIRST_DAY = date(1, 1, 2)
+
+
 def midnight(day: date) -> datetime:
-    """The first moment of a Tokyo calendar day: where every day, month and year range of the city starts."""
-    return datetime.combine(day, time(), TOKYO)
+    """The first moment of a Tokyo calendar day: where every day, month and year range of the city starts.
+    (Days before 0001-01-02 start at that day's midnight: there is nothing earlier to find.)"""
+    return datetime.combine(max(day, _FIRST_DAY), time(), TOKYO)
+
+
+def day_after(day: date) -> datetime:
+    """The first moment after the Tokyo day `day`: where a range that includes it ends. The last day a date
+    holds (9999-12-31) has no next day, and ends at its own last moment."""
+    if day == date.max:
+        return datetime.combine(day, time.max, TOKYO)
+    return midnight(day + timedelta(days=1))
 
 
 def month_key(moment: datetime) -> str:

@@ -41,7 +41,7 @@ def window(since: date | None, until: date | None) -> Window:
     start = clock.midnight(since) if since else clock.now()
     if until is not None and until >= date.max - timedelta(days=1):
         until = None  # the end of time: open-ended
-    end = clock.midnight(until + timedelta(days=1)) if until else None
+    end = clock.day_after(until) if until else None
     return Window(max(start, clock.now()), end)
 
 
