@@ -97,13 +97,15 @@ async def with_cpu(
     over_http = service_seconds is not time.process_time
     logged = batch_log.stat().st_size if batch_log is not None and batch_log.exists() else 0
     threads = thread_clocks(service_pid) if service_pid is not None else {}
-    machine = machine_clock()
+    jiffies = machine_clock()
     meter, service, client = await CpuMeter.start(url), service_seconds(), time.process_time()
     done = await phase
     service, client = service_seconds() - service, time.process_time() - client
     total = await meter.stop(python=service)
-    all_jiffies, idle_jiffies = (now - was for now, was in zip(machine_clock(), machine, strict=True))
-    shares = busiest_thread(threads, thread_clocks(service_pid), done.seconds) if service_pid else None
+    all_jiffies, idle_jiffies = (now - was for now, was in zip(machine_clock(), jiffies, strict=True))
+    shares = (
+        busiest_thread(threads, thread_clocks(service_pid), done.seconds) if service_pid is not None else None
+    )
     return replace(
         done,
         service_cpu_seconds=service,
